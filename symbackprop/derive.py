@@ -1,0 +1,384 @@
+"""The chain-rule derivation of every ∂E/∂p, as the lectures do it, exactly.
+
+    solution = solve(spec, rounding="exact", paths="auto")
+    d = solution.derivations[0]            # one Derivation per gradient-descent step
+    chain = d.chain("w1_1_1")
+    chain.paths[0].factors                 # ('dE1/da2_1', 'da2_1/dz2_1', ..., 'dz1_1/dw1_1_1')
+    d.factors["da2_1/dz2_1"].named         # a2_1*(1 - a2_1)
+    chain.gradient, chain.new              # exact Decimals
+
+How it is computed: values flow forward through the defining equations; gradients flow
+backward once, node by node (each node's ∂E/∂node is the sum over its users, the
+"branches sum" of the lectures), so the cost grows with the number of edges, not of paths.
+Paths are only enumerated when asked for (``paths="all"``) or while a parameter has at
+most :data:`PATH_LIMIT` of them (``"auto"``); otherwise the chain is given in delta form,
+∂E/∂w = δ · a, with each δ defined from the δ's of the next layer.
+
+``rounding="hand"`` repeats the computation as a student with a calculator does: every
+value written down is rounded to the spec's decimals before it is used again. Both the
+exact and the hand values are kept.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable, Mapping
+
+import sympy
+from sympy import Expr, Integer
+
+from . import ids
+from .errors import SymbackpropError
+from .evaluate import UndefinedValue, evaluate
+from .exact import exact, round_to
+from .model import Edge, Model, build_model, parameter_values, symbol
+from .spec import Layer, Spec
+
+__all__ = [
+    "PATH_LIMIT", "Factor", "Path", "Partial", "Chain", "Derivation", "Solution",
+    "derive", "solve", "delta_symbol",
+]
+
+#: ``paths="auto"`` enumerates a parameter's paths while there are at most this many.
+PATH_LIMIT = 64
+
+Rounder = Callable[[Decimal], Decimal]
+
+
+def _identity(v: Decimal) -> Decimal:
+    return v
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One local derivative d num / d den: general form, named form, value(s)."""
+
+    id: str
+    num: str
+    den: str
+    general: Expr
+    named: Expr
+    value: Decimal
+    hand: Decimal | None = None
+
+    @property
+    def is_delta(self) -> bool:
+        return self.num == "E"
+
+
+@dataclass(frozen=True)
+class Path:
+    """One route from an error term down to a parameter: the product of its factors."""
+
+    term: str
+    factors: tuple[str, ...]
+    reused: tuple[bool, ...]     # this factor was already computed earlier in the walkthrough
+    value: Decimal
+    hand: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Partial:
+    """∂E_k/∂p: the sum of the paths that start at one error term (deck 004's ∂E1/∂w1)."""
+
+    id: str
+    term: str
+    param: str
+    value: Decimal
+    hand: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Chain:
+    param: str
+    form: str                    # "paths" or "delta"
+    path_count: int              # how many paths exist (even when not enumerated)
+    paths: tuple[Path, ...]
+    partials: tuple[Partial, ...]
+    gradient: Decimal
+    old: Decimal
+    new: Decimal
+    trainable: bool
+    hand_gradient: Decimal | None = None
+    hand_old: Decimal | None = None
+    hand_new: Decimal | None = None
+
+    @property
+    def id(self) -> str:
+        return ids.derivative("E", self.param)
+
+
+@dataclass(frozen=True, eq=False)
+class Derivation:
+    model: Model
+    step: int
+    rounding: str                          # "exact" or "hand"
+    values: Mapping[str, Decimal]          # every node, exact
+    adjoints: Mapping[str, Decimal]        # ∂E/∂node for every node that reaches E
+    factors: Mapping[str, Factor]          # in order of first use in the walkthrough
+    deltas: Mapping[str, Factor]           # δ of every weighted sum, keyed by the z id
+    chains: tuple[Chain, ...]              # in the lectures' order (output layer first)
+    hand_values: Mapping[str, Decimal] | None = None
+    hand_adjoints: Mapping[str, Decimal] | None = None
+
+    @property
+    def E(self) -> Decimal:
+        return self.values["E"]
+
+    def chain(self, param: str) -> Chain:
+        for c in self.chains:
+            if c.param == param:
+                return c
+        raise KeyError(param)
+
+    @property
+    def gradients(self) -> dict[str, Decimal]:
+        return {c.param: c.gradient for c in self.chains}
+
+    @property
+    def updated(self) -> dict[str, Decimal]:
+        return {c.param: c.new for c in self.chains}
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    spec: Spec
+    model: Model
+    derivations: tuple[Derivation, ...]    # one per step
+    final: Mapping[str, Decimal]           # parameters after the last step (exact)
+    final_hand: Mapping[str, Decimal] | None = None
+    paths: str = "auto"                    # the path mode the derivations were made with
+
+
+def delta_symbol(zid: str) -> sympy.Symbol:
+    """The symbol standing for δ = ∂E/∂z in the recursive definitions."""
+    return symbol(ids.derivative("E", zid))
+
+
+# ----------------------------------------------------------------------------- numbers
+
+@dataclass
+class _Numbers:
+    values: dict[str, Decimal]
+    local: dict[str, Decimal]      # edge id -> value of the local derivative
+    adjoint: dict[str, Decimal]
+
+
+def _compute(model: Model, params: Mapping[str, Decimal], rnd: Rounder) -> _Numbers:
+    values: dict[str, Decimal] = {**model.constants(), **params}
+    try:
+        for node in model.nodes.values():
+            if node.definition is not None:
+                values[node.id] = rnd(evaluate(node.definition, values))
+        with exact():
+            values["E"] = rnd(sum((values[t] for t in model.terms), Decimal(0)))
+        local = {e.id: rnd(evaluate(e.named, values)) for e in model.edges}
+    except UndefinedValue as exc:
+        raise SymbackpropError(f"{model.spec.source}: the derivation has no finite value here "
+                               f"({exc}); check the inputs, targets and loss") from None
+    adjoint: dict[str, Decimal] = {t: Decimal(1) for t in model.terms}
+    edges_from = model.edges_from
+    with exact():
+        for node_id in reversed(model.nodes):
+            users = edges_from.get(node_id)
+            if users:
+                adjoint[node_id] = rnd(sum((adjoint[e.child] * local[e.id] for e in users),
+                                           Decimal(0)))
+    return _Numbers(values, local, adjoint)
+
+
+def _path_counts(model: Model) -> dict[str, int]:
+    counts = {t: 1 for t in model.terms}
+    for node_id in reversed(model.nodes):
+        users = model.edges_from.get(node_id)
+        if users:
+            counts[node_id] = sum(counts[e.child] for e in users)
+    return counts
+
+
+def _up_paths(model: Model, param: str) -> list[tuple[Edge, ...]]:
+    """Every route from ``param`` up to an error term, as edges listed from the top."""
+    terms = set(model.terms)
+    out: list[tuple[Edge, ...]] = []
+    stack: list[tuple[str, tuple[Edge, ...]]] = [(param, ())]
+    while stack:
+        node, above = stack.pop()
+        if node in terms:
+            out.append(above)
+            continue
+        for e in model.edges_from.get(node, ()):
+            stack.append((e.child, (e,) + above))
+    order = {nid: i for i, nid in enumerate(model.nodes)}
+    term_order = {t: i for i, t in enumerate(model.terms)}
+    out.sort(key=lambda p: (term_order[p[0].child], tuple(order[e.parent] for e in p)))
+    return out
+
+
+# ----------------------------------------------------------------------------- deltas
+
+def _delta_forms(model: Model, zid: str) -> tuple[Expr, Expr]:
+    """δ(z) one level down, as written on the board: for each user u of z (its activation),
+    (Σ over users v of u of δ(v)·∂v/∂u) · ∂u/∂z; an error term's δ is 1."""
+    terms = set(model.terms)
+    general: list[Expr] = []
+    named: list[Expr] = []
+    for e1 in model.edges_from.get(zid, ()):
+        g_up: list[Expr] = []
+        n_up: list[Expr] = []
+        for e2 in model.edges_from.get(e1.child, ()):
+            if e2.child in terms:
+                g_up.append(e2.general)
+                n_up.append(e2.named)
+            else:
+                g_up.append(sympy.Mul(e2.general, delta_symbol(e2.child), evaluate=False))
+                n_up.append(sympy.Mul(e2.named, delta_symbol(e2.child), evaluate=False))
+        general.append(sympy.Mul(_sum(g_up), *sympy.Mul.make_args(e1.general), evaluate=False))
+        named.append(sympy.Mul(_sum(n_up), *sympy.Mul.make_args(e1.named), evaluate=False))
+    return _sum(general), _sum(named)
+
+
+def _sum(parts: list[Expr]) -> Expr:
+    return parts[0] if len(parts) == 1 else sympy.Add(*parts, evaluate=False)
+
+
+# ----------------------------------------------------------------------------- derivation
+
+def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
+           rounding: str = "exact", paths: str = "auto",
+           hand_params: Mapping[str, Decimal] | None = None) -> Derivation:
+    """The derivation of every gradient at the given parameter values."""
+    if rounding not in ("exact", "hand"):
+        raise ValueError(f"rounding must be 'exact' or 'hand', not {rounding!r}")
+    if paths not in ("auto", "all", "none"):
+        raise ValueError(f"paths must be 'auto', 'all' or 'none', not {paths!r}")
+    spec = model.spec
+    num = _compute(model, params, _identity)
+    hand: _Numbers | None = None
+    if rounding == "hand":
+        places = spec.decimals
+        hand = _compute(model, hand_params or params, lambda v: round_to(v, places))
+        rnd: Rounder = lambda v: round_to(v, places)  # noqa: E731
+
+    counts = _path_counts(model)
+    edges = {e.id: e for e in model.edges}
+    factors: dict[str, Factor] = {}
+    deltas: dict[str, Factor] = {}
+
+    def edge_factor(eid: str) -> Factor:
+        f = factors.get(eid)
+        if f is None:
+            e = edges[eid]
+            f = factors[eid] = Factor(eid, e.child, e.parent, e.general, e.named,
+                                      num.local[eid], hand.local[eid] if hand else None)
+        return f
+
+    def delta_factor(zid: str) -> Factor:
+        f = deltas.get(zid)
+        if f is None:
+            f = deltas[zid] = _make_delta(model, zid, num, hand)
+        factors.setdefault(f.id, f)
+        return f
+
+    seen: set[str] = set()
+    chains: list[Chain] = []
+    eta = spec.learning_rate
+    for param in model.walk_order:
+        count = counts.get(param, 0)
+        enumerate_paths = paths == "all" or (paths == "auto" and count <= PATH_LIMIT)
+        routes: list[tuple[str, tuple[str, ...]]] = []
+        if enumerate_paths:
+            for p in _up_paths(model, param):
+                routes.append((p[0].child, tuple(edge_factor(e.id).id for e in p)))
+        else:
+            for e in model.edges_from.get(param, ()):
+                if e.child in model.terms:       # the penalty's own one-factor path
+                    routes.append((e.child, (edge_factor(e.id).id,)))
+                else:
+                    routes.append(("E", (delta_factor(e.child).id, edge_factor(e.id).id)))
+        built: list[Path] = []
+        for term, fids in routes:
+            reused = tuple(fid in seen for fid in fids)
+            seen.update(fids)
+            with exact():
+                value = Decimal(1)
+                for fid in fids:
+                    value *= factors[fid].value
+                hand_value = None
+                if hand:
+                    hv = Decimal(1)
+                    for fid in fids:
+                        hv *= factors[fid].hand
+                    hand_value = rnd(hv)
+            built.append(Path(term, fids, reused, value, hand_value))
+
+        partials: list[Partial] = []
+        if enumerate_paths:
+            for term in dict.fromkeys(p.term for p in built):
+                group = [p for p in built if p.term == term]
+                with exact():
+                    value = sum((p.value for p in group), Decimal(0))
+                    hand_value = rnd(sum((p.hand for p in group), Decimal(0))) if hand else None
+                partials.append(Partial(ids.derivative(term, param), term, param, value, hand_value))
+
+        gradient = num.adjoint.get(param, Decimal(0))
+        trainable = model.trainable(param)
+        with exact():
+            new = params[param] - eta * gradient if trainable else params[param]
+        hand_gradient = hand_old = hand_new = None
+        if hand:
+            with exact():
+                parts = partials if partials else built
+                hand_gradient = rnd(sum((p.hand for p in parts), Decimal(0)))
+                hand_old = (hand_params or params)[param]
+                hand_new = rnd(hand_old - eta * hand_gradient) if trainable else hand_old
+        chains.append(Chain(param, "paths" if enumerate_paths else "delta", count, tuple(built),
+                            tuple(partials), gradient, params[param], new, trainable,
+                            hand_gradient, hand_old, hand_new))
+
+    # Every δ is part of the derivation (the vectorized view uses them all).
+    for zid in model.delta_nodes:
+        if zid in num.adjoint and zid not in deltas:
+            deltas[zid] = _make_delta(model, zid, num, hand)
+    return Derivation(model=model, step=step, rounding=rounding, values=num.values,
+                      adjoints=num.adjoint, factors=factors, deltas=deltas, chains=tuple(chains),
+                      hand_values=hand.values if hand else None,
+                      hand_adjoints=hand.adjoint if hand else None)
+
+
+def _make_delta(model: Model, zid: str, num: _Numbers, hand: _Numbers | None) -> Factor:
+    general, named = _delta_forms(model, zid)
+    return Factor(ids.derivative("E", zid), "E", zid, general, named, num.adjoint[zid],
+                  hand.adjoint[zid] if hand else None)
+
+
+def solve(spec: Spec, *, rounding: str = "exact", paths: str = "auto") -> Solution:
+    """Derive ``spec.steps`` steps of gradient descent (the lectures' iterations)."""
+    model = build_model(spec)
+    params = parameter_values(spec)
+    hand_params = dict(params) if rounding == "hand" else None
+    derivations = []
+    for step in range(1, spec.steps + 1):
+        d = derive(model, params, step=step, rounding=rounding, paths=paths,
+                   hand_params=hand_params)
+        derivations.append(d)
+        params = {**params, **d.updated}
+        if hand_params is not None:
+            hand_params = {**hand_params, **{c.param: c.hand_new for c in d.chains}}
+    return Solution(spec, model, tuple(derivations), params, hand_params, paths)
+
+
+def spec_after(solution: Solution) -> Spec:
+    """The spec with the parameters reached after the last step."""
+    spec, final = solution.spec, solution.final
+    layers = []
+    for l, layer in enumerate(spec.layers, start=1):
+        weights = tuple(tuple(final[ids.w(l, i, j)] for j in range(1, len(row) + 1))
+                        for i, row in enumerate(layer.weights, start=1))
+        if isinstance(layer.bias, Decimal):
+            bias = final[ids.b(l)]
+        elif layer.bias is not None:
+            bias = tuple(final[ids.b(l, i)] for i in range(1, layer.units + 1))
+        else:
+            bias = None
+        layers.append(Layer(layer.units, layer.activation, weights, bias, layer.slope))
+    return spec.with_parameters(tuple(layers))

@@ -1,0 +1,132 @@
+"""Exact arithmetic for values: decimal numbers at 50 significant digits.
+
+Inputs typed as 0.1 stay exactly 0.1 (no binary rounding), exp and ln are correctly
+rounded, and the same input gives the same digits on every machine. Rounding for display
+or for the hand-calculator mode is explicit (:func:`round_to`), half away from zero as a
+calculator does.
+
+Use :func:`exact` (a context manager) around arithmetic on :class:`~decimal.Decimal`.
+"""
+from __future__ import annotations
+
+import decimal
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Iterator
+
+__all__ = [
+    "PRECISION", "CONTEXT", "exact", "to_decimal", "round_to", "fixed", "json_number",
+    "exp", "ln", "sigmoid", "tanh", "softplus", "is_finite", "show",
+]
+
+PRECISION = 50
+#: Digits kept when a value leaves the engine as a full-precision number (JSON).
+SIGNIFICANT_OUT = 30
+
+CONTEXT = decimal.Context(
+    prec=PRECISION,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=999_999,
+    Emin=-999_999,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+
+@contextmanager
+def exact() -> Iterator[decimal.Context]:
+    with decimal.localcontext(CONTEXT) as ctx:
+        yield ctx
+
+
+def to_decimal(value: int | float | str | Decimal) -> Decimal:
+    """A number as typed: floats go through their shortest repr, so 0.1 is exactly 0.1."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def is_finite(value: Decimal) -> bool:
+    return value.is_finite()
+
+
+def round_to(value: Decimal, decimals: int) -> Decimal:
+    """Round half away from zero to ``decimals`` places (what a calculator shows)."""
+    with exact():
+        return value.quantize(Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)
+
+
+def fixed(value: Decimal, decimals: int) -> str:
+    """Display string with exactly ``decimals`` places; never '-0.00000'."""
+    r = round_to(value, decimals)
+    if r.is_zero():
+        r = abs(r)
+    return f"{r:.{decimals}f}"
+
+
+def json_number(value: Decimal) -> str:
+    """A JSON number literal carrying the value's first 30 significant digits."""
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {value}")
+    with decimal.localcontext(CONTEXT) as ctx:
+        ctx.prec = SIGNIFICANT_OUT
+        v = (+value).normalize()
+    if v.is_zero():
+        return "0"
+    sign, digits, exponent = v.as_tuple()
+    # Plain notation where it stays short, scientific otherwise; both are valid JSON.
+    if -12 <= exponent <= 0 or (exponent > 0 and len(digits) + exponent <= 30):
+        text = f"{v:f}"
+    else:
+        text = f"{v:E}"
+    return text
+
+
+def exp(x: Decimal) -> Decimal:
+    with exact():
+        return x.exp()
+
+
+def ln(x: Decimal) -> Decimal:
+    with exact():
+        return x.ln()
+
+
+def sigmoid(x: Decimal) -> Decimal:
+    # Written so that exp never receives a large positive argument.
+    with exact():
+        if x >= 0:
+            return 1 / (1 + (-x).exp())
+        e = x.exp()
+        return e / (1 + e)
+
+
+def tanh(x: Decimal) -> Decimal:
+    with exact():
+        if x >= 0:
+            e = (-2 * x).exp()
+            return (1 - e) / (1 + e)
+        e = (2 * x).exp()
+        return (e - 1) / (e + 1)
+
+
+def softplus(x: Decimal) -> Decimal:
+    with exact():
+        if x > 0:
+            return x + (1 + (-x).exp()).ln()
+        return (1 + x.exp()).ln()
+
+
+def show(value: Decimal, decimals: int) -> str:
+    """Display form: a value that is exact at fewer places is shown as it is (0.41, 0.6);
+    any other is rounded to ``decimals`` places (0.60109)."""
+    r = round_to(value, decimals)
+    if r == value:
+        text = f"{value.normalize():f}"
+        return "0" if text in ("-0", "0") else text
+    return fixed(value, decimals)

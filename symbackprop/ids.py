@@ -1,0 +1,90 @@
+"""Canonical ids: the stable ASCII names of every quantity, used as keys everywhere.
+
+Layers are numbered 1..L (the input layer 0 is not counted). Neurons, inputs and outputs
+are numbered from 1. In a batch, per-example quantities carry ``@n`` (n from 1)::
+
+    x1, y1                inputs and targets          (x1@2 in a batch)
+    z1_2, a1_2            weighted sum, activation     (a{L}_k is the output yhat_k)
+    w2_1_2                weight to neuron 1 of layer 2 from neuron 2 of layer 1
+    b1 / b1_2             shared bias of layer 1 / bias of neuron 2 of layer 1
+    E, E1, R              total error, error of output 1, regularization penalty
+    dE/dw2_1_1            a derivative d{num}/d{den}
+    new_w2_1_1            a parameter after the update
+
+This module is pure string handling: no SymPy, no numbers.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "x", "y", "z", "a", "w", "b", "error_term", "with_example", "split_example",
+    "derivative", "split_derivative", "new", "parse", "ID_RE",
+]
+
+
+def with_example(base: str, example: int | None) -> str:
+    return base if example is None else f"{base}@{example}"
+
+
+def split_example(qid: str) -> tuple[str, int | None]:
+    base, sep, n = qid.partition("@")
+    return (base, int(n)) if sep else (base, None)
+
+
+def x(j: int, example: int | None = None) -> str:
+    return with_example(f"x{j}", example)
+
+
+def y(k: int, example: int | None = None) -> str:
+    return with_example(f"y{k}", example)
+
+
+def z(layer: int, i: int, example: int | None = None) -> str:
+    return with_example(f"z{layer}_{i}", example)
+
+
+def a(layer: int, i: int, example: int | None = None) -> str:
+    return with_example(f"a{layer}_{i}", example)
+
+
+def w(layer: int, i: int, j: int) -> str:
+    return f"w{layer}_{i}_{j}"
+
+
+def b(layer: int, i: int | None = None) -> str:
+    return f"b{layer}" if i is None else f"b{layer}_{i}"
+
+
+def error_term(k: int, example: int | None = None) -> str:
+    return with_example(f"E{k}", example)
+
+
+def derivative(num: str, den: str) -> str:
+    return f"d{num}/d{den}"
+
+
+def split_derivative(did: str) -> tuple[str, str] | None:
+    m = re.fullmatch(r"d([^/]+)/d([^/]+)", did)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def new(param: str) -> str:
+    return f"new_{param}"
+
+
+ID_RE = re.compile(
+    r"(?P<kind>x|y|z|a|w|b|E|R)"
+    r"(?P<nums>(?:\d+(?:_\d+)*)?)"
+    r"(?:@(?P<example>\d+))?"
+)
+
+
+def parse(qid: str) -> tuple[str, tuple[int, ...], int | None] | None:
+    """Split a quantity id into (kind, numbers, example); None when it is not one."""
+    m = ID_RE.fullmatch(qid)
+    if not m:
+        return None
+    nums = tuple(int(p) for p in m.group("nums").split("_")) if m.group("nums") else ()
+    example = int(m.group("example")) if m.group("example") else None
+    return m.group("kind"), nums, example

@@ -1,0 +1,286 @@
+"""The network as SymPy symbols and defining equations: a graph of named quantities.
+
+:func:`build_model` turns a :class:`~symbackprop.spec.Spec` into a :class:`Model`:
+
+* one :class:`Node` per quantity (inputs, targets, parameters, z, a, the error terms E_k
+  and the penalty R), in forward order, each with its defining equation;
+* one :class:`Edge` per direct dependency that can carry a gradient, with the local
+  derivative in its general form (differentiated from the defining equation) and in the
+  lecture's named form (``a(1 − a)``), both SymPy expressions.
+
+E is the sum of the terms. The model knows nothing of numbers' display or templates; the
+derivation (:mod:`symbackprop.derive`) walks this graph.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property, lru_cache
+from typing import Mapping
+
+import sympy
+from sympy import Expr, Integer, Rational, Symbol
+
+from . import ids
+from .notation import Notation
+from .rules import (ACTIVATION_RULES, LOSS_RULES, l1_penalty, l2_penalty, softmax_derivative,
+                    softmax_forward)
+from .spec import Spec
+
+__all__ = ["Node", "Edge", "Model", "build_model", "symbol", "rational"]
+
+_SYMBOLS: dict[str, Symbol] = {}
+
+
+def symbol(qid: str) -> Symbol:
+    """The one real SymPy symbol named by a canonical id."""
+    s = _SYMBOLS.get(qid)
+    if s is None:
+        s = _SYMBOLS[qid] = Symbol(qid, real=True)
+    return s
+
+
+def rational(value: Decimal) -> Rational:
+    """An exact SymPy number from a decimal (0.01 -> 1/100), never a binary float."""
+    sign, digits, exponent = value.as_tuple()
+    n = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    return Rational(n * 10**exponent) if exponent >= 0 else Rational(n, 10**-exponent)
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str                     # input, target, weight, bias, z, a, error, penalty
+    definition: Expr | None = None
+    layer: int | None = None
+    index: int | None = None      # neuron (z, a), output (error, target) or input number
+    example: int | None = None
+    terms: tuple[tuple[str, str], ...] = ()   # z: (weight id, source id) in written order
+    bias: str | None = None                    # z: its bias id
+    written: Expr | None = None                # the definition as the lectures write it
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``child`` depends directly on ``parent``; d child / d parent in two forms."""
+
+    child: str
+    parent: str
+    general: Expr
+    named: Expr
+
+    @property
+    def id(self) -> str:
+        return ids.derivative(self.child, self.parent)
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    spec: Spec
+    nodes: Mapping[str, Node]          # forward (topological) order
+    edges: tuple[Edge, ...]
+    params: tuple[str, ...]            # forward order
+    terms: tuple[str, ...]             # E = sum of these
+    notation: Notation
+
+    @cached_property
+    def edges_into(self) -> dict[str, tuple[Edge, ...]]:
+        """Edges by child: what each quantity depends on."""
+        out: dict[str, list[Edge]] = {}
+        for e in self.edges:
+            out.setdefault(e.child, []).append(e)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def edges_from(self) -> dict[str, tuple[Edge, ...]]:
+        """Edges by parent: which quantities use each one."""
+        out: dict[str, list[Edge]] = {}
+        for e in self.edges:
+            out.setdefault(e.parent, []).append(e)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def walk_order(self) -> tuple[str, ...]:
+        """Parameters in the lectures' order: output layer first, weights row by row, then biases."""
+        by_layer: dict[int, list[str]] = {}
+        for p in self.params:
+            by_layer.setdefault(self.nodes[p].layer, []).append(p)
+        order: list[str] = []
+        for l in sorted(by_layer, reverse=True):
+            group = by_layer[l]
+            order += [p for p in group if self.nodes[p].kind == "weight"]
+            order += [p for p in group if self.nodes[p].kind == "bias"]
+        return tuple(order)
+
+    @property
+    def delta_nodes(self) -> tuple[str, ...]:
+        return tuple(n.id for n in self.nodes.values() if n.kind == "z")
+
+    def constants(self) -> dict[str, Decimal]:
+        """Inputs and targets."""
+        out = {}
+        for n, (xs, ys) in enumerate(zip(self.spec.inputs, self.spec.targets), start=1):
+            ex = n if self.spec.batch else None
+            out.update({ids.x(j, ex): v for j, v in enumerate(xs, start=1)})
+            out.update({ids.y(k, ex): v for k, v in enumerate(ys, start=1)})
+        return out
+
+    def parameters(self) -> dict[str, Decimal]:
+        return parameter_values(self.spec)
+
+    def trainable(self, param: str) -> bool:
+        return self.spec.update_biases or self.nodes[param].kind != "bias"
+
+    def error_expression(self) -> Expr:
+        """E written out in the inputs, targets and parameters only (can be large)."""
+        expanded: dict[Symbol, Expr] = {}
+        for node in self.nodes.values():
+            if node.definition is not None:
+                expanded[symbol(node.id)] = node.definition.xreplace(expanded)
+        return sympy.Add(*[expanded[symbol(t)] for t in self.terms])
+
+
+def parameter_values(spec: Spec) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for l, layer in enumerate(spec.layers, start=1):
+        for i, row in enumerate(layer.weights, start=1):
+            for j, v in enumerate(row, start=1):
+                out[ids.w(l, i, j)] = v
+        if isinstance(layer.bias, Decimal):
+            out[ids.b(l)] = layer.bias
+        elif layer.bias is not None:
+            out.update({ids.b(l, i): v for i, v in enumerate(layer.bias, start=1)})
+    return out
+
+
+def build_model(spec: Spec) -> Model:
+    nodes: dict[str, Node] = {}
+    edges: list[Edge] = []
+    params: list[str] = []
+    examples = range(1, spec.n_examples + 1)
+
+    def ex(n: int) -> int | None:
+        return n if spec.batch else None
+
+    for n in examples:
+        for j in range(1, spec.n_inputs + 1):
+            nodes[ids.x(j, ex(n))] = Node(ids.x(j, ex(n)), "input", index=j, example=ex(n))
+        for k in range(1, spec.layers[-1].units + 1):
+            nodes[ids.y(k, ex(n))] = Node(ids.y(k, ex(n)), "target", index=k, example=ex(n))
+
+    for l, layer in enumerate(spec.layers, start=1):
+        for i in range(1, layer.units + 1):
+            for j in range(1, len(layer.weights[0]) + 1):
+                pid = ids.w(l, i, j)
+                nodes[pid] = Node(pid, "weight", layer=l, index=i)
+                params.append(pid)
+            if isinstance(layer.bias, tuple):
+                pid = ids.b(l, i)
+                nodes[pid] = Node(pid, "bias", layer=l, index=i)
+                params.append(pid)
+        if isinstance(layer.bias, Decimal):
+            nodes[ids.b(l)] = Node(ids.b(l), "bias", layer=l)
+            params.append(ids.b(l))
+
+    # Forward: z = Σ_j w_ij · a_j + b, then a = g(z), neuron by neuron as the lectures do
+    # (a softmax layer needs all of its z first).
+    for n in examples:
+        for l, layer in enumerate(spec.layers, start=1):
+            for i in range(1, layer.units + 1):
+                _weighted_sum(spec, l, i, ex(n), nodes, edges)
+                if layer.activation != "softmax":
+                    _activation(layer, l, i, ex(n), nodes, edges)
+            if layer.activation == "softmax":
+                _softmax(layer, l, ex(n), nodes, edges)
+
+    # The error: one term per output (and per example), plus the penalty.
+    loss = LOSS_RULES[spec.loss]
+    L = len(spec.layers)
+    K = spec.layers[-1].units
+    scale = Rational(1, spec.n_examples) if spec.reduction == "mean" else Integer(1)
+    terms: list[str] = []
+    for n in examples:
+        for k in range(1, K + 1):
+            tid = ids.error_term(k, ex(n))
+            a_sym, y_sym = symbol(ids.a(L, k, ex(n))), symbol(ids.y(k, ex(n)))
+            written = loss.written(a_sym, y_sym, K)
+            if scale != 1:
+                written = sympy.Mul(scale, written, evaluate=False)
+            nodes[tid] = Node(tid, "error", scale * loss.term(a_sym, y_sym, K), L, k, ex(n),
+                              written=written)
+            edges.append(Edge(tid, ids.a(L, k, ex(n)),
+                              scale * loss.general(a_sym, y_sym, K),
+                              scale * loss.named(a_sym, y_sym, K)))
+            terms.append(tid)
+
+    reg = spec.regularization
+    if reg.active:
+        penalized = [p for p in params if nodes[p].kind == "weight" or reg.include_biases]
+        parts: list[Expr] = []
+        for p in penalized:
+            value, general, named = Integer(0), Integer(0), Integer(0)
+            for lam, rule in ((reg.l2, l2_penalty), (reg.l1, l1_penalty)):
+                if lam is not None:
+                    v, d = rule(rational(lam), symbol(p))
+                    value, named = value + v, named + d
+            general = sympy.diff(value, symbol(p))
+            parts.append(value)
+            edges.append(Edge("R", p, general, named))
+        nodes["R"] = Node("R", "penalty", sympy.Add(*parts))
+        terms.append("R")
+
+    return Model(spec=spec, nodes=nodes, edges=tuple(edges), params=tuple(params),
+                 terms=tuple(terms), notation=Notation(spec))
+
+
+def _weighted_sum(spec: Spec, l: int, i: int, example: int | None,
+                  nodes: dict[str, Node], edges: list[Edge]) -> None:
+    layer = spec.layers[l - 1]
+    zid = ids.z(l, i, example)
+    terms = tuple((ids.w(l, i, j), ids.x(j, example) if l == 1 else ids.a(l - 1, j, example))
+                  for j in range(1, len(layer.weights[0]) + 1))
+    bias = (ids.b(l) if isinstance(layer.bias, Decimal)
+            else ids.b(l, i) if layer.bias is not None else None)
+    definition = sympy.Add(*[symbol(w) * symbol(s) for w, s in terms],
+                           *([symbol(bias)] if bias else []))
+    nodes[zid] = Node(zid, "z", definition, l, i, example, terms, bias)
+    for wid, src in terms:
+        edges.append(Edge(zid, wid, symbol(src), symbol(src)))
+    if bias:
+        edges.append(Edge(zid, bias, Integer(1), Integer(1)))
+    if l > 1:
+        for wid, src in terms:
+            edges.append(Edge(zid, src, symbol(wid), symbol(wid)))
+
+
+_Z = Symbol("_z", real=True)
+
+
+def _activation(layer, l: int, i: int, example: int | None,
+                nodes: dict[str, Node], edges: list[Edge]) -> None:
+    rule = ACTIVATION_RULES[layer.activation]
+    slope = rational(layer.slope) if layer.slope is not None else Integer(0)
+    zid, aid = ids.z(l, i, example), ids.a(l, i, example)
+    zs = symbol(zid)
+    nodes[aid] = Node(aid, "a", rule.forward(zs, slope), l, i, example)
+    edges.append(Edge(aid, zid, _general_derivative(layer.activation, slope).xreplace({_Z: zs}),
+                      rule.named(symbol(aid), zs, slope)))
+
+
+@lru_cache(maxsize=None)
+def _general_derivative(activation: str, slope: Expr) -> Expr:
+    """g'(z) differentiated once per activation, then renamed for each neuron."""
+    return ACTIVATION_RULES[activation].general(_Z, slope)
+
+
+def _softmax(layer, l: int, example: int | None, nodes: dict[str, Node], edges: list[Edge]) -> None:
+    units = range(1, layer.units + 1)
+    zs = tuple(symbol(ids.z(l, i, example)) for i in units)
+    for k in units:
+        aid = ids.a(l, k, example)
+        definition = softmax_forward(zs, k - 1)
+        nodes[aid] = Node(aid, "a", definition, l, k, example)
+        for j in units:
+            general = sympy.diff(definition, zs[j - 1])
+            named = softmax_derivative(symbol(aid), symbol(ids.a(l, j, example)), j == k)
+            edges.append(Edge(aid, ids.z(l, j, example), general, named))

@@ -1,0 +1,151 @@
+"""Notations: how a canonical id is shown, in LaTeX and in plain text.
+
+``layered`` is deck 003's: a^{[l]}_i, z^{[l]}_i, w^{[l]}_{i,j}, b^{[l]}.
+``numbered`` is deck 004's: w_1..w_8, sum_{n_1}, n_1, ŷ_1, B_1, E_total.
+Labels from the spec replace the name of single quantities. Notations only change how an
+id is displayed; the ids stay the keys everywhere.
+"""
+from __future__ import annotations
+
+import re
+
+from . import ids
+from .spec import Spec
+
+__all__ = ["Notation"]
+
+_TEXT_COMMANDS = {
+    r"\hat{y}": "ŷ", r"\hat{Y}": "Ŷ", r"\bar{x}": "x̄",
+    r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\eta": "η",
+    r"\theta": "θ", r"\lambda": "λ", r"\mu": "μ", r"\sigma": "σ", r"\omega": "ω",
+    r"\Delta": "Δ", r"\Sigma": "Σ",
+}
+
+
+def latex_to_text(label: str) -> str:
+    """A readable plain-text form of a LaTeX name: '\\hat{y}_{1}' -> 'ŷ1', 'w_{5}' -> 'w5'."""
+    text = label
+    for command, char in _TEXT_COMMANDS.items():
+        text = text.replace(command, char)
+    text = re.sub(r"\\(?:mathrm|mathit|mathbf|text|textrm|operatorname)\s*", "", text)
+    text = text.replace(r"\_", "_").replace(r"\,", "").replace("\\", "")
+    text = re.sub(r"_\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"_(\w)", r"\1", text)
+    return text.replace("{", "").replace("}", "").replace(" ", "")
+
+
+class Notation:
+    """Names of quantities for one spec: ``latex(id)`` and ``text(id)``."""
+
+    def __init__(self, spec: Spec):
+        self.kind = spec.notation
+        self.layers = len(spec.layers)
+        self.labels = dict(spec.labels)
+        self._hidden_offset: dict[int, int] = {}
+        offset = 0
+        for l, layer in enumerate(spec.layers[:-1], start=1):
+            self._hidden_offset[l] = offset
+            offset += layer.units
+        self._weight_offset: dict[int, int] = {}
+        offset = 0
+        self._fan_in: dict[int, int] = {}
+        for l, layer in enumerate(spec.layers, start=1):
+            self._weight_offset[l] = offset
+            self._fan_in[l] = len(layer.weights[0])
+            offset += layer.units * len(layer.weights[0])
+
+    # ------------------------------------------------------------------ LaTeX
+    def latex(self, qid: str) -> str:
+        base, example = ids.split_example(qid)
+        if base in self.labels:
+            label = self.labels[base]
+            if example is None:
+                return label
+            return f"{{{label}}}^{{({example})}}" if "^" in label else f"{label}^{{({example})}}"
+        parsed = ids.parse(base)
+        if parsed is None:
+            return r"\mathrm{" + qid.replace("_", r"\_") + "}"
+        kind, nums, _ = parsed
+        if self.kind == "numbered":
+            return self._numbered_latex(kind, nums, example)
+        return self._layered_latex(kind, nums, example)
+
+    def delta_latex(self, zid: str) -> str:
+        """δ of a weighted-sum node (∂E/∂z)."""
+        base, example = ids.split_example(zid)
+        parsed = ids.parse(base)
+        if parsed is None or parsed[0] != "z":
+            return r"\delta_{" + self.latex(zid) + "}"
+        _, (l, i), _ = parsed
+        if self.kind == "numbered" or base in self.labels:
+            name = self.latex(ids.a(l, i))
+            return r"\delta_{" + name + "}" + (f"^{{({example})}}" if example else "")
+        sup = f"[{l}]" + (f"({example})" if example else "")
+        return rf"\delta^{{{sup}}}_{{{i}}}"
+
+    def _layered_latex(self, kind: str, nums: tuple[int, ...], example: int | None) -> str:
+        ex = f"({example})" if example is not None else ""
+        if kind in ("x", "y"):
+            return f"{kind}^{{{ex}}}_{{{nums[0]}}}" if ex else f"{kind}_{{{nums[0]}}}"
+        if kind in ("z", "a"):
+            return f"{kind}^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
+        if kind == "w":
+            return f"w^{{[{nums[0]}]}}_{{{nums[1]},{nums[2]}}}"
+        if kind == "b":
+            return f"b^{{[{nums[0]}]}}" + (f"_{{{nums[1]}}}" if len(nums) > 1 else "")
+        if kind == "E":
+            if not nums:
+                return "E"
+            return f"E^{{{ex}}}_{{{nums[0]}}}" if ex else f"E_{{{nums[0]}}}"
+        return "R"
+
+    def _numbered_latex(self, kind: str, nums: tuple[int, ...], example: int | None) -> str:
+        ex = f"^{{({example})}}" if example is not None else ""
+        if kind == "x":
+            return f"x_{{{nums[0]}}}{ex}"
+        if kind == "y":
+            return rf"\mathrm{{target}}_{{{nums[0]}}}{ex}"
+        if kind in ("z", "a"):
+            l, i = nums
+            neuron = (rf"\hat{{y}}_{{{i}}}" if l == self.layers
+                      else f"n_{{{self._hidden_offset[l] + i}}}")
+            return (neuron if kind == "a" else rf"\mathrm{{sum}}_{{{neuron}}}") + ex
+        if kind == "w":
+            l, i, j = nums
+            return f"w_{{{self._weight_offset[l] + (i - 1) * self._fan_in[l] + j}}}"
+        if kind == "b":
+            return f"B_{{{nums[0]}}}" if len(nums) == 1 else f"B_{{{nums[0]},{nums[1]}}}"
+        if kind == "E":
+            return (f"E_{{{nums[0]}}}" if nums else r"E_{\mathrm{total}}") + ex
+        return "R"
+
+    # ------------------------------------------------------------------ text
+    def text(self, qid: str) -> str:
+        base, example = ids.split_example(qid)
+        suffix = f"({example})" if example is not None else ""
+        if base in self.labels:
+            return latex_to_text(self.labels[base]) + suffix
+        parsed = ids.parse(base)
+        if parsed is None:
+            return qid
+        kind, nums, _ = parsed
+        if self.kind == "numbered":
+            return latex_to_text(self._numbered_latex(kind, nums, None)).replace(
+                "sumŷ", "sum_ŷ").replace("sumn", "sum_n").replace("Etotal", "E_total") + suffix
+        if kind in ("z", "a"):
+            return f"{kind}[{nums[0]}]_{nums[1]}{suffix}"
+        if kind == "w":
+            return f"w[{nums[0]}]_{nums[1]},{nums[2]}"
+        if kind == "b":
+            return f"b[{nums[0]}]" + (f"_{nums[1]}" if len(nums) > 1 else "")
+        return base + suffix
+
+    def delta_text(self, zid: str) -> str:
+        base, example = ids.split_example(zid)
+        suffix = f"({example})" if example is not None else ""
+        parsed = ids.parse(base)
+        if parsed and parsed[0] == "z" and self.kind == "layered" and base not in self.labels:
+            return f"δ[{parsed[1][0]}]_{parsed[1][1]}{suffix}"
+        if parsed and parsed[0] == "z":
+            return "δ_" + self.text(ids.a(*parsed[1])) + suffix
+        return "δ_" + self.text(zid)

@@ -1,0 +1,113 @@
+"""The JSON document of a solution (schema ``symbackprop.derivation/1``, see the README).
+
+Plain data only: ids, LaTeX strings from the printer, exact Decimals (written at full
+precision by :mod:`symbackprop.jsonio`). Every key is inserted in a fixed order, so the
+same spec gives byte-identical JSON.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .. import ids
+from ..derive import PATH_LIMIT, Derivation, Solution
+from .printers import NetworkLatexPrinter, derivative_latex
+
+__all__ = ["SCHEMA", "solution_document", "flat_values"]
+
+SCHEMA = "symbackprop.derivation/1"
+
+
+def flat_values(d: Derivation, hand: bool = False) -> dict[str, Decimal]:
+    """Every quantity of one step by id: nodes, ∂E/∂node, factors, partials, gradients, updates."""
+    values = d.hand_values if hand else d.values
+    adjoints = d.hand_adjoints if hand else d.adjoints
+    if values is None or adjoints is None:
+        return {}
+    out: dict[str, Decimal] = dict(values)
+    for node_id, node in d.model.nodes.items():
+        if node.kind in ("z", "a") and node_id in adjoints:
+            out[ids.derivative("E", node_id)] = adjoints[node_id]
+    for fid, f in d.factors.items():
+        out.setdefault(fid, f.hand if hand else f.value)
+    for c in d.chains:
+        for p in c.partials:
+            out[p.id] = p.hand if hand else p.value
+    for c in d.chains:
+        out[c.id] = c.hand_gradient if hand else c.gradient
+    for c in d.chains:
+        out[ids.new(c.param)] = c.hand_new if hand else c.new
+    return out
+
+
+def solution_document(solution: Solution) -> dict[str, Any]:
+    spec, model = solution.spec, solution.model
+    d = solution.derivations[0]
+    printer = NetworkLatexPrinter(model.notation)
+    notation = model.notation
+    hand = d.rounding == "hand"
+
+    quantities = {
+        node_id: {"kind": node.kind, "latex": notation.latex(node_id), "text": notation.text(node_id)}
+        for node_id, node in model.nodes.items()
+    }
+    quantities["E"] = {"kind": "total", "latex": notation.latex("E"), "text": notation.text("E")}
+
+    def factor_entry(f) -> dict[str, Any]:
+        latex = (r"\frac{\partial E}{\partial " + notation.latex(f.den) + "}" if f.is_delta
+                 else derivative_latex(notation, f.num, f.den))
+        entry: dict[str, Any] = {"latex": latex, "general": printer.doprint(f.general),
+                                 "named": printer.doprint(f.named), "value": f.value}
+        if f.is_delta:
+            entry["symbol"] = notation.delta_latex(f.den)
+        return entry
+
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "title": spec.title,
+        "language": spec.language,
+        "notation": spec.notation,
+        "decimals": spec.decimals,
+        "loss": spec.loss,
+        "reduction": spec.reduction,
+        "learning_rate": spec.learning_rate,
+        "rounding": d.rounding,
+        "paths": solution.paths,
+        "path_limit": PATH_LIMIT,
+        "steps": len(solution.derivations),
+        "parameters": list(model.walk_order),
+        "frozen": [p for p in model.walk_order if not model.trainable(p)],
+        "quantities": quantities,
+        "values": flat_values(d),
+        "gradients": {c.param: c.gradient for c in d.chains},
+        "updated": {c.param: c.new for c in d.chains},
+        "factors": {fid: factor_entry(f) for fid, f in d.factors.items()},
+        "chains": {c.param: [list(p.factors) for p in c.paths] for c in d.chains},
+        "chain_details": {
+            c.param: {
+                "form": c.form,
+                "path_count": c.path_count,
+                "terms": [p.term for p in c.paths],
+                "reused": [list(p.reused) for p in c.paths],
+                "path_values": [p.value for p in c.paths],
+                "partials": {p.id: p.value for p in c.partials},
+            }
+            for c in d.chains
+        },
+        "deltas": {zid: factor_entry(f) for zid, f in d.deltas.items()},
+    }
+    if hand:
+        doc["hand"] = {
+            "values": flat_values(d, hand=True),
+            "gradients": {c.param: c.hand_gradient for c in d.chains},
+            "updated": {c.param: c.hand_new for c in d.chains},
+        }
+    doc["iterations"] = [
+        {"step": it.step, "E": it.E,
+         "gradients": {c.param: c.gradient for c in it.chains},
+         "updated": {c.param: c.new for c in it.chains},
+         **({"hand": {"E": it.hand_values["E"],
+                      "updated": {c.param: c.hand_new for c in it.chains}}} if hand else {})}
+        for it in solution.derivations
+    ]
+    return doc

@@ -1,0 +1,479 @@
+"""Network specs: frozen, typed dataclasses, loaded from YAML or a dict, fully validated.
+
+A spec describes one network, its data, its loss and its training settings (the keys are
+documented in the README). Every problem is a :class:`SpecError` of one line naming the
+file, the place (``layers[1].weights[0]``), what was expected and what was found. Numbers
+become exact :class:`~decimal.Decimal` values (0.1 stays 0.1).
+
+    spec = load_spec("examples/lecture_2_2_2.yaml")
+    spec = spec_from_dict({...}, source="<api>")
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import random
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import ids
+from .errors import SpecError
+from .exact import exact, round_to, to_decimal
+from .yamlload import load_yaml
+
+__all__ = [
+    "Spec", "Layer", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
+    "ACTIVATIONS", "LOSSES", "LIMITS",
+]
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softplus", "softmax")
+LOSSES = ("half_sse", "mse", "binary_cross_entropy", "cross_entropy")
+REFUSED_ACTIVATIONS = {
+    "step": "the step function is not differentiable: its derivative is 0 everywhere except "
+            "at 0, where it does not exist, so no error can flow back through it "
+            "(use sigmoid, its smooth version)",
+    "heaviside": "the step function is not differentiable (use sigmoid, its smooth version)",
+}
+
+#: Documented limits; larger specs are refused before any work is done.
+LIMITS = {
+    "layers": 64,
+    "units": 4096,
+    "examples": 10_000,
+    "steps": 10_000,
+    "decimals": 12,
+    "parameters": 2_000_000,
+    "magnitude": Decimal("1e12"),
+    "label_length": 80,
+}
+
+TOP_KEYS = ("title", "language", "notation", "decimals", "inputs", "targets", "layers",
+            "loss", "reduction", "regularization", "learning_rate", "labels",
+            "update_biases", "steps")
+LAYER_KEYS = ("units", "activation", "slope", "weights", "bias")
+INIT_KEYS = ("init", "seed", "range", "decimals", "shared")
+WEIGHT_INITS = ("xavier", "he", "uniform", "zeros")
+BIAS_INITS = ("zeros", "uniform")
+
+
+@dataclass(frozen=True)
+class Layer:
+    units: int
+    activation: str
+    weights: tuple[tuple[Decimal, ...], ...]   # weights[i][j]: to neuron i from neuron j
+    bias: Decimal | tuple[Decimal, ...] | None  # shared, per neuron, or none
+    slope: Decimal | None = None                # leaky_relu's slope for z < 0
+
+    @property
+    def shared_bias(self) -> bool:
+        return isinstance(self.bias, Decimal)
+
+
+@dataclass(frozen=True)
+class Regularization:
+    l1: Decimal | None = None
+    l2: Decimal | None = None
+    include_biases: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.l1 is not None or self.l2 is not None
+
+
+@dataclass(frozen=True)
+class Spec:
+    title: str
+    language: str
+    notation: str
+    decimals: int
+    inputs: tuple[tuple[Decimal, ...], ...]    # one row per example
+    targets: tuple[tuple[Decimal, ...], ...]
+    layers: tuple[Layer, ...]
+    loss: str
+    reduction: str
+    regularization: Regularization
+    learning_rate: Decimal
+    labels: tuple[tuple[str, str], ...]        # (canonical id, LaTeX label), in spec order
+    update_biases: bool
+    steps: int
+    batch: bool                                # inputs were given as a list of examples
+    source: str = "<spec>"
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.inputs[0])
+
+    @property
+    def n_examples(self) -> int:
+        return len(self.inputs)
+
+    def with_parameters(self, layers: tuple[Layer, ...]) -> "Spec":
+        """The same spec with other parameter values (used after an update step)."""
+        return replace(self, layers=layers)
+
+
+# ----------------------------------------------------------------------------- loading
+
+def load_spec(path: str | Path) -> Spec:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(str(path), "", "file not found") from None
+    except UnicodeDecodeError:
+        raise SpecError(str(path), "", "expected a UTF-8 text file, found undecodable bytes") from None
+    except OSError as exc:
+        raise SpecError(str(path), "", f"cannot read the file ({exc.strerror})") from None
+    return spec_from_text(text, str(path))
+
+
+def spec_from_text(text: str, source: str = "<text>") -> Spec:
+    data = load_yaml(text, source)
+    return spec_from_dict(data, source)
+
+
+def spec_from_dict(data: Any, source: str = "<dict>") -> Spec:
+    return _Reader(source).spec(data)
+
+
+# ----------------------------------------------------------------------------- reading
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, str):
+        shown = value if len(value) <= 30 else value[:27] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def _closest(word: str, options) -> str:
+    near = difflib.get_close_matches(str(word), list(options), n=1)
+    return f" (did you mean {near[0]!r}?)" if near else ""
+
+
+class _Reader:
+    """Reads one spec, keeping the file name for every error."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, where: str, message: str):
+        raise SpecError(self.source, where, message)
+
+    # --- scalars
+    def number(self, value: Any, where: str, *, positive: bool = False,
+               nonnegative: bool = False) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(where, f"expected a number, found {_describe(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            self.fail(where, f"expected a finite number, found {value!r}")
+        d = to_decimal(value)
+        if abs(d) > LIMITS["magnitude"]:
+            self.fail(where, f"expected a number of magnitude at most 1e12, found {value!r}")
+        if positive and d <= 0:
+            self.fail(where, f"expected a positive number, found {value!r}")
+        if nonnegative and d < 0:
+            self.fail(where, f"expected a number >= 0, found {value!r}")
+        return d
+
+    def integer(self, value: Any, where: str, lo: int, hi: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(where, f"expected a whole number from {lo} to {hi}, found {_describe(value)}")
+        if not lo <= value <= hi:
+            self.fail(where, f"expected a whole number from {lo} to {hi}, found {value}")
+        return value
+
+    def boolean(self, value: Any, where: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(where, f"expected true or false, found {_describe(value)}")
+        return value
+
+    def choice(self, value: Any, where: str, options) -> str:
+        if not isinstance(value, str) or value not in options:
+            self.fail(where, f"expected one of {', '.join(options)}, found {_describe(value)}"
+                      + (_closest(value, options) if isinstance(value, str) else ""))
+        return value
+
+    def mapping(self, value: Any, where: str, keys, what: str) -> dict:
+        if not isinstance(value, dict):
+            self.fail(where, f"expected a mapping ({what}), found {_describe(value)}")
+        for key in value:
+            if key not in keys:
+                place = f"{where}.{key}" if where else str(key)
+                self.fail(place, f"unknown key {key!r}{_closest(key, keys)}; "
+                                 f"expected one of {', '.join(keys)}")
+        return value
+
+    def vector(self, value: Any, where: str, length: int | None, what: str) -> tuple[Decimal, ...]:
+        if not isinstance(value, list):
+            self.fail(where, f"expected a list of numbers ({what}), found {_describe(value)}")
+        if length is not None and len(value) != length:
+            self.fail(where, f"expected a list of {length} numbers ({what}), "
+                             f"found a list of {len(value)}")
+        if not value:
+            self.fail(where, f"expected a non-empty list of numbers ({what}), found an empty list")
+        return tuple(self.number(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+    # --- the spec
+    def spec(self, data: Any) -> Spec:
+        if data is None:
+            self.fail("", "the spec is empty; expected a mapping with inputs, targets and layers")
+        d = self.mapping(data, "", TOP_KEYS, "the network spec")
+        for key in ("inputs", "targets", "layers"):
+            if key not in d:
+                self.fail(key, f"missing; every spec needs {key}")
+
+        title = d.get("title", "")
+        if not isinstance(title, str):
+            self.fail("title", f"expected a string, found {_describe(title)}")
+        if len(title) > 200:
+            self.fail("title", f"expected at most 200 characters, found {len(title)}")
+        language = self.choice(d.get("language", "es"), "language", ("es", "en"))
+        notation = self.choice(d.get("notation", "layered"), "notation", ("layered", "numbered"))
+        decimals = self.integer(d.get("decimals", 5), "decimals", 0, LIMITS["decimals"])
+
+        inputs, batch = self.examples(d["inputs"], "inputs", None)
+        n_in = len(inputs[0])
+        if n_in > LIMITS["units"]:
+            self.fail("inputs[0]", f"expected at most {LIMITS['units']} inputs, found {n_in}")
+
+        layers_raw = d["layers"]
+        if not isinstance(layers_raw, list) or not layers_raw:
+            self.fail("layers", f"expected a non-empty list of layers, found {_describe(layers_raw)}")
+        if len(layers_raw) > LIMITS["layers"]:
+            self.fail("layers", f"expected at most {LIMITS['layers']} layers, found {len(layers_raw)}")
+        layers = []
+        previous = n_in
+        for index, raw in enumerate(layers_raw):
+            layer = self.layer(raw, f"layers[{index}]", index, previous, index == len(layers_raw) - 1)
+            layers.append(layer)
+            previous = layer.units
+        n_params = sum(l.units * len(l.weights[0]) + (0 if l.bias is None else
+                       (1 if isinstance(l.bias, Decimal) else l.units)) for l in layers)
+        if n_params > LIMITS["parameters"]:
+            self.fail("layers", f"expected at most {LIMITS['parameters']} parameters, found {n_params}")
+
+        n_out = layers[-1].units
+        targets, t_batch = self.examples(d["targets"], "targets", n_out)
+        if len(targets) != len(inputs) or t_batch != batch:
+            self.fail("targets", f"expected targets for {len(inputs)} example(s) shaped like inputs, "
+                                 f"found {len(targets)}" + ("" if t_batch == batch else
+                                 " (one of inputs/targets is a list of lists, the other is not)"))
+
+        loss = self.choice(d.get("loss", "half_sse"), "loss", LOSSES)
+        self.check_loss(loss, layers[-1].activation, targets)
+        reduction = self.choice(d.get("reduction", "sum"), "reduction", ("sum", "mean"))
+        regularization = self.regularization(d.get("regularization"))
+        learning_rate = self.number(d.get("learning_rate", 0.5), "learning_rate", positive=True)
+        update_biases = self.boolean(d.get("update_biases", True), "update_biases")
+        steps = self.integer(d.get("steps", 1), "steps", 1, LIMITS["steps"])
+        labels = self.labels(d.get("labels", {}), layers, n_in)
+
+        return Spec(title=title, language=language, notation=notation, decimals=decimals,
+                    inputs=inputs, targets=targets, layers=tuple(layers), loss=loss,
+                    reduction=reduction, regularization=regularization,
+                    learning_rate=learning_rate, labels=labels, update_biases=update_biases,
+                    steps=steps, batch=batch, source=self.source)
+
+    def examples(self, value: Any, where: str, width: int | None):
+        """A flat list is one example; a list of lists is a batch."""
+        if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+            if len(value) > LIMITS["examples"]:
+                self.fail(where, f"expected at most {LIMITS['examples']} examples, found {len(value)}")
+            width = width if width is not None else len(value[0])
+            what = "one value per input" if where == "inputs" else "one value per output neuron"
+            rows = tuple(self.vector(v, f"{where}[{i}]", width, what) for i, v in enumerate(value))
+            return rows, True
+        what = "one value per input" if where == "inputs" else "one value per output neuron"
+        if isinstance(value, list) and any(isinstance(v, list) for v in value):
+            self.fail(where, "expected a list of numbers or a list of lists of numbers, found a mix")
+        return (self.vector(value, where, width, what),), False
+
+    def layer(self, raw: Any, where: str, index: int, n_prev: int, is_last: bool) -> Layer:
+        d = self.mapping(raw, where, LAYER_KEYS, "a layer with units, activation, weights, bias")
+        if "units" not in d:
+            self.fail(f"{where}.units", "missing; every layer needs its number of units")
+        units = self.integer(d["units"], f"{where}.units", 1, LIMITS["units"])
+        act_raw = d.get("activation", "sigmoid")
+        if isinstance(act_raw, str) and act_raw.lower() in REFUSED_ACTIVATIONS:
+            self.fail(f"{where}.activation", f"{act_raw!r} is refused: "
+                                             f"{REFUSED_ACTIVATIONS[act_raw.lower()]}")
+        activation = self.choice(act_raw, f"{where}.activation", ACTIVATIONS)
+        if activation == "softmax" and not is_last:
+            self.fail(f"{where}.activation", "softmax is only supported on the output layer")
+        slope = None
+        if "slope" in d:
+            if activation != "leaky_relu":
+                self.fail(f"{where}.slope", f"a slope only applies to leaky_relu, "
+                                            f"found activation {activation!r}")
+            slope = self.number(d["slope"], f"{where}.slope", nonnegative=True)
+        elif activation == "leaky_relu":
+            slope = Decimal("0.01")
+        if "weights" not in d:
+            self.fail(f"{where}.weights", f"missing; expected {units} rows of {n_prev} numbers "
+                                          "or an initializer such as {init: xavier, seed: 0}")
+        weights = self.weights(d["weights"], f"{where}.weights", index, units, n_prev)
+        bias = self.bias(d.get("bias"), f"{where}.bias", index, units)
+        return Layer(units=units, activation=activation, weights=weights, bias=bias, slope=slope)
+
+    def weights(self, raw: Any, where: str, index: int, units: int, n_prev: int):
+        if isinstance(raw, dict):
+            values = self.initialize(raw, where, index, units * n_prev, n_prev, units, WEIGHT_INITS)
+            return tuple(tuple(values[i * n_prev:(i + 1) * n_prev]) for i in range(units))
+        prev_name = "inputs" if index == 0 else f"neurons in layers[{index - 1}]"
+        if not isinstance(raw, list) or len(raw) != units:
+            found = _describe(raw) if not isinstance(raw, list) else f"a list of {len(raw)} rows"
+            self.fail(where, f"expected {units} rows (one per neuron of this layer) of {n_prev} "
+                             f"numbers (one per {prev_name}), found {found}")
+        return tuple(self.vector(row, f"{where}[{i}]", n_prev, f"one weight per {prev_name}")
+                     for i, row in enumerate(raw))
+
+    def bias(self, raw: Any, where: str, index: int, units: int):
+        if raw is None:
+            return None
+        if isinstance(raw, dict):
+            shared = raw.get("shared", False)
+            self.boolean(shared, f"{where}.shared")
+            values = self.initialize(raw, where, index, 1 if shared else units, 1, units, BIAS_INITS)
+            return values[0] if shared else tuple(values)
+        if isinstance(raw, list):
+            return self.vector(raw, where, units, "one bias per neuron")
+        return self.number(raw, where)
+
+    def initialize(self, raw: dict, where: str, index: int, count: int, fan_in: int,
+                   fan_out: int, allowed) -> list[Decimal]:
+        d = self.mapping(raw, where, INIT_KEYS, "an initializer such as {init: xavier, seed: 0}")
+        if "init" not in d:
+            self.fail(f"{where}.init", f"missing; expected one of {', '.join(allowed)}")
+        kind = self.choice(d["init"], f"{where}.init", allowed)
+        if kind == "zeros":
+            return [Decimal(0)] * count
+        if "seed" not in d:
+            self.fail(f"{where}.seed", "missing; an initializer needs a seed so its values are reproducible")
+        seed = self.integer(d["seed"], f"{where}.seed", 0, 2**63 - 1)
+        places = self.integer(d["decimals"], f"{where}.decimals", 0, 12) if "decimals" in d else None
+        if kind == "uniform":
+            rng = d.get("range", [-1, 1])
+            if not isinstance(rng, list) or len(rng) != 2:
+                self.fail(f"{where}.range", f"expected [low, high], found {_describe(rng)}")
+            lo, hi = (self.number(v, f"{where}.range[{i}]") for i, v in enumerate(rng))
+            if lo >= hi:
+                self.fail(f"{where}.range", f"expected low < high, found [{lo}, {hi}]")
+        else:
+            if "range" in d:
+                self.fail(f"{where}.range", f"a range only applies to init: uniform, found init: {kind}")
+            fan = fan_in + fan_out if kind == "xavier" else fan_in
+            limit = to_decimal(math.sqrt(6.0 / fan))
+            lo, hi = -limit, limit
+        # Python's Mersenne Twister is documented as reproducible across versions; the layer
+        # index is mixed in so that one seed gives different values in different layers.
+        generator = random.Random(seed * 1_000_003 + index)
+        out = []
+        with exact():
+            for _ in range(count):
+                value = lo + (hi - lo) * to_decimal(generator.random())
+                out.append(round_to(value, places) if places is not None else value)
+        return out
+
+    def check_loss(self, loss: str, output_activation: str, targets) -> None:
+        if loss in ("binary_cross_entropy", "cross_entropy"):
+            if output_activation not in ("sigmoid", "softmax"):
+                self.fail("loss", f"{loss} needs outputs between 0 and 1: expected the output layer's "
+                                  f"activation to be sigmoid or softmax, found {output_activation}")
+            for n, row in enumerate(targets):
+                for k, t in enumerate(row):
+                    if not 0 <= t <= 1:
+                        place = f"targets[{n}][{k}]" if len(targets) > 1 else f"targets[{k}]"
+                        self.fail(place, f"{loss} needs targets between 0 and 1, found {t}")
+
+    def regularization(self, raw: Any) -> Regularization:
+        if raw is None:
+            return Regularization()
+        d = self.mapping(raw, "regularization", ("l1", "l2", "include_biases"),
+                         "for example {l2: 0.01}")
+        l1 = self.number(d["l1"], "regularization.l1", nonnegative=True) if "l1" in d else None
+        l2 = self.number(d["l2"], "regularization.l2", nonnegative=True) if "l2" in d else None
+        include = self.boolean(d.get("include_biases", False), "regularization.include_biases")
+        return Regularization(l1=l1, l2=l2, include_biases=include)
+
+    def labels(self, raw: Any, layers: list[Layer], n_in: int) -> tuple[tuple[str, str], ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict):
+            self.fail("labels", f"expected a mapping from quantity ids to names, found {_describe(raw)}")
+        valid = _label_ids(layers, n_in)
+        out = []
+        for key, label in raw.items():
+            where = f"labels.{key}"
+            if not isinstance(key, str) or key not in valid:
+                self.fail(where, f"unknown quantity {key!r}{_closest(key, sorted(valid))}; "
+                                 "expected a canonical id such as w1_1_1, a2_1, b1, E1")
+            if not isinstance(label, str) or not label.strip():
+                self.fail(where, f"expected a LaTeX math name such as 'w_5', found {_describe(label)}")
+            problem = latex_label_problem(label)
+            if problem:
+                self.fail(where, f"expected a LaTeX math name such as 'w_5' or '\\hat{{y}}_1', {problem}")
+            out.append((key, label))
+        return tuple(out)
+
+
+def _label_ids(layers: list[Layer], n_in: int) -> set[str]:
+    valid = {"E", "R"}
+    valid |= {ids.x(j) for j in range(1, n_in + 1)}
+    valid |= {ids.y(k) for k in range(1, layers[-1].units + 1)}
+    valid |= {ids.error_term(k) for k in range(1, layers[-1].units + 1)}
+    for l, layer in enumerate(layers, start=1):
+        for i in range(1, layer.units + 1):
+            valid |= {ids.z(l, i), ids.a(l, i)}
+            valid |= {ids.w(l, i, j) for j in range(1, len(layer.weights[0]) + 1)}
+            if isinstance(layer.bias, tuple):
+                valid.add(ids.b(l, i))
+        if isinstance(layer.bias, Decimal):
+            valid.add(ids.b(l))
+    return valid
+
+
+# Labels reach LaTeX math mode: only a small, harmless vocabulary is accepted.
+_LABEL_COMMANDS = {
+    "hat", "bar", "tilde", "vec", "dot", "mathrm", "mathit", "mathbf", "text", "textrm",
+    "operatorname", "prime", "cdot", "ldots", "_",
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+    "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon",
+    "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi",
+    "Sigma", "Phi", "Psi", "Omega",
+}
+_LABEL_CHARS = re.compile(r"[A-Za-z0-9_^{}()\[\],.'+\-\\ ]*")
+
+
+def latex_label_problem(label: str) -> str | None:
+    """Why ``label`` is not an acceptable LaTeX math name, or None when it is."""
+    if len(label) > LIMITS["label_length"]:
+        return f"found {len(label)} characters (at most {LIMITS['label_length']})"
+    if not _LABEL_CHARS.fullmatch(label):
+        bad = next(c for c in label if not _LABEL_CHARS.fullmatch(c))
+        return f"found the character {bad!r}"
+    for command in re.findall(r"\\([A-Za-z]+|.)", label):
+        if command not in _LABEL_COMMANDS:
+            return f"found the command \\{command}, which is not allowed in a name"
+    depth = 0
+    for c in label:
+        depth += {"{": 1, "}": -1}.get(c, 0)
+        if depth < 0:
+            return "found a '}' without its '{'"
+    if depth:
+        return "found a '{' without its '}'"
+    if re.search(r"[_^]\s*$", label) or re.search(r"[_^]{2}", label.replace("\\_", "")):
+        return "found a dangling _ or ^"
+    return None
