@@ -1,0 +1,74 @@
+"""An independent reference network for the self-checks, written from the textbook with
+mpmath (it shares no code with symbackprop's model or evaluator)."""
+from __future__ import annotations
+
+import mpmath
+
+mp = mpmath.mp.clone() if hasattr(mpmath.mp, "clone") else mpmath.mp
+
+
+def _act(name, z, slope):
+    if name == "sigmoid":
+        return 1 / (1 + mpmath.exp(-z))
+    if name == "tanh":
+        return mpmath.tanh(z)
+    if name == "relu":
+        return z if z > 0 else mpmath.mpf(0)
+    if name == "leaky_relu":
+        return z if z > 0 else slope * z
+    if name == "linear":
+        return z
+    if name == "softplus":
+        return mpmath.log(1 + mpmath.exp(z))
+    raise ValueError(name)
+
+
+def error(spec, params: dict) -> mpmath.mpf:
+    """E of the spec at the given parameter values (dict id -> mpf)."""
+    L = len(spec.layers)
+    K = spec.layers[-1].units
+    total = mpmath.mpf(0)
+    for xs, ys in zip(spec.inputs, spec.targets):
+        a = [mpmath.mpf(str(v)) for v in xs]
+        for l, layer in enumerate(spec.layers, start=1):
+            z = []
+            for i in range(1, layer.units + 1):
+                s = sum(params[f"w{l}_{i}_{j}"] * a[j - 1] for j in range(1, len(a) + 1))
+                if layer.bias is not None:
+                    s += params[f"b{l}"] if f"b{l}" in params else params[f"b{l}_{i}"]
+                z.append(s)
+            if layer.activation == "softmax":
+                m = max(z)
+                e = [mpmath.exp(v - m) for v in z]
+                a = [v / sum(e) for v in e]
+            else:
+                slope = mpmath.mpf(str(layer.slope)) if layer.slope is not None else 0
+                a = [_act(layer.activation, v, slope) for v in z]
+        y = [mpmath.mpf(str(v)) for v in ys]
+        for k in range(K):
+            if spec.loss == "half_sse":
+                total += (y[k] - a[k]) ** 2 / 2
+            elif spec.loss == "mse":
+                total += (y[k] - a[k]) ** 2 / K
+            elif spec.loss == "binary_cross_entropy":
+                total += -(y[k] * mpmath.log(a[k]) + (1 - y[k]) * mpmath.log(1 - a[k]))
+            else:
+                total += -y[k] * mpmath.log(a[k])
+    if spec.reduction == "mean":
+        total /= len(spec.inputs)
+    reg = spec.regularization
+    for pid, v in params.items():
+        if pid.startswith("w") or reg.include_biases:
+            if reg.l2 is not None:
+                total += mpmath.mpf(str(reg.l2)) / 2 * v**2
+            if reg.l1 is not None:
+                total += mpmath.mpf(str(reg.l1)) / 2 * abs(v)
+    return total
+
+
+def finite_difference(spec, params: dict, pid: str, h=mpmath.mpf("1e-20")) -> mpmath.mpf:
+    up = dict(params)
+    down = dict(params)
+    up[pid] += h
+    down[pid] -= h
+    return (error(spec, up) - error(spec, down)) / (2 * h)

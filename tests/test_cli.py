@@ -1,0 +1,130 @@
+"""The command as a user runs it: installed entry point, real files, exit codes."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import LECTURE
+
+BIN = Path(sys.executable).parent
+
+
+def command() -> list[str]:
+    script = BIN / "symbackprop"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "symbackprop"]
+
+
+def env() -> dict[str, str]:
+    """The subprocess imports the very package these tests import (installed or source)."""
+    import symbackprop
+    return {**os.environ, "PYTHONPATH": str(Path(symbackprop.__file__).parent.parent)}
+
+
+def run(*args, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([*command(), *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, env=env())
+
+
+def test_solve_json_has_the_lecture_numbers(tmp_path):
+    result = run("solve", LECTURE, "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "symbackprop.derivation/1"
+    v = doc["values"]
+    assert v["z1_1"] == 0.41
+    assert f"{v['a1_1']:.5f}" == "0.60109" and str(v["a1_1"]).startswith("0.60108")
+    assert f"{doc['updated']['w2_1_1']:.5f}" == "0.45188"
+    assert f"{v['new_w1_1_1']:.5f}" == "0.09934"
+    assert doc["chains"]["w2_1_1"] == [["dE1/da2_1", "da2_1/dz2_1", "dz2_1/dw2_1_1"]]
+    assert [len(p) for p in doc["chains"]["w1_1_1"]] == [5, 5]
+    factor = doc["factors"]["da2_1/dz2_1"]
+    assert factor["named"] == r"a^{[2]}_{1} \cdot \left(1 - a^{[2]}_{1}\right)"
+    assert factor["latex"] == r"\frac{\partial a^{[2]}_{1}}{\partial z^{[2]}_{1}}"
+    # each factor is stored once even though several chains use it
+    used = [f for chains in doc["chains"].values() for path in chains for f in path]
+    assert set(used) == set(doc["factors"])
+    # full precision, not rounded to the spec's decimals
+    assert len(repr(v["a2_1"]).split(".")[1]) > 10
+
+
+def test_json_and_text_are_byte_identical_between_runs(tmp_path):
+    for fmt in ("json", "text"):
+        first = run("solve", LECTURE, "--format", fmt, "--rounding", "hand", cwd=tmp_path)
+        second = run("solve", LECTURE, "--format", fmt, "--rounding", "hand", cwd=tmp_path)
+        assert first.returncode == 0 and first.stdout == second.stdout
+
+
+def test_text_walkthrough_in_both_languages(tmp_path):
+    es = run("solve", LECTURE, cwd=tmp_path)
+    assert es.returncode == 0
+    assert "Propagación hacia adelante" in es.stdout
+    assert "nuevo_w[2]_1,1 = w[2]_1,1 - η·∂E/∂w[2]_1,1 = 0.5 - 0.6·0.08020 = 0.45188" in es.stdout
+    assert "(ya calculado)" in es.stdout
+    en = run("solve", LECTURE, "--lang", "en", cwd=tmp_path)
+    assert "Forward pass" in en.stdout and "new_w[2]_1,1" in en.stdout
+
+
+def test_demo_writes_json_into_output(tmp_path):
+    result = run("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "0.45188" in result.stdout
+    written = tmp_path / "output" / "lecture_2_2_2.json"
+    assert json.loads(written.read_text())["title"] == "Red 2-2-2"
+    assert [p.name for p in (tmp_path / "output").iterdir()] == ["lecture_2_2_2.json"]
+
+
+def test_output_directory(tmp_path):
+    result = run("solve", LECTURE, "--format", "json", "-o", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == ""
+    assert (tmp_path / "out" / "lecture_2_2_2.json").is_file()
+
+
+@pytest.mark.parametrize("content, words", [
+    ("inputs: [0.1, 0.5\n", "line 2"),
+    ("inputs: [0.1]\ntargets: [1]\nlayers:\n  - {units: 1, activation: step, weights: [[1]]}\n",
+     "layers[0].activation"),
+    ("inputs: [0.1]\ntargets: [1]\nlayers:\n  - {units: 1, weights: [[1, 2]]}\n",
+     "layers[0].weights[0]: expected a list of 1 numbers"),
+    ("inputs: [.nan]\ntargets: [1]\nlayers:\n  - {units: 1, weights: [[1]]}\n",
+     "inputs[0]: expected a finite number"),
+    ("- just\n- a list\n", "expected a mapping"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, content, words):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(content)
+    result = run("solve", spec, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and str(spec) in lines[0]
+
+
+def test_missing_file_and_bad_option(tmp_path):
+    result = run("solve", tmp_path / "nope.yaml", cwd=tmp_path)
+    assert result.returncode == 2 and "file not found" in result.stderr
+    result = run("solve", LECTURE, "--format", "pdfx", cwd=tmp_path)
+    assert result.returncode == 2
+
+
+def test_python_dash_m(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "symbackprop", "--version"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, env=env())
+    assert result.returncode == 0 and "symbackprop" in result.stdout
+
+
+def test_the_installed_package_carries_the_lecture_example():
+    import symbackprop
+    from symbackprop.resources import read_lecture_example
+    assert read_lecture_example() == LECTURE.read_text()
+    if os.environ.get("CI"):
+        # CI tests the regular install, not the source tree.
+        assert "site-packages" in symbackprop.__file__
+        packaged = Path(symbackprop.__file__).parent / "data" / "lecture_2_2_2.yaml"
+        assert packaged.read_text() == LECTURE.read_text()
