@@ -208,8 +208,8 @@ def _up_paths(model: Model, param: str) -> list[tuple[Edge, ...]]:
             continue
         for e in model.edges_from.get(node, ()):
             stack.append((e.child, (e,) + above))
-    order = {nid: i for i, nid in enumerate(model.nodes)}
-    term_order = {t: i for i, t in enumerate(model.terms)}
+    order = model.node_index
+    term_order = model.term_index
     out.sort(key=lambda p: (term_order[p[0].child], tuple(order[e.parent] for e in p)))
     return out
 

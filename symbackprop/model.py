@@ -100,6 +100,15 @@ class Model:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
+    def node_index(self) -> dict[str, int]:
+        """Position of every node in forward order (for deterministic sorting)."""
+        return {nid: i for i, nid in enumerate(self.nodes)}
+
+    @cached_property
+    def term_index(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.terms)}
+
+    @cached_property
     def walk_order(self) -> tuple[str, ...]:
         """Parameters in the lectures' order: output layer first, weights row by row, then biases."""
         by_layer: dict[int, list[str]] = {}

@@ -332,7 +332,7 @@ class _Reader:
         if isinstance(raw, dict):
             values = self.initialize(raw, where, index, units * n_prev, n_prev, units, WEIGHT_INITS)
             return tuple(tuple(values[i * n_prev:(i + 1) * n_prev]) for i in range(units))
-        prev_name = "inputs" if index == 0 else f"neurons in layers[{index - 1}]"
+        prev_name = "input" if index == 0 else f"neuron of layers[{index - 1}]"
         if not isinstance(raw, list) or len(raw) != units:
             found = _describe(raw) if not isinstance(raw, list) else f"a list of {len(raw)} rows"
             self.fail(where, f"expected {units} rows (one per neuron of this layer) of {n_prev} "

@@ -138,3 +138,15 @@ def test_steps_repeat_gradient_descent(lecture_spec):
     assert errors[0] > errors[1] > errors[2]
     # Step 2 starts from step 1's updated weights.
     assert solution.derivations[1].values["w2_1_1"] == solution.derivations[0].updated["w2_1_1"]
+
+
+def test_json_document_lists_every_quantity(lecture_spec):
+    from symbackprop.render.document import solution_document
+    doc = solution_document(solve(lecture_spec, rounding="hand"))
+    v = doc["values"]
+    for qid in ("x1", "y2", "w1_2_1", "b2", "z2_2", "a1_2", "E1", "E",
+                "dE/dz1_1", "dE/da1_1", "da1_1/dz1_1", "dE2/dw1_1_1", "dE/dw1_1_1", "new_w1_1_1"):
+        assert qid in v, qid
+    assert v["dE/dz2_1"] == doc["deltas"]["z2_1"]["value"]
+    assert doc["hand"]["updated"]["w2_1_1"] == Decimal("0.45188")
+    assert doc["chain_details"]["w2_1_2"]["reused"] == [[True, True, False]]
