@@ -36,6 +36,13 @@ class _Numbers:
         text = show(self.values[expr.name], self.decimals)
         return f"({text})" if text.startswith("-") else text
 
+    def _argument(self, expr) -> str:
+        """A function's argument: a lone negative number needs no parentheses of its own."""
+        text = self._print(expr)
+        if expr.is_Symbol and text.startswith("(") and text.endswith(")"):
+            return text[1:-1]
+        return text
+
 
 class NetworkLatexPrinter(LatexPrinter, _Numbers):
     def __init__(self, notation: Notation, values: Mapping[str, Decimal] | None = None,
@@ -53,7 +60,7 @@ class NetworkLatexPrinter(LatexPrinter, _Numbers):
         return self.notation.delta_latex(zid) if zid else self.notation.latex(expr.name)
 
     def _fn(self, name: str, expr) -> str:
-        return name + r"\left(" + ", ".join(self._print(a) for a in expr.args) + r"\right)"
+        return name + r"\left(" + ", ".join(self._argument(a) for a in expr.args) + r"\right)"
 
     def _print_sigmoid(self, expr, exp=None):
         out = self._fn(r"\sigma", expr)
@@ -63,13 +70,13 @@ class NetworkLatexPrinter(LatexPrinter, _Numbers):
         return self._fn(r"\operatorname{relu}", expr)
 
     def _print_leaky_relu(self, expr, exp=None):
-        return r"\operatorname{leaky\,relu}\left(" + self._print(expr.args[0]) + r"\right)"
+        return r"\operatorname{leaky\,relu}\left(" + self._argument(expr.args[0]) + r"\right)"
 
     def _print_softplus(self, expr, exp=None):
         return self._fn(r"\operatorname{softplus}", expr)
 
     def _print_Heaviside(self, expr, exp=None):
-        out = r"H\left(" + self._print(expr.args[0]) + r"\right)"
+        out = r"H\left(" + self._argument(expr.args[0]) + r"\right)"
         return f"{out}^{{{exp}}}" if exp else out
 
 
@@ -97,13 +104,19 @@ class NetworkTextPrinter(StrPrinter, _Numbers):
         return super()._print_Pow(expr, rational).replace("**", "^")
 
     def _print_sigmoid(self, expr):
-        return "σ(" + self._print(expr.args[0]) + ")"
+        return "σ(" + self._argument(expr.args[0]) + ")"
 
     def _print_Heaviside(self, expr):
-        return "H(" + self._print(expr.args[0]) + ")"
+        return "H(" + self._argument(expr.args[0]) + ")"
+
+    def _print_relu(self, expr):
+        return "relu(" + self._argument(expr.args[0]) + ")"
+
+    def _print_softplus(self, expr):
+        return "softplus(" + self._argument(expr.args[0]) + ")"
 
     def _print_leaky_relu(self, expr):
-        return "leaky_relu(" + self._print(expr.args[0]) + ")"
+        return "leaky_relu(" + self._argument(expr.args[0]) + ")"
 
 
 def derivative_latex(notation: Notation, num: str, den: str) -> str:

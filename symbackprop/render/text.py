@@ -68,11 +68,11 @@ class _Text:
                 self.out(f"  [{say(self.lang, 'example', n=node.example)}]")
             if node.kind == "z":
                 symbolic = " + ".join(f"{self.name(w)}·{self.name(s)}" for w, s in node.terms)
-                numeric = " + ".join(f"{self.num(self.value(d, w))}·{self.num(self.value(d, s))}"
+                numeric = " + ".join(f"{self.paren(self.value(d, w))}·{self.paren(self.value(d, s))}"
                                      for w, s in node.terms)
                 if node.bias:
                     symbolic += f" + {self.name(node.bias)}"
-                    numeric += f" + {self.num(self.value(d, node.bias))}"
+                    numeric += f" + {self.paren(self.value(d, node.bias))}"
                 self.out(f"  {self.name(node.id)} = {symbolic}")
                 self.out(f"  {' ' * len(self.name(node.id))} = {numeric} = {self.num(self.value(d, node.id))}")
             else:
@@ -86,6 +86,9 @@ class _Text:
             node = self.model.nodes[t]
             written = node.written if node.written is not None else node.definition
             formula = self.printer.doprint(written)
+            if t == "R" and len(written.args) > 4:
+                parts = [self.printer.doprint(a) for a in written.args]
+                formula = f"{parts[0]} + {parts[1]} + … + {parts[-1]}"
             numbers = "" if t == "R" else f" = {self.numbers(d).doprint(written)}"
             label = f"{say(self.lang, 'penalty')}: R" if t == "R" else self.name(t)
             self.out(f"  {label} = {formula}{numbers} = {self.num(self.value(d, t))}")
@@ -127,15 +130,18 @@ class _Text:
             else:
                 lhs = grad_name if len(c.paths) == 1 else f"[{number}]"
             names = " · ".join(self.factor_name(d, fid) for fid in path.factors)
-            self.out(f"  {lhs} = {names}")
+            if len(path.factors) > 1:
+                self.out(f"  {lhs} = {names}")
             for fid, reused in zip(path.factors, path.reused):
                 f = d.factors[fid]
                 note = f"   ({reused_word})" if reused else ""
                 formula = "" if f.named.is_Number else f" = {self.printer.doprint(f.named)}"
-                self.out(f"      {self.factor_name(d, fid)}{formula}"
+                indent = "      " if len(path.factors) > 1 else "  "
+                self.out(f"{indent}{self.factor_name(d, fid)}{formula}"
                          f" = {self.num(self.factor_value(d, fid))}{note}")
-            product = " · ".join(self.paren(self.factor_value(d, fid)) for fid in path.factors)
-            self.out(f"    = {product} = {self.num(path.hand if hand else path.value)}")
+            if len(path.factors) > 1:
+                product = " · ".join(self.paren(self.factor_value(d, fid)) for fid in path.factors)
+                self.out(f"    = {product} = {self.num(path.hand if hand else path.value)}")
         if len(c.partials) > 1 or (c.form == "delta" and len(c.paths) > 1):
             parts = c.partials if c.partials else c.paths
             names = " + ".join(derivative_text(self.notation, p.term, c.param)
