@@ -7,7 +7,7 @@
 
 Flow: spec -> model -> derivation -> (text | JSON | later LaTeX, checking, NumPy).
 """
-from .api import as_json, as_text, solve_spec
+from .api import as_json, as_text
 from .derive import PATH_LIMIT, Chain, Derivation, Factor, Partial, Path, Solution, derive, solve
 from .errors import (AnswerError, LatexBuildError, LatexNotFound, RenderError, SpecError,
                      SymbackpropError)
@@ -20,7 +20,7 @@ __all__ = [
     "__version__",
     "load_spec", "spec_from_dict", "spec_from_text", "Spec", "Layer", "Regularization",
     "build_model", "Model", "Node", "Edge",
-    "solve", "derive", "solve_spec", "Solution", "Derivation", "Chain", "Path", "Partial",
+    "solve", "derive", "Solution", "Derivation", "Chain", "Path", "Partial",
     "Factor", "PATH_LIMIT",
     "as_text", "as_json",
     "SymbackpropError", "SpecError", "AnswerError", "RenderError", "LatexNotFound",

@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .api import as_json, as_text, solve_spec
+from .api import as_json, as_text
+from .derive import solve
 from .errors import SymbackpropError
 from .files import write_atomic
 from .i18n import say
-from .resources import lecture_example_path, read_lecture_example
+from .resources import LECTURE_EXAMPLE, read_lecture_example
 from .spec import load_spec, spec_from_text
 
 __all__ = ["main"]
@@ -56,15 +57,15 @@ def _write(directory: str, name: str, text: str, language: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        spec = spec_from_text(read_lecture_example(), lecture_example_path())
-        stem = Path(lecture_example_path()).stem
+        spec = spec_from_text(read_lecture_example(), LECTURE_EXAMPLE)
+        stem = Path(LECTURE_EXAMPLE).stem
         fmt = "text"
     else:
         spec = load_spec(args.spec)
         stem = Path(args.spec).stem
         fmt = args.format
     language = args.lang or spec.language
-    solution = solve_spec(spec, rounding=args.rounding, paths=args.paths)
+    solution = solve(spec, rounding=args.rounding, paths=args.paths)
     if args.command == "demo":
         sys.stdout.write(as_text(solution, language))
         _write(args.output, f"{stem}.json", as_json(solution), language)

@@ -16,7 +16,7 @@ from typing import Iterator
 
 __all__ = [
     "PRECISION", "CONTEXT", "exact", "to_decimal", "round_to", "fixed", "json_number",
-    "exp", "ln", "sigmoid", "tanh", "softplus", "is_finite", "show",
+    "exp", "ln", "sigmoid", "tanh", "softplus", "show",
 ]
 
 PRECISION = 50
@@ -49,10 +49,6 @@ def to_decimal(value: int | float | str | Decimal) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     return Decimal(value)
-
-
-def is_finite(value: Decimal) -> bool:
-    return value.is_finite()
 
 
 def round_to(value: Decimal, decimals: int) -> Decimal:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["lecture_example_path", "read_lecture_example"]
+__all__ = ["LECTURE_EXAMPLE", "read_lecture_example"]
 
 _REPO = Path(__file__).resolve().parent.parent
 LECTURE_EXAMPLE = "lecture_2_2_2.yaml"
@@ -19,8 +19,3 @@ def read_lecture_example() -> str:
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     return (_REPO / "examples" / LECTURE_EXAMPLE).read_text(encoding="utf-8")
-
-
-def lecture_example_path() -> str:
-    """The name errors and outputs use for the built-in example."""
-    return LECTURE_EXAMPLE
