@@ -2,15 +2,26 @@
 
     solution = solve(load_spec("net.yaml"), rounding="hand")
     print(as_text(solution)); text = as_json(solution)
+    solution = solve_for_report(spec); tex = as_tex(solution, "slides", "es")
 """
 from __future__ import annotations
 
-from .derive import Solution
+from .derive import Solution, solve
 from .jsonio import dumps
 from .render.document import solution_document
+from .render.report import render_pdf, render_tex
 from .render.text import walkthrough
+from .spec import Spec
 
-__all__ = ["as_text", "as_json"]
+__all__ = ["as_text", "as_json", "as_tex", "as_pdf", "solve_for_report", "REPORT_PATH_LIMIT"]
+
+#: In reports, a parameter with more paths than this is shown in delta form: every path of
+#: a deep network, one frame per factor, would be hundreds of frames.
+REPORT_PATH_LIMIT = 4
+
+
+def solve_for_report(spec: Spec, *, rounding: str = "exact", paths: str = "auto") -> Solution:
+    return solve(spec, rounding=rounding, paths=paths, path_limit=REPORT_PATH_LIMIT)
 
 
 def as_text(solution: Solution, language: str | None = None) -> str:
@@ -19,3 +30,11 @@ def as_text(solution: Solution, language: str | None = None) -> str:
 
 def as_json(solution: Solution) -> str:
     return dumps(solution_document(solution))
+
+
+def as_tex(solution: Solution, style: str, language: str | None = None) -> str:
+    return render_tex(solution, style, language)
+
+
+def as_pdf(tex: str, style: str) -> bytes:
+    return render_pdf(None, style, tex=tex)

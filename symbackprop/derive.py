@@ -148,6 +148,7 @@ class Solution:
     final: Mapping[str, Decimal]           # parameters after the last step (exact)
     final_hand: Mapping[str, Decimal] | None = None
     paths: str = "auto"                    # the path mode the derivations were made with
+    path_limit: int = PATH_LIMIT
 
 
 def delta_symbol(zid: str) -> sympy.Symbol:
@@ -244,7 +245,7 @@ def _sum(parts: list[Expr]) -> Expr:
 # ----------------------------------------------------------------------------- derivation
 
 def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
-           rounding: str = "exact", paths: str = "auto",
+           rounding: str = "exact", paths: str = "auto", path_limit: int = PATH_LIMIT,
            hand_params: Mapping[str, Decimal] | None = None) -> Derivation:
     """The derivation of every gradient at the given parameter values."""
     if rounding not in ("exact", "hand"):
@@ -284,7 +285,7 @@ def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
     eta = spec.learning_rate
     for param in model.walk_order:
         count = counts.get(param, 0)
-        enumerate_paths = paths == "all" or (paths == "auto" and count <= PATH_LIMIT)
+        enumerate_paths = paths == "all" or (paths == "auto" and count <= path_limit)
         routes: list[tuple[str, tuple[str, ...]]] = []
         if enumerate_paths:
             for p in _up_paths(model, param):
@@ -351,20 +352,23 @@ def _make_delta(model: Model, zid: str, num: _Numbers, hand: _Numbers | None) ->
                   hand.adjoint[zid] if hand else None)
 
 
-def solve(spec: Spec, *, rounding: str = "exact", paths: str = "auto") -> Solution:
-    """Derive ``spec.steps`` steps of gradient descent (the lectures' iterations)."""
+def solve(spec: Spec, *, rounding: str = "exact", paths: str = "auto",
+          path_limit: int = PATH_LIMIT) -> Solution:
+    """Derive ``spec.steps`` steps of gradient descent (the lectures' iterations).
+
+    ``paths="auto"`` enumerates the paths of a parameter while it has at most ``path_limit``."""
     model = build_model(spec)
     params = parameter_values(spec)
     hand_params = dict(params) if rounding == "hand" else None
     derivations = []
     for step in range(1, spec.steps + 1):
         d = derive(model, params, step=step, rounding=rounding, paths=paths,
-                   hand_params=hand_params)
+                   path_limit=path_limit, hand_params=hand_params)
         derivations.append(d)
         params = {**params, **d.updated}
         if hand_params is not None:
             hand_params = {**hand_params, **{c.param: c.hand_new for c in d.chains}}
-    return Solution(spec, model, tuple(derivations), params, hand_params, paths)
+    return Solution(spec, model, tuple(derivations), params, hand_params, paths, path_limit)
 
 
 def spec_after(solution: Solution) -> Spec:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import ids
-from ..derive import PATH_LIMIT, Derivation, Solution
+from ..derive import Derivation, Solution
 from .printers import NetworkLatexPrinter, derivative_latex
 
 __all__ = ["SCHEMA", "solution_document", "flat_values"]
@@ -73,7 +73,7 @@ def solution_document(solution: Solution) -> dict[str, Any]:
         "learning_rate": spec.learning_rate,
         "rounding": d.rounding,
         "paths": solution.paths,
-        "path_limit": PATH_LIMIT,
+        "path_limit": solution.path_limit,
         "steps": len(solution.derivations),
         "parameters": list(model.walk_order),
         "frozen": [p for p in model.walk_order if not model.trainable(p)],

@@ -1,0 +1,440 @@
+"""From a derivation to the plain data the LaTeX templates lay out.
+
+:func:`report_context` returns dicts, lists and ready LaTeX strings: the steps of the
+lecture in order (notation, network, forward pass neuron by neuron, error, then for every
+parameter its question, one step per factor, the product, the sum over paths, the update,
+and the end of the iteration). Templates only place them: slides put one step per frame,
+the article puts them in sections.
+
+Numbers are formatted here. In the ``exercise`` style every value the student computes
+becomes ``\\blank``; in ``answers`` it becomes ``\\answer{value}``; given values (inputs,
+weights, targets, η) stay as they are.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sympy
+
+from .. import ids
+from ..derive import Chain, Derivation, Factor, Path, Solution
+from ..exact import show
+from ..i18n import say
+from .diagram import layout, path_marks, styled
+from .printers import NetworkLatexPrinter, derivative_latex
+
+__all__ = ["report_context", "STYLES"]
+
+STYLES = ("slides", "article", "exercise", "answers")
+_ORDINALS = {"es": "{n}", "en": "{n}"}
+#: Rows of the end-of-iteration table per step (one frame holds about this many).
+ITERATION_ROWS = 10
+
+
+def T(text: str) -> dict[str, str]:
+    return {"text": text}
+
+
+def M(latex: str) -> dict[str, str]:
+    return {"math": latex}
+
+
+class _Builder:
+    def __init__(self, solution: Solution, style: str, language: str):
+        self.solution = solution
+        self.spec = solution.spec
+        self.model = solution.model
+        self.d: Derivation = solution.derivations[0]
+        self.style = style
+        self.lang = language
+        self.notation = self.model.notation
+        self.hand = self.d.rounding == "hand"
+        self.values = self.d.hand_values if self.hand else self.d.values
+        self.names = NetworkLatexPrinter(self.notation)
+        self.numbers = NetworkLatexPrinter(self.notation, self.values, self.spec.decimals)
+        self.diagram = layout(self.model)
+        self.updated: list[str] = []
+        self.steps: list[dict[str, Any]] = []
+        self.shown_rules: set[str] = set()
+        self._base: tuple[str, ...] | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def t(self, key: str, **fields) -> str:
+        return say(self.lang, key, **fields)
+
+    def given(self, value: Decimal) -> str:
+        return show(value, self.spec.decimals)
+
+    def slot(self, value: Decimal) -> str:
+        """A value the student computes: shown, blank, or the key's answer."""
+        text = show(value, self.spec.decimals)
+        if self.style == "exercise":
+            return r"\blank"
+        if self.style == "answers":
+            return rf"\answer{{{text}}}"
+        return text
+
+    def paren(self, text: str) -> str:
+        return f"\\left({text}\\right)" if text.startswith("-") else text
+
+    def name(self, qid: str) -> str:
+        return self.notation.latex(qid)
+
+    def m(self, latex: str) -> str:
+        return f"${latex}$"
+
+    def factor_symbol(self, f: Factor) -> str:
+        if f.is_delta:
+            return self.notation.delta_latex(f.den)
+        return derivative_latex(self.notation, f.num, f.den)
+
+    def fvalue(self, f: Factor) -> Decimal:
+        return f.hand if self.hand else f.value
+
+    def with_numbers(self, expr: sympy.Expr) -> str | None:
+        """The expression with numbers in place of names; None in the exercise (the student does it)."""
+        if self.style == "exercise" or expr.is_Number or expr.is_Symbol:
+            return None
+        return self.numbers.doprint(expr)
+
+    def step(self, kind: str, title: str, *, lines=(), notes=(), blocks=None,
+             section: str | None = None, marks: tuple[set, set] | None = None, table=None,
+             diagram: bool = True) -> None:
+        """One step of the lecture. ``blocks`` is the ordered content, each a dict with
+        ``text`` (a sentence, math in $...$) or ``math`` (a displayed equation); by default
+        the notes come first, then the lines."""
+        he, hn = marks if marks else (set(), set())
+        drawn = styled(self.diagram, he, hn, self.updated) if diagram else None
+        # The template redraws the network's base (updated weights in blue) only when it changed.
+        rebase = drawn is not None and tuple(self.updated) != self._base
+        if rebase:
+            self._base = tuple(self.updated)
+        if blocks is None:
+            blocks = [T(n) for n in notes] + [M(x) for x in lines]
+        # Layout hints for a frame: how much room the text takes decides the drawing's size.
+        load = sum(1.7 if "math" in b else 1.0 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0)
+        self.steps.append({
+            "kind": kind, "title": title, "section": section, "blocks": blocks, "table": table,
+            "size": r"\small" if load <= 7 else r"\footnotesize",
+            "diagram_height": 0.4 if load <= 4 else 0.3 if load <= 6 else 0.22 if load <= 8 else 0.16,
+            "diagram": drawn, "rebase": rebase,
+        })
+
+    # ------------------------------------------------------------------ sections
+    def notation_step(self) -> None:
+        spec = self.spec
+        if spec.notation == "layered" and not spec.labels:
+            units = ",\\quad ".join([f"n^{{[0]}} = {spec.n_inputs}"] +
+                                    [f"n^{{[{l}]}} = {layer.units}"
+                                     for l, layer in enumerate(spec.layers, start=1)])
+            notes = [
+                self.m(f"L = {len(spec.layers)}") + ": " + self.t("tex_layers"),
+                self.m("n^{[l]}") + ": " + self.t("tex_units"),
+                self.m(r"a^{[l]} = g^{[l]}\left(z^{[l]}\right),\ z^{[l]}_{i} = \sum_{j} w^{[l]}_{i,j}\, a^{[l-1]}_{j} + b^{[l]}")
+                + ": " + self.t("tex_activation"),
+                self.m(r"w^{[l]}_{i,j}") + ": " + self.t("tex_weight"),
+                self.m(r"b^{[l]}") + ": " + self.t("tex_bias"),
+            ]
+            self.step("notation", self.t("tex_notation"), lines=[units], notes=notes, diagram=False)
+            return
+        rows = []
+        for l, layer in enumerate(spec.layers, start=1):
+            for i in range(1, layer.units + 1):
+                rows.append([self.m(self.name(ids.z(l, i))), self.m(self.name(ids.a(l, i))),
+                             self.m(self.names.doprint(self.model.nodes[ids.a(l, i, self._ex())].definition
+                                                       .xreplace({sympy.Symbol(ids.z(l, i, self._ex()), real=True):
+                                                                  sympy.Symbol(ids.z(l, i), real=True)})))])
+        self.step("notation", self.t("tex_names"), table={"head": ["z", "a", "a = g(z)"], "rows": rows},
+                  notes=[self.m(f"L = {len(spec.layers)}") + ": " + self.t("tex_layers")], diagram=False)
+
+    def _ex(self) -> int | None:
+        return 1 if self.spec.batch else None
+
+    def network_step(self) -> None:
+        spec = self.spec
+        xs = ", ".join(f"{self.name(ids.x(j, self._ex()))} = {self.given(v)}"
+                       for j, v in enumerate(spec.inputs[0], start=1))
+        ys = ", ".join(f"{self.name(ids.y(k, self._ex()))} = {self.given(v)}"
+                       for k, v in enumerate(spec.targets[0], start=1))
+        note = self.t("tex_data", inputs=self.m(xs), targets=self.m(ys),
+                      eta=self.m(rf"\eta = {self.given(spec.learning_rate)}"))
+        params = self.model.parameters()
+        weights = [f"{self.name(p)} = {self.given(params[p])}" for p in self.model.params]
+        lines = [",\\ ".join(weights[i:i + 4]) for i in range(0, len(weights), 4)]
+        notes = [note] + ([self.t("tex_hand", decimals=spec.decimals)] if self.hand else [])
+        if len(weights) > 24:
+            lines = []
+        self.step("network", self.t("tex_network"), lines=lines, notes=notes)
+
+    def forward_steps(self) -> None:
+        section = self.t("tex_forward")
+        for node in self.model.nodes.values():
+            if node.kind != "a":
+                continue
+            z = self.model.nodes[ids.z(node.layer, node.index, node.example)]
+            symbolic = " + ".join(f"{self.name(w)}\\,{self.name(s)}" for w, s in z.terms)
+            numeric = " + ".join(f"{self.given(self.values[w])} \\cdot {self.paren(self.slot_or_given(s))}"
+                                 for w, s in z.terms)
+            if z.bias:
+                symbolic += f" + {self.name(z.bias)}"
+                numeric += f" + {self.paren(self.given(self.values[z.bias]))}"
+            lines = [f"{self.name(z.id)} = {symbolic}",
+                     f"{self.name(z.id)} = {numeric} = {self.slot(self.values[z.id])}"]
+            a_line = f"{self.name(node.id)} = {self.names.doprint(node.definition)}"
+            numbers = self.with_numbers(node.definition)
+            if numbers:
+                a_line += f" = {numbers}"
+            lines.append(a_line + f" = {self.slot(self.values[node.id])}")
+            blocks = [T(self.t("tex_weighted_sum")), M(lines[0]), M(lines[1]),
+                      T(self.t("tex_apply")), M(lines[2])]
+            self.step("forward", self.t("tex_compute", name=self.m(self.name(node.id))),
+                      blocks=blocks, section=section,
+                      marks=(set(), {f"n{node.layer}_{node.index}"}))
+            section = None
+
+    def slot_or_given(self, qid: str) -> str:
+        kind = self.model.nodes[qid].kind
+        value = self.values[qid]
+        return self.given(value) if kind in ("input", "target") else self.slot(value)
+
+    def error_steps(self) -> None:
+        lines = []
+        for t in self.model.terms:
+            node = self.model.nodes[t]
+            written = node.written if node.written is not None else node.definition
+            line = f"{self.name(t)} = {self.names.doprint(written)}"
+            if t == "R" and len(written.args) > 4:
+                parts = [self.names.doprint(a) for a in written.args]
+                line = f"R = {parts[0]} + {parts[1]} + \\cdots + {parts[-1]}"
+            numbers = self.with_numbers(written) if t != "R" else None
+            if numbers:
+                line += f" = {numbers}"
+            lines.append(line + f" = {self.slot(self.values[t])}")
+        total = " + ".join(self.name(t) for t in self.model.terms)
+        if len(self.model.terms) > 6:
+            total = " + ".join(self.name(t) for t in self.model.terms[:2]) + r" + \cdots + " + \
+                self.name(self.model.terms[-1])
+        lines.append(f"{self.name('E')} = {total} = {self.slot(self.values['E'])}")
+        self.step("error", self.t("tex_error"), lines=lines, section=self.t("tex_error"),
+                  marks=(set(), {n["id"] for n in self.diagram.nodes if n["kind"] == "output"}))
+
+    # ------------------------------------------------------------------ backward
+    def chain_lhs(self, term: str, param: str) -> str:
+        return derivative_latex(self.notation, term, param)
+
+    def product(self, factors: tuple[str, ...], boxed: int | None = None) -> str:
+        parts = []
+        for n, fid in enumerate(factors):
+            symbol = self.factor_symbol(self.d.factors[fid])
+            parts.append(rf"\boxed{{{symbol}}}" if n == boxed else symbol)
+        return r" \cdot ".join(parts)
+
+    def question_step(self, c: Chain, section: str | None) -> None:
+        p = c.param
+        value = c.hand_old if self.hand else c.old
+        title = self.t("tex_question", param=self.m(f"{self.name(p)} = {self.given(value)}"),
+                       error=self.m(self.name("E")))
+        notes: list[str] = []
+        lines: list[str] = []
+        first = c.paths[0] if c.paths else None
+        if c.form == "paths" and first is not None and len(first.factors) > 1:
+            if len(first.factors) <= 3:
+                notes.append(self.t("tex_observe"))
+                for fid in first.factors:
+                    f = self.d.factors[fid]
+                    notes.append(self.t("tex_affects", child=self.m(self.name(f.num)),
+                                        parent=self.m(self.name(f.den))))
+            else:
+                route = [self.d.factors[fid].num for fid in first.factors] + [p]
+                notes.append(self.t("tex_observe_route", route=self.m(r" \to ".join(self.name(q) for q in route))))
+            notes.append(self.t("tex_chain_rule"))
+        by_term: dict[str, list[Path]] = {}
+        for path in c.paths:
+            by_term.setdefault(path.term, []).append(path)
+        if c.form == "paths":
+            if len(by_term) > 1:
+                lines.append(f"{self.chain_lhs('E', p)} = " +
+                             " + ".join(self.chain_lhs(t, p) for t in by_term))
+            for term, paths in list(by_term.items())[:6]:
+                lines.append(f"{self.chain_lhs(term, p)} = " +
+                             " + ".join(self.product(path.factors) for path in paths))
+            if c.path_count > 1:
+                notes.append(self.t("tex_paths", count=c.path_count, error=self.m(self.name("E")),
+                                    param=self.m(self.name(p))))
+        else:
+            notes.append(self.t("tex_delta", count=c.path_count))
+            lines.append(f"{self.chain_lhs('E', p)} = " + " + ".join(
+                self.product(path.factors) for path in c.paths[:6]))
+        marks = self.chain_marks(c)
+        self.step("question", title, lines=lines, notes=notes, section=section, marks=marks)
+
+    def chain_marks(self, c: Chain) -> tuple[set, set]:
+        edges: set[str] = set()
+        nodes: set[str] = set()
+        for path in c.paths:
+            fids = path.factors
+            if c.form == "delta":
+                fids = fids[1:]
+            e, n = path_marks(fids)
+            edges |= e
+            nodes |= n
+        if c.form == "delta":
+            edges.add(c.param) if c.param.startswith("w") else None
+        return edges, nodes
+
+    def factor_steps(self, c: Chain, path: Path) -> None:
+        reused = [(n, fid) for n, (fid, r) in enumerate(zip(path.factors, path.reused)) if r]
+        marks = path_marks(path.factors)
+        if reused and len(path.factors) > 1:
+            lines = [self.product(path.factors, None)]
+            for _, fid in reused:
+                f = self.d.factors[fid]
+                lines.append(f"{self.factor_symbol(f)} = {self.names.doprint(f.named)} = "
+                             f"{self.slot(self.fvalue(f))}")
+            self.step("reused", self.t("tex_backward"), lines=lines, notes=[self.t("tex_reused")],
+                      marks=marks)
+        for n, (fid, was_reused) in enumerate(zip(path.factors, path.reused)):
+            if was_reused:
+                continue
+            f = self.d.factors[fid]
+            self.factor_step(c, path, n, f, marks)
+
+    def factor_step(self, c: Chain, path: Path, n: int, f: Factor, marks) -> None:
+        title = self.t("tex_component", n=_ORDINALS[self.lang].format(n=n + 1)) \
+            if len(path.factors) > 1 else self.t("tex_backward")
+        lines = [self.product(path.factors, n)] if len(path.factors) > 1 else []
+        notes = [self.t("tex_recall")]
+        recall: list[str] = []
+        child = self.model.nodes.get(f.num)
+        if f.is_delta:
+            recall.append(f"{self.factor_symbol(f)} = {self.names.doprint(f.named)}")
+        elif child is not None and child.kind == "a":
+            recall.append(f"{self.name(child.id)} = {self.names.doprint(child.definition)}")
+            activation = self.spec.layers[child.layer - 1].activation
+            if activation == "sigmoid" and "sigmoid" not in self.shown_rules:
+                self.shown_rules.add("sigmoid")
+                notes.append(self.t("tex_sigmoid_note"))
+                recall.append(r"\frac{d}{dx}\sigma(x) = \sigma(x)\left(1 - \sigma(x)\right)")
+        elif child is not None and child.kind in ("error", "penalty", "z"):
+            written = child.written if child.written is not None else child.definition
+            if child.kind == "penalty" and len(written.args) > 4:
+                recall.append(f"R = \\cdots + {self.names.doprint(sympy.Add.make_args(written)[0])} + \\cdots")
+            else:
+                recall.append(f"{self.name(child.id)} = {self.names.doprint(written)}")
+        symbol = self.factor_symbol(f)
+        general, named = self.names.doprint(f.general), self.names.doprint(f.named)
+        result = f"{symbol} = " + (f"{general} = " if general != named and not f.is_delta else "") + named
+        numbers = self.with_numbers(f.named)
+        if numbers and numbers != named:
+            result += f" = {numbers}"
+        if not f.named.is_Number:
+            result += f" = {self.slot(self.fvalue(f))}"
+        blocks = [M(x) for x in lines] + [T(n) for n in notes] + [M(x) for x in recall] + \
+            [T(self.t("tex_therefore")), M(result)]
+        self.step("factor", title, blocks=blocks, marks=marks)
+
+    def together_step(self, c: Chain, path: Path) -> None:
+        if len(path.factors) == 1:
+            return
+        lhs = self.chain_lhs(path.term, c.param) if c.form == "paths" else self.chain_lhs("E", c.param)
+        factors = [self.d.factors[fid] for fid in path.factors]
+        named = r" \cdot ".join(f"\\left[{self.names.doprint(f.named)}\\right]" for f in factors)
+        values = r" \cdot ".join(self.paren(self.slot(self.fvalue(f))) for f in factors)
+        lines = [f"{lhs} = {self.product(path.factors)}", f"{lhs} = {named}",
+                 f"{lhs} = {values}", f"{lhs} = {self.slot(path.hand if self.hand else path.value)}"]
+        self.step("together", self.t("tex_together"), lines=lines, marks=path_marks(path.factors))
+
+    def sum_step(self, c: Chain) -> None:
+        parts = c.partials if c.partials else c.paths
+        if len(parts) <= 1:
+            return
+        p = c.param
+        names = " + ".join(self.chain_lhs(x.term, p) for x in c.partials) if c.partials else ""
+        values = " + ".join(self.paren(self.slot(x.hand if self.hand else x.value)) for x in parts)
+        grad = c.hand_gradient if self.hand else c.gradient
+        lines = ([f"{self.chain_lhs('E', p)} = {names}"] if names else []) + \
+            [f"{self.chain_lhs('E', p)} = {values}", f"{self.chain_lhs('E', p)} = {self.slot(grad)}"]
+        self.step("sum", self.t("tex_sum"), lines=lines, marks=self.chain_marks(c))
+
+    def update_step(self, c: Chain) -> None:
+        p = c.param
+        if not c.trainable:
+            return
+        new_name = rf"\text{{{self.t('tex_new')}\_}}{self.name(p)}"
+        old = c.hand_old if self.hand else c.old
+        grad = c.hand_gradient if self.hand else c.gradient
+        new = c.hand_new if self.hand else c.new
+        lines = [f"{new_name} = {self.name(p)} - \\eta \\cdot {self.chain_lhs('E', p)}",
+                 f"{new_name} = {self.given(old)} - {self.given(self.spec.learning_rate)} \\cdot "
+                 f"{self.paren(self.slot(grad))}",
+                 f"{new_name} = {self.slot(new)}"]
+        self.updated.append(p)
+        self.step("update", self.t("tex_update", param=self.m(self.name(p))),
+                  blocks=[M(lines[0]), T(self.t("tex_where_eta")), M(lines[1]), M(lines[2])], marks=({p} if p.startswith("w") else set(), set()))
+
+    def backward_steps(self) -> None:
+        section = self.t("tex_backward")
+        for c in self.d.chains:
+            self.question_step(c, section)
+            section = None
+            for path in c.paths:
+                self.factor_steps(c, path)
+                self.together_step(c, path)
+            self.sum_step(c)
+            self.update_step(c)
+
+    def iteration_step(self) -> None:
+        rows = []
+        for c in self.d.chains:
+            old = c.hand_old if self.hand else c.old
+            grad = c.hand_gradient if self.hand else c.gradient
+            new = c.hand_new if self.hand else c.new
+            rows.append([self.m(self.name(c.param)), self.m(self.given(old)),
+                         self.m(self.slot(grad)), self.m(self.slot(new))])
+        notes = [self.t("tex_replace")]
+        if not self.spec.update_biases:
+            notes.append(self.t("tex_frozen"))
+        head = [self.t("tex_parameter"), self.t("tex_old"), self.t("tex_gradient"), self.t("tex_new")]
+        chunks = [rows[i:i + ITERATION_ROWS] for i in range(0, len(rows), ITERATION_ROWS)]
+        for n, chunk in enumerate(chunks, start=1):
+            title = self.t("tex_iteration", step=self.d.step)
+            if len(chunks) > 1:
+                title += f" ({n}/{len(chunks)})"
+            self.step("iteration", title, notes=notes if n == 1 else [],
+                      table={"head": head, "rows": chunk},
+                      section=self.t("tex_summary") if n == 1 else None, diagram=False)
+
+    def build(self) -> dict[str, Any]:
+        self.notation_step()
+        self.network_step()
+        self.forward_steps()
+        self.error_steps()
+        self.backward_steps()
+        self.iteration_step()
+        words = {k[4:]: v for k, v in _catalogue(self.lang).items() if k.startswith("tex_")}
+        return {
+            "title": self.spec.title or "symbackprop",
+            "subtitle": self.t("tex_subtitle"),
+            "language": self.lang,
+            "babel": "spanish" if self.lang == "es" else "english",
+            "style": self.style,
+            "hand": self.hand,
+            "words": words,
+            "intro": (self.t("tex_exercise", blank=r"$\blank$") if self.style == "exercise" else
+                      self.t("tex_answers") if self.style == "answers" else ""),
+            "steps": self.steps,
+            "diagram": {"nodes": self.diagram.nodes, "edges": self.diagram.edges,
+                        "box": self.diagram.box},
+        }
+
+
+def _catalogue(language: str) -> dict[str, str]:
+    from ..i18n import CATALOGUES
+    return CATALOGUES[language]
+
+
+def report_context(solution: Solution, style: str, language: str | None = None) -> dict[str, Any]:
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {', '.join(STYLES)}")
+    return _Builder(solution, style, language or solution.spec.language).build()

@@ -1,0 +1,28 @@
+"""Reports: a solution rendered through the LaTeX templates, as .tex or PDF.
+
+    tex = render_tex(solution, "slides", "es")
+    pdf_bytes = render_pdf(solution, "article", "en")
+
+``slides`` follows the lectures frame by frame; ``article`` is the handout; ``exercise``
+is the handout with a blank for every value the student computes; ``answers`` is its key.
+"""
+from __future__ import annotations
+
+from .context import STYLES, report_context
+from .latex import build_pdf, environment
+
+__all__ = ["STYLES", "render_tex", "render_pdf", "TEMPLATES"]
+
+TEMPLATES = {"slides": "slides.tex.j2", "article": "article.tex.j2",
+             "exercise": "article.tex.j2", "answers": "article.tex.j2"}
+
+
+def render_tex(solution, style: str, language: str | None = None) -> str:
+    ctx = report_context(solution, style, language)
+    return environment().get_template(TEMPLATES[style]).render(ctx=ctx)
+
+
+def render_pdf(solution, style: str, language: str | None = None, *, tex: str | None = None) -> bytes:
+    source = tex if tex is not None else render_tex(solution, style, language)
+    pdf, _log = build_pdf(source, name=f"{style}")
+    return pdf
