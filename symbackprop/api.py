@@ -6,14 +6,18 @@
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from .derive import Solution, solve
+from .files import write_atomic
 from .jsonio import dumps
 from .render.document import solution_document
 from .render.report import render_pdf, render_tex
 from .render.text import walkthrough
 from .spec import Spec
 
-__all__ = ["as_text", "as_json", "as_tex", "as_pdf", "solve_for_report", "REPORT_PATH_LIMIT"]
+__all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "solve_for_report",
+           "REPORT_PATH_LIMIT"]
 
 #: In reports, a parameter with more paths than this is shown in delta form: every path of
 #: a deep network, one frame per factor, would be hundreds of frames.
@@ -38,3 +42,16 @@ def as_tex(solution: Solution, style: str, language: str | None = None) -> str:
 
 def as_pdf(tex: str, style: str) -> bytes:
     return render_pdf(None, style, tex=tex)
+
+
+def write_report(solution: Solution, style: str, language: str, directory: str | Path,
+                 stem: str, *, pdf: bool) -> list[Path]:
+    """Write ``stem-style-lang.tex`` (always) and its PDF (when asked) into ``directory``.
+
+    The .tex is written first, so it is there to inspect when LaTeX fails or is missing."""
+    base = Path(directory) / f"{stem}-{style}-{language}"
+    tex = as_tex(solution, style, language)
+    written = [write_atomic(base.with_suffix(".tex"), tex)]
+    if pdf:
+        written.append(write_atomic(base.with_suffix(".pdf"), as_pdf(tex, style)))
+    return written

@@ -1,6 +1,7 @@
 """The ``symbackprop`` command: argument parsing and printing, nothing else.
 
-    symbackprop solve SPEC [--format text|json] [--rounding exact|hand] [--paths auto|all|none] [-o DIR]
+    symbackprop solve SPEC [--format text|json|tex|pdf] [--style slides|article|exercise|answers]
+                           [--rounding exact|hand] [--paths auto|all|none] [--lang es|en] [-o DIR]
     symbackprop demo [-o DIR]
 
 Every refusal is one line on stderr and exit code 2.
@@ -12,11 +13,12 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .api import as_json, as_text
+from .api import as_json, as_text, solve_for_report, write_report
 from .derive import solve
-from .errors import SymbackpropError
+from .errors import LatexNotFound, SymbackpropError
 from .files import write_atomic
 from .i18n import say
+from .render.report import STYLES
 from .resources import LECTURE_EXAMPLE, read_lecture_example
 from .spec import load_spec, spec_from_text
 
@@ -30,12 +32,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"symbackprop {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    solve = sub.add_parser("solve", help="derive every gradient of a network spec")
-    solve.add_argument("spec", help="the network spec (YAML)")
-    solve.add_argument("--format", choices=("text", "json"), default="text")
-    _common(solve)
+    solve_p = sub.add_parser("solve", help="derive every gradient of a network spec")
+    solve_p.add_argument("spec", help="the network spec (YAML)")
+    solve_p.add_argument("--format", choices=("text", "json", "tex", "pdf"), default="text")
+    solve_p.add_argument("--style", choices=STYLES, default="slides",
+                         help="for tex/pdf: slides, article (handout), exercise (blanks), answers (its key)")
+    _common(solve_p)
 
-    demo = sub.add_parser("demo", help="the lectures' 2-2-2 example")
+    demo = sub.add_parser("demo", help="the lectures' 2-2-2 example: walkthrough, JSON, slides and handouts")
     _common(demo, default_dir="output")
     return parser
 
@@ -44,35 +48,53 @@ def _common(p: argparse.ArgumentParser, default_dir: str | None = None) -> None:
     p.add_argument("--rounding", choices=("exact", "hand"), default="exact",
                    help="hand: round every intermediate value to the spec's decimals, as on a calculator")
     p.add_argument("--paths", choices=("auto", "all", "none"), default="auto",
-                   help="enumerate the chain-rule paths (auto: while a parameter has at most 64)")
-    p.add_argument("--lang", choices=("es", "en"), default=None, help="language of the text")
+                   help="enumerate the chain-rule paths (auto: while a parameter has few enough)")
+    p.add_argument("--lang", choices=("es", "en"), default=None, help="language of the output")
     p.add_argument("-o", "--output", metavar="DIR", default=default_dir,
-                   help="write the results into DIR" + (f" (default: {default_dir})" if default_dir else ""))
+                   help="write the results into DIR" + (f" (default: {default_dir})" if default_dir else
+                                                        " (tex/pdf default: output)"))
 
 
-def _write(directory: str, name: str, text: str, language: str) -> None:
-    path = write_atomic(Path(directory) / name, text)
-    print(say(language, "written", path=path), file=sys.stderr)
+def _said(language: str, paths) -> None:
+    for path in paths:
+        print(say(language, "written", path=path), file=sys.stderr)
 
 
-def _run(args: argparse.Namespace) -> int:
-    if args.command == "demo":
-        spec = spec_from_text(read_lecture_example(), LECTURE_EXAMPLE)
-        stem = Path(LECTURE_EXAMPLE).stem
-        fmt = "text"
-    else:
-        spec = load_spec(args.spec)
-        stem = Path(args.spec).stem
-        fmt = args.format
+def _demo(args: argparse.Namespace) -> int:
+    spec = spec_from_text(read_lecture_example(), LECTURE_EXAMPLE)
+    stem = Path(LECTURE_EXAMPLE).stem
     language = args.lang or spec.language
     solution = solve(spec, rounding=args.rounding, paths=args.paths)
-    if args.command == "demo":
-        sys.stdout.write(as_text(solution, language))
-        _write(args.output, f"{stem}.json", as_json(solution), language)
+    sys.stdout.write(as_text(solution, language))
+    _said(language, [write_atomic(Path(args.output) / f"{stem}.json", as_json(solution))])
+    report = solve_for_report(spec, rounding=args.rounding, paths=args.paths)
+    missing = None
+    for lang in ("es", "en"):
+        for style in ("slides", "article"):
+            try:
+                _said(language, write_report(report, style, lang, args.output, stem, pdf=missing is None))
+            except LatexNotFound as exc:
+                missing = exc
+                _said(language, write_report(report, style, lang, args.output, stem, pdf=False))
+    if missing:
+        raise missing
+    return 0
+
+
+def _solve(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    stem = Path(args.spec).stem
+    language = args.lang or spec.language
+    if args.format in ("tex", "pdf"):
+        solution = solve_for_report(spec, rounding=args.rounding, paths=args.paths)
+        _said(language, write_report(solution, args.style, language, args.output or "output", stem,
+                                     pdf=args.format == "pdf"))
         return 0
-    text = as_json(solution) if fmt == "json" else as_text(solution, language)
+    solution = solve(spec, rounding=args.rounding, paths=args.paths)
+    text = as_json(solution) if args.format == "json" else as_text(solution, language)
     if args.output:
-        _write(args.output, f"{stem}.{'json' if fmt == 'json' else 'txt'}", text, language)
+        suffix = "json" if args.format == "json" else "txt"
+        _said(language, [write_atomic(Path(args.output) / f"{stem}.{suffix}", text)])
     else:
         sys.stdout.write(text)
     return 0
@@ -81,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        return _demo(args) if args.command == "demo" else _solve(args)
     except SymbackpropError as exc:
         print(f"symbackprop: error: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,6 @@ from .printers import NetworkLatexPrinter, derivative_latex
 __all__ = ["report_context", "STYLES"]
 
 STYLES = ("slides", "article", "exercise", "answers")
-_ORDINALS = {"es": "{n}", "en": "{n}"}
 #: Rows of the end-of-iteration table per step (one frame holds about this many).
 ITERATION_ROWS = 10
 
@@ -98,7 +97,7 @@ class _Builder:
             return None
         return self.numbers.doprint(expr)
 
-    def step(self, kind: str, title: str, *, lines=(), notes=(), blocks=None,
+    def step(self, kind: str, title: str, *, heading: str | None = None, lines=(), notes=(), blocks=None,
              section: str | None = None, marks: tuple[set, set] | None = None, table=None,
              diagram: bool = True) -> None:
         """One step of the lecture. ``blocks`` is the ordered content, each a dict with
@@ -113,11 +112,13 @@ class _Builder:
         if blocks is None:
             blocks = [T(n) for n in notes] + [M(x) for x in lines]
         # Layout hints for a frame: how much room the text takes decides the drawing's size.
-        load = sum(1.7 if "math" in b else 1.0 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0)
+        load = sum(1.7 if "math" in b else 1.0 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0) \
+            + (1.0 if heading else 0)
         self.steps.append({
-            "kind": kind, "title": title, "section": section, "blocks": blocks, "table": table,
+            "kind": kind, "title": title, "heading": heading, "section": section, "blocks": blocks,
+            "table": table,
             "size": r"\small" if load <= 7 else r"\footnotesize",
-            "diagram_height": 0.4 if load <= 4 else 0.3 if load <= 6 else 0.22 if load <= 8 else 0.16,
+            "diagram_height": 0.4 if load <= 4 else 0.3 if load <= 6 else 0.22 if load <= 8 else 0.13,
             "diagram": drawn, "rebase": rebase,
         })
 
@@ -188,7 +189,8 @@ class _Builder:
             lines.append(a_line + f" = {self.slot(self.values[node.id])}")
             blocks = [T(self.t("tex_weighted_sum")), M(lines[0]), M(lines[1]),
                       T(self.t("tex_apply")), M(lines[2])]
-            self.step("forward", self.t("tex_compute", name=self.m(self.name(node.id))),
+            self.step("forward", self.t("tex_forward"),
+                      heading=self.t("tex_compute", name=self.m(self.name(node.id))),
                       blocks=blocks, section=section,
                       marks=(set(), {f"n{node.layer}_{node.index}"}))
             section = None
@@ -215,7 +217,10 @@ class _Builder:
         if len(self.model.terms) > 6:
             total = " + ".join(self.name(t) for t in self.model.terms[:2]) + r" + \cdots + " + \
                 self.name(self.model.terms[-1])
-        lines.append(f"{self.name('E')} = {total} = {self.slot(self.values['E'])}")
+        numbers = ""
+        if 1 < len(self.model.terms) <= 6:
+            numbers = " = " + " + ".join(self.paren(self.slot(self.values[t])) for t in self.model.terms)
+        lines.append(f"{self.name('E')} = {total}{numbers} = {self.slot(self.values['E'])}")
         self.step("error", self.t("tex_error"), lines=lines, section=self.t("tex_error"),
                   marks=(set(), {n["id"] for n in self.diagram.nodes if n["kind"] == "output"}))
 
@@ -267,7 +272,8 @@ class _Builder:
             lines.append(f"{self.chain_lhs('E', p)} = " + " + ".join(
                 self.product(path.factors) for path in c.paths[:6]))
         marks = self.chain_marks(c)
-        self.step("question", title, lines=lines, notes=notes, section=section, marks=marks)
+        self.step("question", self.t("tex_backward"), heading=title, lines=lines, notes=notes,
+                  section=section, marks=marks)
 
     def chain_marks(self, c: Chain) -> tuple[set, set]:
         edges: set[str] = set()
@@ -301,8 +307,7 @@ class _Builder:
             self.factor_step(c, path, n, f, marks)
 
     def factor_step(self, c: Chain, path: Path, n: int, f: Factor, marks) -> None:
-        title = self.t("tex_component", n=_ORDINALS[self.lang].format(n=n + 1)) \
-            if len(path.factors) > 1 else self.t("tex_backward")
+        heading = self.t("tex_component", n=n + 1) if len(path.factors) > 1 else None
         lines = [self.product(path.factors, n)] if len(path.factors) > 1 else []
         notes = [self.t("tex_recall")]
         recall: list[str] = []
@@ -332,7 +337,7 @@ class _Builder:
             result += f" = {self.slot(self.fvalue(f))}"
         blocks = [M(x) for x in lines] + [T(n) for n in notes] + [M(x) for x in recall] + \
             [T(self.t("tex_therefore")), M(result)]
-        self.step("factor", title, blocks=blocks, marks=marks)
+        self.step("factor", self.t("tex_backward"), heading=heading, blocks=blocks, marks=marks)
 
     def together_step(self, c: Chain, path: Path) -> None:
         if len(path.factors) == 1:
@@ -343,7 +348,8 @@ class _Builder:
         values = r" \cdot ".join(self.paren(self.slot(self.fvalue(f))) for f in factors)
         lines = [f"{lhs} = {self.product(path.factors)}", f"{lhs} = {named}",
                  f"{lhs} = {values}", f"{lhs} = {self.slot(path.hand if self.hand else path.value)}"]
-        self.step("together", self.t("tex_together"), lines=lines, marks=path_marks(path.factors))
+        self.step("together", self.t("tex_backward"), heading=self.t("tex_together"), lines=lines,
+                  marks=path_marks(path.factors))
 
     def sum_step(self, c: Chain) -> None:
         parts = c.partials if c.partials else c.paths
@@ -355,7 +361,8 @@ class _Builder:
         grad = c.hand_gradient if self.hand else c.gradient
         lines = ([f"{self.chain_lhs('E', p)} = {names}"] if names else []) + \
             [f"{self.chain_lhs('E', p)} = {values}", f"{self.chain_lhs('E', p)} = {self.slot(grad)}"]
-        self.step("sum", self.t("tex_sum"), lines=lines, marks=self.chain_marks(c))
+        self.step("sum", self.t("tex_backward"), heading=self.t("tex_sum"), lines=lines,
+                  marks=self.chain_marks(c))
 
     def update_step(self, c: Chain) -> None:
         p = c.param
@@ -370,7 +377,7 @@ class _Builder:
                  f"{self.paren(self.slot(grad))}",
                  f"{new_name} = {self.slot(new)}"]
         self.updated.append(p)
-        self.step("update", self.t("tex_update", param=self.m(self.name(p))),
+        self.step("update", self.t("tex_backward"), heading=self.t("tex_update", param=self.m(self.name(p))),
                   blocks=[M(lines[0]), T(self.t("tex_where_eta")), M(lines[1]), M(lines[2])], marks=({p} if p.startswith("w") else set(), set()))
 
     def backward_steps(self) -> None:

@@ -1,0 +1,91 @@
+"""PDFs compiled for real: every style in both languages, for the lecture example and for a
+3-3-3-2 network in the numbered notation. Without TeX these tests skip on a laptop, but
+fail in CI (CI=true or SYMBACKPROP_REQUIRE_TEX=1): a missing TeX is then an error."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from symbackprop import load_spec
+from symbackprop.api import solve_for_report
+from symbackprop.render.latex import build_pdf, latex_available, overfull_boxes
+from symbackprop.render.report import STYLES, render_tex
+
+from conftest import LECTURE, ROOT
+
+DEEP = ROOT / "examples" / "net_3_3_3_2.yaml"
+CASES = [(spec, style, lang) for spec in ("lecture", "deep") for style in STYLES for lang in ("es", "en")]
+
+
+def require_tex():
+    if latex_available() and shutil.which("pdftotext"):
+        return
+    if os.environ.get("CI") or os.environ.get("SYMBACKPROP_REQUIRE_TEX"):
+        pytest.fail("TeX (latexmk, pdflatex) or pdftotext is missing: CI must install them "
+                    "(make tex)")
+    pytest.skip("no TeX on this machine")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    require_tex()
+    solutions = {"lecture": solve_for_report(load_spec(LECTURE)),
+                 "deep": solve_for_report(load_spec(DEEP))}
+    out = tmp_path_factory.mktemp("pdf")
+
+    def make(case):
+        spec, style, lang = case
+        tex = render_tex(solutions[spec], style, lang)
+        pdf, log = build_pdf(tex, name=f"{spec}-{style}-{lang}")
+        path = out / f"{spec}-{style}-{lang}.pdf"
+        path.write_bytes(pdf)
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        return case, {"tex": tex, "log": log, "text": text, "path": path}
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        return dict(pool.map(make, CASES))
+
+
+@pytest.mark.parametrize("case", CASES, ids=["-".join(c) for c in CASES])
+def test_every_style_compiles(built, case):
+    result = built[case]
+    assert result["path"].read_bytes().startswith(b"%PDF")
+    spec, style, lang = case
+    if style == "slides":
+        assert not overfull_boxes(result["log"]), overfull_boxes(result["log"])[:3]
+
+
+def test_lecture_numbers_are_in_the_slides(built):
+    text = built[("lecture", "slides", "es")]["text"]
+    for number in ("0.41", "0.60109", "1.01977", "0.73493", "0.23456", "0.24909", "0.68493",
+                   "0.19481", "0.08020", "0.45188", "0.55073", "0.71056", "0.81082", "0.09934"):
+        assert number in text, number
+    assert "Propagación hacia adelante" in text and "Pongamos todo junto" in text
+    assert "Iteración 1 finalizada" in text
+    assert "Forward pass" in built[("lecture", "slides", "en")]["text"]
+
+
+def test_exercise_hides_what_the_key_shows(built):
+    exercise = built[("lecture", "exercise", "en")]["text"]
+    answers = built[("lecture", "answers", "en")]["text"]
+    assert "0.45188" not in exercise and "0.45188" in answers
+    assert "?" in exercise
+
+
+def test_numbered_deep_network_pdf(built):
+    text = built[("deep", "slides", "es")]["text"]
+    assert "sum" in text and "total" in text
+    assert "Iteración 1 finalizada" in text
+
+
+def test_frame_counts_match_the_tex(built):
+    for spec in ("lecture", "deep"):
+        result = built[(spec, "slides", "en")]
+        frames = result["tex"].count(r"\begin{frame}")
+        pages = subprocess.run(["pdfinfo", str(result["path"])], capture_output=True, text=True).stdout
+        assert int(next(l.split()[-1] for l in pages.splitlines() if l.startswith("Pages:"))) == frames

@@ -1,0 +1,102 @@
+"""Reports: the .tex follows the lectures' order, is deterministic and safe; exercise and
+answers line up; the LaTeX build reports errors clearly."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from symbackprop import spec_from_dict
+from symbackprop.api import solve_for_report
+from symbackprop.errors import LatexBuildError
+from symbackprop.render.latex import build_pdf, latex_available
+from symbackprop.render.report import render_tex
+
+
+def kinds(tex: str) -> list[str]:
+    return re.findall(r"^%% step \d+: (\w+)$", tex, flags=re.M)
+
+
+@pytest.fixture(scope="module")
+def lecture(lecture_spec):
+    return solve_for_report(lecture_spec)
+
+
+def test_slides_follow_the_lecture_order(lecture):
+    seq = kinds(render_tex(lecture, "slides", "es"))
+    assert seq[:2] == ["notation", "network"]
+    assert seq[2:6] == ["forward"] * 4                 # one frame per neuron: a1_1, a1_2, a2_1, a2_2
+    assert seq[6] == "error"
+    # w5 (w2_1_1): question, its three factors one by one, all together, the update (deck 004)
+    assert seq[7:13] == ["question", "factor", "factor", "factor", "together", "update"]
+    # w6 (w2_1_2): the first two factors were already computed
+    assert seq[13:18] == ["question", "reused", "factor", "together", "update"]
+    # the first hidden weight: two five-factor chains, then their sum, then the update
+    first_hidden = seq.index("question", seq.index("question", 7 + 6 * 4) + 1)
+    block = seq[first_hidden:seq.index("update", first_hidden) + 1]
+    assert block.count("together") == 2 and block[-2:] == ["sum", "update"]
+    assert seq[-1] == "iteration"
+
+
+def test_tex_is_byte_identical_between_runs(lecture):
+    for style in ("slides", "article", "exercise", "answers"):
+        assert render_tex(lecture, style, "en") == render_tex(lecture, style, "en")
+
+
+def test_numbers_and_names_in_the_slides(lecture):
+    tex = render_tex(lecture, "slides", "es")
+    assert r"\text{nuevo\_}w^{[2]}_{1,1} = \text{nuevo\_}w^{[2]}_{1,1}" not in tex
+    assert r"\text{nuevo\_}w^{[2]}_{1,1} = 0.45188" in tex
+    assert r"z^{[1]}_{1} = 0.1 \cdot 0.1 + 0.3 \cdot 0.5 + 0.25 = 0.41" in tex
+    assert r"\boxed{\frac{\partial a^{[2]}_{1}}{\partial z^{[2]}_{1}}}" in tex
+    assert r"\frac{d}{dx}\sigma(x) = \sigma(x)\left(1 - \sigma(x)\right)" in tex
+    assert tex.count(r"\frac{d}{dx}\sigma(x)") == 1    # the sigmoid note, once
+    en = render_tex(lecture, "slides", "en")
+    assert "Forward pass" in en and r"\text{new\_}w^{[2]}_{1,1} = 0.45188" in en
+
+
+def test_exercise_has_blanks_and_the_key_has_the_answers(lecture):
+    exercise = render_tex(lecture, "exercise", "es")
+    answers = render_tex(lecture, "answers", "es")
+    assert exercise.count(r"\blank") > 40
+    assert "0.60109" not in exercise and "0.45188" not in exercise
+    assert "0.1 \\cdot 0.1" in exercise                          # given values stay
+    assert r"\answer{0.60109}" in answers and r"\answer{0.45188}" in answers
+    # every blank of the sheet is an answer in the key, in the same places
+    body = exercise[exercise.index("%% step"):]
+    assert body.count(r"\blank") == answers[answers.index("%% step"):].count(r"\answer{")
+    assert kinds(exercise) == kinds(answers)
+
+
+def test_numbered_notation_and_hand_rounding(lecture_spec):
+    spec = replace(lecture_spec, notation="numbered", labels=(("w1_1_2", "w_3"), ("w1_2_1", "w_2")))
+    tex = render_tex(solve_for_report(spec, rounding="hand"), "slides", "es")
+    assert r"\mathrm{sum}_{n_{1}} = w_{1}\,x_{1} + w_3\,x_{2} + B_{1}" in tex
+    assert r"\text{nuevo\_}w_{5} = 0.5 - 0.6 \cdot 0.0802" in tex
+    assert "Redondeo a mano" in tex
+
+
+def test_user_text_is_escaped():
+    spec = spec_from_dict({"title": r"50% & \input{/etc/passwd} \write18{rm} #1 $x$ ~",
+                           "inputs": [1], "targets": [0], "layers": [{"units": 1, "weights": [[0.5]]}]})
+    tex = render_tex(solve_for_report(spec), "article", "en")
+    assert r"\input{/etc" not in tex and r"\write18" not in tex
+    assert r"50\% \& \textbackslash{}input\{/etc/passwd\}" in tex
+
+
+def test_deep_networks_switch_to_the_delta_form():
+    layers = [{"units": 3, "weights": {"init": "uniform", "range": [-1, 1], "seed": 1, "decimals": 2}}
+              for _ in range(4)]
+    spec = spec_from_dict({"inputs": [0.1, 0.2, 0.3], "targets": [0.1, 0.2, 0.3], "layers": layers})
+    tex = render_tex(solve_for_report(spec), "slides", "en")
+    assert "delta" in tex and r"\delta^{[2]}_{1}" in tex
+
+
+def test_build_errors_quote_the_latex_error():
+    if not latex_available():
+        pytest.skip("no TeX here (CI fails in test_pdf.py instead)")
+    with pytest.raises(LatexBuildError) as info:
+        build_pdf("\\documentclass{article}\\begin{document}\\undefinedmacro\\end{document}\n")
+    assert "Undefined control sequence" in str(info.value)
+    assert info.value.log_lines
