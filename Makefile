@@ -5,7 +5,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test bench install install-test clean
+# TeX for the PDF reports, from Debian's packages (root or sudo needed; skipped with a notice
+# when neither is available: symbackprop then writes the .tex files and says how to get TeX).
+TEX_PACKAGES = texlive-latex-recommended texlive-latex-extra texlive-lang-spanish lmodern latexmk poppler-utils
+
+.PHONY: demo test bench install install-test tex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +22,23 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet ".[test]"
 
-demo: install
+tex:
+	@if command -v latexmk >/dev/null 2>&1 && kpsewhich lmodern.sty >/dev/null 2>&1 \
+	    && command -v pdftotext >/dev/null 2>&1; then \
+	  echo "TeX is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); \
+	else \
+	  echo "No TeX and no root: PDFs will not be built. Install: apt-get install $(TEX_PACKAGES)"; \
+	fi
+
+demo: install tex
 	$(BIN)/symbackprop demo
 
 # pytest is started from its own executable, so the tests import the installed package.
-test: install-test
+test: install-test tex
 	$(BIN)/pytest
 
 bench: install

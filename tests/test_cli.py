@@ -71,13 +71,38 @@ def test_text_walkthrough_in_both_languages(tmp_path):
     assert "Forward pass" in en.stdout and "new_w[2]_1,1" in en.stdout
 
 
-def test_demo_writes_json_into_output(tmp_path):
+def test_demo_writes_json_slides_and_handouts(tmp_path):
+    from symbackprop.render.latex import latex_available
     result = run("demo", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "0.45188" in result.stdout
     written = tmp_path / "output" / "lecture_2_2_2.json"
     assert json.loads(written.read_text())["title"] == "Red 2-2-2"
-    assert [p.name for p in (tmp_path / "output").iterdir()] == ["lecture_2_2_2.json"]
+    assert "0.45188" in result.stdout
+    reports = {f"lecture_2_2_2-{style}-{lang}" for style in ("slides", "article") for lang in ("es", "en")}
+    names = {p.name for p in (tmp_path / "output").iterdir()}
+    assert {f"{r}.tex" for r in reports} <= names
+    if latex_available():
+        assert result.returncode == 0, result.stderr
+        assert {f"{r}.pdf" for r in reports} <= names
+        assert len(names) == 9                      # nothing else, no temporary files
+    else:
+        assert result.returncode == 2 and "apt-get install" in result.stderr
+
+
+def test_missing_tex_writes_the_tex_and_says_how_to_install(tmp_path):
+    env_no_tex = {**env(), "PATH": str(Path(sys.executable).parent)}
+    result = subprocess.run([*command(), "solve", str(LECTURE), "--format", "pdf", "-o", "out"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env_no_tex)
+    assert result.returncode == 2
+    assert "texlive-latex-extra" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "out" / "lecture_2_2_2-slides-es.tex").is_file()
+    assert not (tmp_path / "out" / "lecture_2_2_2-slides-es.pdf").exists()
+
+
+def test_tex_format_writes_into_output(tmp_path):
+    result = run("solve", LECTURE, "--format", "tex", "--style", "exercise", "--lang", "en", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    tex = (tmp_path / "output" / "lecture_2_2_2-exercise-en.tex").read_text()
+    assert r"\blank" in tex and "Forward pass" in tex
 
 
 def test_output_directory(tmp_path):
