@@ -43,6 +43,7 @@ test: install-test tex
 
 bench: install
 	$(BIN)/python benchmarks/bench_derive.py
+	$(BIN)/python benchmarks/bench_reports.py
 
 clean:
 	rm -rf $(VENV) build dist output/*.json output/*.txt

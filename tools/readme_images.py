@@ -1,0 +1,47 @@
+"""Regenerate the README's pictures of the lecture slides (docs/*.png).
+
+    python tools/readme_images.py
+
+Builds the lecture example's Spanish slides and renders a few representative frames
+(found by their kind in the .tex, not by page number) with pdftoppm.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from symbackprop import load_spec  # noqa: E402
+from symbackprop.api import solve_for_report  # noqa: E402
+from symbackprop.render.latex import build_pdf  # noqa: E402
+from symbackprop.render.report import render_tex  # noqa: E402
+
+# (file name, kind of step, which occurrence of it)
+WANTED = [("slide-forward.png", "forward", 1), ("slide-factor.png", "factor", 2),
+          ("slide-hidden-question.png", "question", 6), ("slide-update.png", "update", 1)]
+
+
+def main() -> None:
+    solution = solve_for_report(load_spec(ROOT / "examples" / "lecture_2_2_2.yaml"))
+    tex = render_tex(solution, "slides", "es")
+    pdf, _ = build_pdf(tex, name="slides")
+    kinds = re.findall(r"^%% step \d+: (\w+)$", tex, flags=re.M)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "slides.pdf"
+        path.write_bytes(pdf)
+        for name, kind, occurrence in WANTED:
+            index = [i for i, k in enumerate(kinds) if k == kind][occurrence - 1]
+            page = index + 2                      # the title frame comes first
+            out = ROOT / "docs" / name
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page),
+                            "-singlefile", str(path), str(out.with_suffix(""))], check=True)
+            print(f"{out.relative_to(ROOT)}: frame {page} ({kind})")
+
+
+if __name__ == "__main__":
+    main()
