@@ -112,13 +112,13 @@ class _Builder:
         if blocks is None:
             blocks = [T(n) for n in notes] + [M(x) for x in lines]
         # Layout hints for a frame: how much room the text takes decides the drawing's size.
-        load = sum(1.7 if "math" in b else 1.0 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0) \
+        load = sum(1.6 if "math" in b else 0.8 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0) \
             + (1.0 if heading else 0)
         self.steps.append({
             "kind": kind, "title": title, "heading": heading, "section": section, "blocks": blocks,
             "table": table,
             "size": r"\small" if load <= 7 else r"\footnotesize",
-            "diagram_height": 0.4 if load <= 4 else 0.3 if load <= 6 else 0.22 if load <= 8 else 0.13,
+            "diagram_height": 0.45 if load <= 4 else 0.36 if load <= 6 else 0.28 if load <= 8 else 0.15,
             "diagram": drawn, "rebase": rebase,
         })
 
