@@ -252,7 +252,9 @@ def _weighted_sum(spec: Spec, l: int, i: int, example: int | None,
             else ids.b(l, i) if layer.bias is not None else None)
     definition = sympy.Add(*[symbol(w) * symbol(s) for w, s in terms],
                            *([symbol(bias)] if bias else []))
-    nodes[zid] = Node(zid, "z", definition, l, i, example, terms, bias)
+    written = sympy.Add(*[sympy.Mul(symbol(w), symbol(s), evaluate=False) for w, s in terms],
+                        *([symbol(bias)] if bias else []), evaluate=False)
+    nodes[zid] = Node(zid, "z", definition, l, i, example, terms, bias, written=written)
     for wid, src in terms:
         edges.append(Edge(zid, wid, symbol(src), symbol(src)))
     if bias:
