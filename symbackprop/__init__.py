@@ -5,9 +5,9 @@
     d = solution.derivations[0]
     d.values["a2_1"], d.chain("w1_1_1").paths, d.updated["w2_1_1"]
 
-Flow: spec -> model -> derivation -> (text | JSON | later LaTeX, checking, NumPy).
+Flow: spec -> model -> derivation -> (text | JSON | LaTeX/PDF reports; later checking, NumPy).
 """
-from .api import as_json, as_text
+from .api import as_json, as_pdf, as_tex, as_text, solve_for_report, write_report
 from .derive import PATH_LIMIT, Chain, Derivation, Factor, Partial, Path, Solution, derive, solve
 from .errors import (AnswerError, LatexBuildError, LatexNotFound, RenderError, SpecError,
                      SymbackpropError)
@@ -22,7 +22,7 @@ __all__ = [
     "build_model", "Model", "Node", "Edge",
     "solve", "derive", "Solution", "Derivation", "Chain", "Path", "Partial",
     "Factor", "PATH_LIMIT",
-    "as_text", "as_json",
+    "as_text", "as_json", "as_tex", "as_pdf", "write_report", "solve_for_report",
     "SymbackpropError", "SpecError", "AnswerError", "RenderError", "LatexNotFound",
     "LatexBuildError",
 ]

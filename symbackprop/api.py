@@ -12,7 +12,8 @@ from .derive import Solution, solve
 from .files import write_atomic
 from .jsonio import dumps
 from .render.document import solution_document
-from .render.report import render_pdf, render_tex
+from .render.latex import build_pdf
+from .render.report import render_tex
 from .render.text import walkthrough
 from .spec import Spec
 
@@ -40,8 +41,9 @@ def as_tex(solution: Solution, style: str, language: str | None = None) -> str:
     return render_tex(solution, style, language)
 
 
-def as_pdf(tex: str, style: str) -> bytes:
-    return render_pdf(None, style, tex=tex)
+def as_pdf(tex: str, name: str = "document") -> bytes:
+    """Compile LaTeX source to PDF bytes (LatexNotFound / LatexBuildError otherwise)."""
+    return build_pdf(tex, name=name)[0]
 
 
 def write_report(solution: Solution, style: str, language: str, directory: str | Path,

@@ -20,7 +20,7 @@ import sympy
 from .. import ids
 from ..derive import Chain, Derivation, Factor, Path, Solution
 from ..exact import show
-from ..i18n import say
+from ..i18n import CATALOGUES, say
 from .diagram import layout, path_marks, styled
 from .printers import NetworkLatexPrinter, derivative_latex
 
@@ -285,8 +285,8 @@ class _Builder:
             e, n = path_marks(fids)
             edges |= e
             nodes |= n
-        if c.form == "delta":
-            edges.add(c.param) if c.param.startswith("w") else None
+        if c.form == "delta" and self.model.nodes[c.param].kind == "weight":
+            edges.add(c.param)
         return edges, nodes
 
     def factor_steps(self, c: Chain, path: Path) -> None:
@@ -419,7 +419,7 @@ class _Builder:
         self.error_steps()
         self.backward_steps()
         self.iteration_step()
-        words = {k[4:]: v for k, v in _catalogue(self.lang).items() if k.startswith("tex_")}
+        words = {k[4:]: v for k, v in CATALOGUES[self.lang].items() if k.startswith("tex_")}
         return {
             "title": self.spec.title or "symbackprop",
             "subtitle": self.t("tex_subtitle"),
@@ -434,11 +434,6 @@ class _Builder:
             "diagram": {"nodes": self.diagram.nodes, "edges": self.diagram.edges,
                         "box": self.diagram.box},
         }
-
-
-def _catalogue(language: str) -> dict[str, str]:
-    from ..i18n import CATALOGUES
-    return CATALOGUES[language]
 
 
 def report_context(solution: Solution, style: str, language: str | None = None) -> dict[str, Any]:

@@ -22,7 +22,6 @@ def render_tex(solution, style: str, language: str | None = None) -> str:
     return environment().get_template(TEMPLATES[style]).render(ctx=ctx)
 
 
-def render_pdf(solution, style: str, language: str | None = None, *, tex: str | None = None) -> bytes:
-    source = tex if tex is not None else render_tex(solution, style, language)
-    pdf, _log = build_pdf(source, name=f"{style}")
+def render_pdf(solution, style: str, language: str | None = None) -> bytes:
+    pdf, _log = build_pdf(render_tex(solution, style, language), name=style)
     return pdf
