@@ -2,6 +2,7 @@
 
     symbackprop solve SPEC [--format text|json|tex|pdf] [--style slides|article|exercise|answers]
                            [--rounding exact|hand] [--paths auto|all|none] [--lang es|en] [-o DIR]
+    symbackprop graph "EXPR" --at x=-2,y=5,z=-4 [--format text|json] [--sigmoid gate|decomposed]
     symbackprop demo [-o DIR]
 
 Every refusal is one line on stderr and exit code 2.
@@ -17,6 +18,9 @@ from .api import as_json, as_text, solve_for_report, write_report
 from .derive import solve
 from .errors import LatexNotFound, SymbackpropError
 from .files import write_atomic
+from .graph import build_graph, parse_at
+from .jsonio import dumps
+from .render.graph_text import graph_document, graph_text
 from .i18n import say
 from .render.report import STYLES
 from .resources import LECTURE_EXAMPLE, read_lecture_example
@@ -38,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     solve_p.add_argument("--style", choices=STYLES, default="slides",
                          help="for tex/pdf: slides, article (handout), exercise (blanks), answers (its key)")
     _common(solve_p)
+
+    graph_p = sub.add_parser("graph", help="the computational graph of a scalar expression")
+    graph_p.add_argument("expression", help='for example "(x+y)*z"')
+    graph_p.add_argument("--at", required=True, metavar="x=-2,y=5,...",
+                         help="the value of every variable")
+    graph_p.add_argument("--format", choices=("text", "json"), default="text")
+    graph_p.add_argument("--sigmoid", choices=("gate", "decomposed"), default="gate",
+                         help="sigmoid as one gate, or as the nodes *-1, exp, +1, 1/x")
+    graph_p.add_argument("--lang", choices=("es", "en"), default="es")
+    graph_p.add_argument("-o", "--output", metavar="DIR", default=None)
 
     demo = sub.add_parser("demo", help="the lectures' 2-2-2 example: walkthrough, JSON, slides and handouts")
     _common(demo, default_dir="output")
@@ -100,10 +114,24 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _graph(args: argparse.Namespace) -> int:
+    g = build_graph(args.expression, parse_at(args.at), decompose_sigmoid=args.sigmoid == "decomposed")
+    text = dumps(graph_document(g)) if args.format == "json" else graph_text(g, args.lang)
+    if args.output:
+        suffix = "json" if args.format == "json" else "txt"
+        _said(args.lang, [write_atomic(Path(args.output) / f"graph.{suffix}", text)])
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+COMMANDS = {"demo": _demo, "solve": _solve, "graph": _graph}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _demo(args) if args.command == "demo" else _solve(args)
+        return COMMANDS[args.command](args)
     except SymbackpropError as exc:
         print(f"symbackprop: error: {exc}", file=sys.stderr)
         return 2

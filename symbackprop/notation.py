@@ -12,7 +12,7 @@ import re
 from . import ids
 from .spec import Spec
 
-__all__ = ["Notation"]
+__all__ = ["Notation", "PlainNames"]
 
 _TEXT_COMMANDS = {
     r"\hat{y}": "ŷ", r"\hat{Y}": "Ŷ", r"\bar{x}": "x̄",
@@ -149,3 +149,24 @@ class Notation:
         if parsed and parsed[0] == "z":
             return "δ_" + self.text(ids.a(*parsed[1])) + suffix
         return "δ_" + self.text(zid)
+
+
+class PlainNames:
+    """Names for graph mode: a variable is shown as typed, digits as a subscript (w0 -> w_{0})."""
+
+    def latex(self, qid: str) -> str:
+        m = re.fullmatch(r"([A-Za-z]+)_?(\d+)", qid)
+        if m:
+            return f"{m.group(1)}_{{{m.group(2)}}}"
+        if len(qid) > 1 and qid.isalpha():
+            return r"\mathrm{" + qid + "}"
+        return qid.replace("_", r"\_")
+
+    def text(self, qid: str) -> str:
+        return qid
+
+    def delta_latex(self, qid: str) -> str:
+        return r"\delta_{" + self.latex(qid) + "}"
+
+    def delta_text(self, qid: str) -> str:
+        return "δ_" + qid

@@ -153,3 +153,32 @@ def test_the_installed_package_carries_the_lecture_example():
         assert "site-packages" in symbackprop.__file__
         packaged = Path(symbackprop.__file__).parent / "data" / "lecture_2_2_2.yaml"
         assert packaged.read_text() == LECTURE.read_text()
+
+
+def test_graph_command(tmp_path):
+    result = run("graph", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["value"] == -12 and doc["gradients"] == {"x": -4, "y": -4, "z": 3}
+    text = run("graph", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--lang", "en", cwd=tmp_path).stdout
+    assert "q = x + y = (-2) + 5 = 3" in text and "mul: swaps" in text
+
+
+@pytest.mark.parametrize("expression, at, words", [
+    ("(x+y*z", "x=1,y=2,z=3", "expected ')'"),
+    ("x + w", "x=1", "'w' has no value"),
+    ("foo(x)", "x=1", "unknown function 'foo'"),
+    ("x", "x=abc", "expected a number"),
+])
+def test_graph_refusals(tmp_path, expression, at, words):
+    marker = tmp_path / "created"
+    result = run("graph", expression, "--at", at, cwd=tmp_path)
+    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+    assert not marker.exists()
+
+
+def test_graph_never_runs_the_text(tmp_path):
+    marker = tmp_path / "created"
+    code = f"__import__('os').system('touch {marker}')"
+    result = run("graph", code, "--at", "x=1", cwd=tmp_path)
+    assert result.returncode == 2 and not marker.exists()

@@ -103,6 +103,18 @@ class NetworkTextPrinter(StrPrinter, _Numbers):
     def _print_Pow(self, expr, rational=False):
         return super()._print_Pow(expr, rational).replace("**", "^")
 
+    def _print_Function(self, expr):
+        return expr.func.__name__ + "(" + ", ".join(self._argument(a) for a in expr.args) + ")"
+
+    def _print_Max(self, expr):
+        return "max(" + ", ".join(self._argument(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._argument(a) for a in expr.args) + ")"
+
+    def _print_Abs(self, expr):
+        return "|" + self._argument(expr.args[0]) + "|"
+
     def _print_sigmoid(self, expr):
         return "σ(" + self._argument(expr.args[0]) + ")"
 
