@@ -13,11 +13,12 @@ from .files import write_atomic
 from .jsonio import dumps
 from .render.document import solution_document
 from .render.latex import build_pdf
-from .render.report import render_tex
+from .render.report import render_graph_tex, render_tex
 from .render.text import walkthrough
 from .spec import Spec
 
-__all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "solve_for_report",
+__all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_graph_report",
+           "solve_for_report",
            "REPORT_PATH_LIMIT"]
 
 #: In reports, a parameter with more paths than this is shown in delta form: every path of
@@ -44,6 +45,17 @@ def as_tex(solution: Solution, style: str, language: str | None = None) -> str:
 def as_pdf(tex: str, name: str = "document") -> bytes:
     """Compile LaTeX source to PDF bytes (LatexNotFound / LatexBuildError otherwise)."""
     return build_pdf(tex, name=name)[0]
+
+
+def write_graph_report(graph, style: str, language: str, directory: str | Path, stem: str,
+                       *, pdf: bool) -> list[Path]:
+    """Graph mode's slides or handout: ``stem-style-lang.tex`` and, when asked, its PDF."""
+    base = Path(directory) / f"{stem}-{style}-{language}"
+    tex = render_graph_tex(graph, style, language)
+    written = [write_atomic(base.with_suffix(".tex"), tex)]
+    if pdf:
+        written.append(write_atomic(base.with_suffix(".pdf"), as_pdf(tex, style)))
+    return written
 
 
 def write_report(solution: Solution, style: str, language: str, directory: str | Path,

@@ -2,7 +2,8 @@
 
     symbackprop solve SPEC [--format text|json|tex|pdf] [--style slides|article|exercise|answers]
                            [--rounding exact|hand] [--paths auto|all|none] [--lang es|en] [-o DIR]
-    symbackprop graph "EXPR" --at x=-2,y=5,z=-4 [--format text|json] [--sigmoid gate|decomposed]
+    symbackprop graph "EXPR" --at x=-2,y=5,z=-4 [--format text|json|tex|pdf] [--style slides|article]
+                     [--sigmoid gate|decomposed] [--lang es|en] [-o DIR]
     symbackprop demo [-o DIR]
 
 Every refusal is one line on stderr and exit code 2.
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .api import as_json, as_text, solve_for_report, write_report
+from .api import as_json, as_text, solve_for_report, write_graph_report, write_report
 from .derive import solve
 from .errors import LatexNotFound, SymbackpropError
 from .files import write_atomic
@@ -47,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     graph_p.add_argument("expression", help='for example "(x+y)*z"')
     graph_p.add_argument("--at", required=True, metavar="x=-2,y=5,...",
                          help="the value of every variable")
-    graph_p.add_argument("--format", choices=("text", "json"), default="text")
+    graph_p.add_argument("--format", choices=("text", "json", "tex", "pdf"), default="text")
+    graph_p.add_argument("--style", choices=("slides", "article"), default="slides")
     graph_p.add_argument("--sigmoid", choices=("gate", "decomposed"), default="gate",
                          help="sigmoid as one gate, or as the nodes *-1, exp, +1, 1/x")
     graph_p.add_argument("--lang", choices=("es", "en"), default="es")
@@ -116,6 +118,10 @@ def _solve(args: argparse.Namespace) -> int:
 
 def _graph(args: argparse.Namespace) -> int:
     g = build_graph(args.expression, parse_at(args.at), decompose_sigmoid=args.sigmoid == "decomposed")
+    if args.format in ("tex", "pdf"):
+        _said(args.lang, write_graph_report(g, args.style, args.lang, args.output or "output", "graph",
+                                            pdf=args.format == "pdf"))
+        return 0
     text = dumps(graph_document(g)) if args.format == "json" else graph_text(g, args.lang)
     if args.output:
         suffix = "json" if args.format == "json" else "txt"

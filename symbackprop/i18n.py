@@ -83,6 +83,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_answers": "Respuestas",
         "tex_summary": "Resumen",
         "tex_parameter": "parámetro",
+        "tex_value": "valor",
     },
     "en": {
         "forward": "Forward pass",
@@ -158,6 +159,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_answers": "Answers",
         "tex_summary": "Summary",
         "tex_parameter": "parameter",
+        "tex_value": "value",
     },
 }
 

@@ -89,3 +89,17 @@ def test_frame_counts_match_the_tex(built):
         frames = result["tex"].count(r"\begin{frame}")
         pages = subprocess.run(["pdfinfo", str(result["path"])], capture_output=True, text=True).stdout
         assert int(next(l.split()[-1] for l in pages.splitlines() if l.startswith("Pages:"))) == frames
+
+
+def test_graph_pdfs(tmp_path):
+    require_tex()
+    from symbackprop.graph import build_graph
+    from symbackprop.render.report import render_graph_tex
+    g = build_graph("sigmoid(w0*x0 + w1*x1 + w2)", {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
+                    decompose_sigmoid=True)
+    for style in ("slides", "article"):
+        pdf, log = build_pdf(render_graph_tex(g, style, "es"), name=style)
+        path = tmp_path / f"{style}.pdf"
+        path.write_bytes(pdf)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+        assert "0.73106" in text and "0.39322" in text and "-0.19661" in text.replace("−", "-")

@@ -100,3 +100,15 @@ def test_build_errors_quote_the_latex_error():
         build_pdf("\\documentclass{article}\\begin{document}\\undefinedmacro\\end{document}\n")
     assert "Undefined control sequence" in str(info.value)
     assert info.value.log_lines
+
+
+def test_graph_slides_have_a_frame_per_backward_step():
+    from symbackprop.graph import build_graph
+    from symbackprop.render.report import render_graph_tex
+    g = build_graph("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+    tex = render_graph_tex(g, "slides", "en")
+    assert kinds(tex) == ["forward", "backward", "backward", "result"]     # f, then q
+    assert r"\frac{\partial f}{\partial q} \mathrel{+}= (-4) \cdot 1 = -4" in tex
+    assert "node[fwd] {$3$} node[bwd] {$-4$} (f)" in tex                    # value above, gradient below
+    article = render_graph_tex(g, "article", "es")
+    assert r"\begin{tabular}" in article and "$-12$" in article

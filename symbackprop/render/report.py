@@ -9,9 +9,10 @@ is the handout with a blank for every value the student computes; ``answers`` is
 from __future__ import annotations
 
 from .context import STYLES, report_context
+from .graph_context import graph_context
 from .latex import build_pdf, environment
 
-__all__ = ["STYLES", "render_tex", "render_pdf", "TEMPLATES"]
+__all__ = ["STYLES", "render_tex", "render_graph_tex", "render_pdf", "TEMPLATES"]
 
 TEMPLATES = {"slides": "slides.tex.j2", "article": "article.tex.j2",
              "exercise": "article.tex.j2", "answers": "article.tex.j2"}
@@ -20,6 +21,14 @@ TEMPLATES = {"slides": "slides.tex.j2", "article": "article.tex.j2",
 def render_tex(solution, style: str, language: str | None = None) -> str:
     ctx = report_context(solution, style, language)
     return environment().get_template(TEMPLATES[style]).render(ctx=ctx)
+
+
+def render_graph_tex(graph, style: str, language: str) -> str:
+    """A computational graph as slides (a frame per backward step) or a handout."""
+    if style not in ("slides", "article"):
+        raise ValueError("graph reports are slides or article")
+    ctx = graph_context(graph, style, language)
+    return environment().get_template(f"graph_{style}.tex.j2").render(ctx=ctx)
 
 
 def render_pdf(solution, style: str, language: str | None = None) -> bytes:
