@@ -1,0 +1,225 @@
+"""The modular view of deck 001, and the vectorized view of the end of deck 000.
+
+A sequential network is a list of modules — Linear (y = Wx + b), Activation (y = g(x),
+elementwise or softmax) and Loss — each with a forward that stores what its backward uses,
+and a backward that turns ∂E/∂y into ∂E/∂x = ∂E/∂y · ∂y/∂x and, for parameters,
+∂E/∂p = ∂E/∂y · ∂y/∂p. In matrix form: ∂y/∂x = W, ∂a/∂z = diag(g′(z)) (a full Jacobian for
+softmax), ∂E/∂W = δ xᵀ, ∂E/∂x = Wᵀ δ.
+
+This is a second, independent computation of the same gradients (vectors and matrices in
+exact decimals, no SymPy graph): the tests check it against the network mode.
+
+    view = layer_view(spec)
+    view.modules[-2].grads["W"]   # ∂E/∂W of the output layer (summed over the batch)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sympy
+
+from .evaluate import evaluate
+from .exact import exact
+from .rules import ACTIVATION_RULES, LOSS_RULES, softmax_forward
+from .spec import Spec
+
+__all__ = ["Module", "LayerView", "layer_view"]
+
+Vector = tuple[Decimal, ...]
+Matrix = tuple[tuple[Decimal, ...], ...]
+
+
+@dataclass(frozen=True)
+class Module:
+    kind: str                          # linear, activation, loss
+    layer: int                         # 1..L (the loss: L)
+    label: str                         # Linear, sigmoid, half_sse...
+    x: tuple[Vector, ...]              # input, per example
+    y: tuple[Vector, ...]              # output, per example (the loss: (E,))
+    dy: tuple[Vector, ...]             # ∂E/∂y per example (the loss: (1,))
+    dx: tuple[Vector, ...]             # ∂E/∂x per example
+    jacobian: Matrix                   # ∂y/∂x of the first example
+    params: dict[str, Matrix] = field(default_factory=dict)   # W, b (as column when per neuron)
+    grads: dict[str, Matrix] = field(default_factory=dict)    # ∂E/∂W, ∂E/∂b, summed over examples
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.y[0]), len(self.x[0])
+
+
+@dataclass(frozen=True)
+class LayerView:
+    modules: tuple[Module, ...]        # forward order: Linear 1, act 1, ..., Linear L, act L, loss
+    E: Decimal
+
+    def gradients(self) -> dict[str, Decimal]:
+        """The same gradients keyed by canonical ids (w2_1_1, b1, b1_2...)."""
+        out: dict[str, Decimal] = {}
+        for m in self.modules:
+            if m.kind != "linear":
+                continue
+            for i, row in enumerate(m.grads["W"], start=1):
+                for j, v in enumerate(row, start=1):
+                    out[f"w{m.layer}_{i}_{j}"] = v
+            if "b" in m.grads:
+                b = m.grads["b"]
+                if len(b) == 1 and m.params["shared"]:
+                    out[f"b{m.layer}"] = b[0][0]
+                else:
+                    out.update({f"b{m.layer}_{i}": r[0] for i, r in enumerate(b, start=1)})
+        return out
+
+
+def _matvec(W: Matrix, x: Vector) -> Vector:
+    return tuple(sum((w * v for w, v in zip(row, x)), Decimal(0)) for row in W)
+
+
+def _transpose(W: Matrix) -> Matrix:
+    return tuple(zip(*W))
+
+
+def layer_view(spec: Spec, params: dict[str, Decimal] | None = None) -> LayerView:
+    """Forward through every module, then backward from the loss, example by example."""
+    with exact():
+        return _view(spec, params)
+
+
+def _view(spec: Spec, params: dict[str, Decimal] | None) -> LayerView:
+    L = len(spec.layers)
+    N = spec.n_examples
+    scale = Decimal(1) / N if spec.reduction == "mean" else Decimal(1)
+    weights: list[Matrix] = []
+    biases: list[Vector | None] = []
+    for l, layer in enumerate(spec.layers, start=1):
+        W = tuple(tuple((params or {}).get(f"w{l}_{i}_{j}", v) for j, v in enumerate(row, start=1))
+                  for i, row in enumerate(layer.weights, start=1))
+        weights.append(W)
+        if layer.bias is None:
+            biases.append(None)
+        elif isinstance(layer.bias, Decimal):
+            biases.append(((params or {}).get(f"b{l}", layer.bias),))
+        else:
+            biases.append(tuple((params or {}).get(f"b{l}_{i}", v) for i, v in enumerate(layer.bias, start=1)))
+
+    # forward, storing what the backward uses
+    xs = [tuple(row) for row in spec.inputs]
+    records = []                       # (layer, x, z, a) per layer, per example
+    for l, layer in enumerate(spec.layers, start=1):
+        W, b = weights[l - 1], biases[l - 1]
+        zs = []
+        for x in xs:
+            z = _matvec(W, x)
+            if b is not None:
+                z = tuple(v + (b[0] if len(b) == 1 else b[i]) for i, v in enumerate(z))
+            zs.append(z)
+        acts = [_activate(layer, z) for z in zs]
+        records.append((xs, zs, acts))
+        xs = acts
+    K = spec.layers[-1].units
+    loss = LOSS_RULES[spec.loss]
+    a_sym, y_sym = sympy.Symbol("a"), sympy.Symbol("y")
+    term, dterm = loss.term(a_sym, y_sym, K), loss.named(a_sym, y_sym, K)
+    E = Decimal(0)
+    dys: list[Vector] = []
+    for a, t in zip(xs, spec.targets):
+        for ak, yk in zip(a, t):
+            E += scale * evaluate(term, {"a": ak, "y": yk})
+        dys.append(tuple(scale * evaluate(dterm, {"a": ak, "y": yk}) for ak, yk in zip(a, t)))
+    penalty, penalty_grad = _penalty(spec, weights, biases)
+    E += penalty
+
+    modules: list[Module] = [Module("loss", L, spec.loss, tuple(xs), ((E,),) * N,
+                                    ((Decimal(1),),) * N, tuple(dys), (dys[0],))]
+    upstream = dys
+    for l in range(L, 0, -1):
+        layer = spec.layers[l - 1]
+        xs_l, zs, acts = records[l - 1]
+        # activation: ∂E/∂z = ∂E/∂a · ∂a/∂z
+        jac = [_jacobian(layer, z, a) for z, a in zip(zs, acts)]
+        dz = [tuple(sum((g * jac_k[k][j] for k, g in enumerate(up)), Decimal(0))
+                    for j in range(len(z))) for up, z, jac_k in zip(upstream, zs, jac)]
+        act_module = Module("activation", l, layer.activation, tuple(zs), tuple(acts), tuple(upstream),
+                            tuple(dz), jac[0])
+        # linear: ∂E/∂W = δ xᵀ, ∂E/∂b = δ, ∂E/∂x = Wᵀ δ
+        W, b = weights[l - 1], biases[l - 1]
+        gW = [[Decimal(0)] * len(W[0]) for _ in W]
+        for d, x in zip(dz, xs_l):
+            for i, di in enumerate(d):
+                for j, xj in enumerate(x):
+                    gW[i][j] += di * xj
+        for (i, j), g in penalty_grad.get(l, {}).items():
+            gW[i][j] += g
+        grads = {"W": tuple(tuple(r) for r in gW)}
+        lin_params: dict = {"W": W, "shared": b is not None and len(b) == 1 and isinstance(layer.bias, Decimal)}
+        if b is not None:
+            if len(b) == 1 and isinstance(layer.bias, Decimal):
+                gb = ((sum((v for d in dz for v in d), Decimal(0)),),)
+            else:
+                gb = tuple((sum((d[i] for d in dz), Decimal(0)),) for i in range(len(b)))
+            extra = penalty_grad.get((l, "b"))
+            if extra is not None:
+                gb = tuple((g[0] + e,) for g, e in zip(gb, extra))
+            grads["b"] = gb
+            lin_params["b"] = tuple((v,) for v in b)
+        dx = tuple(_matvec(_transpose(W), d) for d in dz)
+        lin_module = Module("linear", l, "Linear", tuple(xs_l), tuple(zs), tuple(dz), dx, W,
+                            lin_params, grads)
+        modules += [act_module, lin_module]
+        upstream = list(dx)
+    return LayerView(tuple(reversed(modules)), E)
+
+
+def _activate(layer, z: Vector) -> Vector:
+    if layer.activation == "softmax":
+        zs = sympy.symbols(f"z0:{len(z)}")
+        env = {s.name: v for s, v in zip(zs, z)}
+        return tuple(evaluate(softmax_forward(zs, k), env) for k in range(len(z)))
+    rule = ACTIVATION_RULES[layer.activation]
+    s = sympy.Symbol("z")
+    slope = sympy.Rational(str(layer.slope)) if layer.slope is not None else 0
+    f = rule.forward(s, slope)
+    return tuple(evaluate(f, {"z": v}) for v in z)
+
+
+def _jacobian(layer, z: Vector, a: Vector) -> Matrix:
+    n = len(z)
+    if layer.activation == "softmax":
+        return tuple(tuple(a[k] * ((1 if k == j else 0) - a[j]) for j in range(n)) for k in range(n))
+    rule = ACTIVATION_RULES[layer.activation]
+    slope = sympy.Rational(str(layer.slope)) if layer.slope is not None else 0
+    d = rule.named(sympy.Symbol("a"), sympy.Symbol("z"), slope)
+    diag = [evaluate(d, {"a": av, "z": zv}) for av, zv in zip(a, z)]
+    return tuple(tuple(diag[k] if k == j else Decimal(0) for j in range(n)) for k in range(n))
+
+
+def _penalty(spec: Spec, weights, biases):
+    reg = spec.regularization
+    total = Decimal(0)
+    grads: dict = {}
+    if not reg.active:
+        return total, grads
+
+    def add(v: Decimal) -> tuple[Decimal, Decimal]:
+        value, grad = Decimal(0), Decimal(0)
+        if reg.l2 is not None:
+            value += reg.l2 / 2 * v * v
+            grad += reg.l2 * v
+        if reg.l1 is not None:
+            value += reg.l1 / 2 * abs(v)
+            grad += reg.l1 / 2 * ((v > 0) - (v < 0))
+        return value, grad
+
+    for l, W in enumerate(weights, start=1):
+        grads[l] = {}
+        for i, row in enumerate(W):
+            for j, v in enumerate(row):
+                value, g = add(v)
+                total += value
+                grads[l][(i, j)] = g
+        b = biases[l - 1]
+        if reg.include_biases and b is not None:
+            parts = [add(v) for v in b]
+            total += sum((p[0] for p in parts), Decimal(0))
+            grads[(l, "b")] = tuple(p[1] for p in parts)
+    return total, grads

@@ -1,0 +1,48 @@
+"""The modular (deck 001) and vectorized (deck 000) view: an independent matrix computation
+that must give the network mode's gradients, on the lecture example and random networks."""
+from decimal import Decimal
+
+import pytest
+
+from symbackprop import solve
+from symbackprop.exact import exact
+from symbackprop.layers import layer_view
+
+from test_selfcheck import random_spec
+
+
+def close(a: Decimal, b: Decimal) -> bool:
+    with exact():
+        return abs(a - b) <= Decimal("1e-40") * (1 + abs(b))
+
+
+def test_lecture_modules(lecture_spec):
+    view = layer_view(lecture_spec)
+    kinds = [(m.kind, m.layer) for m in view.modules]
+    assert kinds == [("linear", 1), ("activation", 1), ("linear", 2), ("activation", 2), ("loss", 2)]
+    d = solve(lecture_spec).derivations[0]
+    assert close(view.E, d.E)
+    out = view.modules[2]
+    # ∂E/∂W2 = δ2 a1ᵀ: row i, column j is δ2_i · a1_j
+    with exact():
+        for i in (1, 2):
+            for j in (1, 2):
+                assert close(out.grads["W"][i - 1][j - 1], d.deltas[f"z2_{i}"].value * d.values[f"a1_{j}"])
+    # ∂E/∂a1 = W2ᵀ δ2, and the activation's Jacobian is diagonal: σ'(z) = a(1 - a)
+    assert close(out.dx[0][0], d.adjoints["a1_1"])
+    act = view.modules[1]
+    with exact():
+        assert act.jacobian[0][1] == 0 and close(act.jacobian[0][0], d.values["a1_1"] * (1 - d.values["a1_1"]))
+    assert out.shape == (2, 2)
+
+
+@pytest.mark.parametrize("seed", range(300, 330))
+def test_modules_give_the_network_gradients(seed):
+    spec = random_spec(seed, max_layers=3, max_units=3)
+    view = layer_view(spec)
+    d = solve(spec, paths="none").derivations[0]
+    assert close(view.E, d.E)
+    grads = view.gradients()
+    assert set(grads) == set(d.gradients)
+    for p, g in d.gradients.items():
+        assert close(grads[p], g), (seed, p)
