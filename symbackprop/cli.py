@@ -15,7 +15,10 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .api import as_json, as_text, solve_for_report, write_graph_report, write_report
+from .api import as_json, as_pdf, as_text, solve_for_report, write_graph_report, write_report
+from .layers import layer_view
+from .render.layers_view import layers_text
+from .render.report import render_layers_tex
 from .derive import solve
 from .errors import LatexNotFound, SymbackpropError
 from .files import write_atomic
@@ -40,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     solve_p = sub.add_parser("solve", help="derive every gradient of a network spec")
     solve_p.add_argument("spec", help="the network spec (YAML)")
     solve_p.add_argument("--format", choices=("text", "json", "tex", "pdf"), default="text")
+    solve_p.add_argument("--view", choices=("network", "layers"), default="network",
+                         help="layers: the modular view, layer by layer (deck 001), with Jacobians")
     solve_p.add_argument("--style", choices=STYLES, default="slides",
                          help="for tex/pdf: slides, article (handout), exercise (blanks), answers (its key)")
     _common(solve_p)
@@ -101,6 +106,8 @@ def _solve(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     stem = Path(args.spec).stem
     language = args.lang or spec.language
+    if args.view == "layers":
+        return _layers(args, spec, stem, language)
     if args.format in ("tex", "pdf"):
         solution = solve_for_report(spec, rounding=args.rounding, paths=args.paths)
         _said(language, write_report(solution, args.style, language, args.output or "output", stem,
@@ -111,6 +118,27 @@ def _solve(args: argparse.Namespace) -> int:
     if args.output:
         suffix = "json" if args.format == "json" else "txt"
         _said(language, [write_atomic(Path(args.output) / f"{stem}.{suffix}", text)])
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _layers(args: argparse.Namespace, spec, stem: str, language: str) -> int:
+    view = layer_view(spec)
+    if args.format in ("tex", "pdf"):
+        style = "slides" if args.style == "slides" else "article"
+        tex = render_layers_tex(view, style, language, spec.decimals, spec.title)
+        base = Path(args.output or "output") / f"{stem}-layers-{style}-{language}"
+        written = [write_atomic(base.with_suffix(".tex"), tex)]
+        if args.format == "pdf":
+            written.append(write_atomic(base.with_suffix(".pdf"), as_pdf(tex, "layers")))
+        _said(language, written)
+        return 0
+    text = layers_text(view, language, spec.decimals)
+    if args.format == "json":
+        text = dumps({"E": view.E, "gradients": view.gradients()})
+    if args.output:
+        _said(language, [write_atomic(Path(args.output) / f"{stem}-layers.{'json' if args.format == 'json' else 'txt'}", text)])
     else:
         sys.stdout.write(text)
     return 0

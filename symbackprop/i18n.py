@@ -34,6 +34,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "gate_max": "máximo: enruta el gradiente",
         "gate_branch": "ramas: los gradientes se suman",
         "graph_gradients": "Gradientes",
+        "layers_title": "Vista por capas: cada módulo con su forward y su backward",
+        "layers_loss": "Pérdida",
         "note_tie": "{node} = {op}(…) tiene un empate: por convención el gradiente va al primer argumento",
         "note_kink": "{node} = {op}(0) no es derivable en 0: por convención su derivada ahí es 0",
         # LaTeX reports: fields hold LaTeX (math already wrapped in $...$)
@@ -111,6 +113,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "gate_max": "max: routes the gradient",
         "gate_branch": "branches: the gradients add up",
         "graph_gradients": "Gradients",
+        "layers_title": "Layer by layer: every module with its forward and backward",
+        "layers_loss": "Loss",
         "note_tie": "{node} = {op}(…) has a tie: by convention the gradient goes to the first argument",
         "note_kink": "{node} = {op}(0) is not differentiable at 0: by convention its derivative there is 0",
         "tex_subtitle": "Backpropagation step by step",

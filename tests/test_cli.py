@@ -182,3 +182,12 @@ def test_graph_never_runs_the_text(tmp_path):
     code = f"__import__('os').system('touch {marker}')"
     result = run("graph", code, "--at", "x=1", cwd=tmp_path)
     assert result.returncode == 2 and not marker.exists()
+
+
+def test_layers_view(tmp_path):
+    result = run("solve", LECTURE, "--view", "layers", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    network = json.loads(run("solve", LECTURE, "--format", "json", cwd=tmp_path).stdout)
+    for p, g in network["gradients"].items():
+        assert abs(doc["gradients"][p] - g) < 1e-15

@@ -46,3 +46,17 @@ def test_modules_give_the_network_gradients(seed):
     assert set(grads) == set(d.gradients)
     for p, g in d.gradients.items():
         assert close(grads[p], g), (seed, p)
+
+
+def test_layers_text_and_tex(lecture_spec):
+    from symbackprop.render.layers_view import layers_text
+    from symbackprop.render.report import render_layers_tex
+    view = layer_view(lecture_spec)
+    text = layers_text(view, "en", 5)
+    # deck 001's order: dE/dW2, dE/dB2, then dE/dW1, dE/dB1
+    assert text.index("∂E/∂W[2]") < text.index("∂E/∂b[2]") < text.index("∂E/∂W[1]") < text.index("∂E/∂b[1]")
+    assert "[[0.08020, 0.08211], [-0.01761, -0.01803]]" in text      # the output weights' gradients
+    assert "diag[0.19481, 0.17185]" in text                           # σ'(z) on the diagonal
+    tex = render_layers_tex(view, "slides", "es", 5, "Red")
+    assert r"\begin{pmatrix}0.08020 & 0.08211 \\ -0.01761 & -0.01803\end{pmatrix}" in tex
+    assert r"W^{[2]} \in \mathbb{R}^{2\times2}" in tex

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from .context import STYLES, report_context
 from .graph_context import graph_context
+from .layers_view import layers_context
 from .latex import build_pdf, environment
 
-__all__ = ["STYLES", "render_tex", "render_graph_tex", "render_pdf", "TEMPLATES"]
+__all__ = ["STYLES", "render_tex", "render_graph_tex", "render_layers_tex", "render_pdf", "TEMPLATES"]
 
 TEMPLATES = {"slides": "slides.tex.j2", "article": "article.tex.j2",
              "exercise": "article.tex.j2", "answers": "article.tex.j2"}
@@ -29,6 +30,12 @@ def render_graph_tex(graph, style: str, language: str) -> str:
         raise ValueError("graph reports are slides or article")
     ctx = graph_context(graph, style, language)
     return environment().get_template(f"graph_{style}.tex.j2").render(ctx=ctx)
+
+
+def render_layers_tex(view, style: str, language: str, decimals: int, title: str) -> str:
+    """The layer-by-layer view as slides or a handout."""
+    ctx = layers_context(view, "slides" if style == "slides" else "article", language, decimals, title)
+    return environment().get_template("layers.tex.j2").render(ctx=ctx)
 
 
 def render_pdf(solution, style: str, language: str | None = None) -> bytes:
