@@ -341,4 +341,6 @@ def _conventions(op: str, args: list[Decimal], node_id: str) -> list[tuple[str, 
 def graph_from_sympy(expr: Expr, at: Mapping[str, object], *, decompose_sigmoid: bool = False) -> Graph:
     """The same graph from a SymPy expression (printed, then read by our own grammar)."""
     text = sympy.sstr(expr).replace("**", "^")
+    for name in ("Max", "Min", "Abs"):
+        text = text.replace(f"{name}(", f"{name.lower()}(")
     return build_graph(text, at, decompose_sigmoid=decompose_sigmoid)

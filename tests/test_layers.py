@@ -60,3 +60,25 @@ def test_layers_text_and_tex(lecture_spec):
     tex = render_layers_tex(view, "slides", "es", 5, "Red")
     assert r"\begin{pmatrix}0.08020 & 0.08211 \\ -0.01761 & -0.01803\end{pmatrix}" in tex
     assert r"W^{[2]} \in \mathbb{R}^{2\times2}" in tex
+
+
+def test_vectorized_example_3_inputs_2_outputs():
+    import math
+    from conftest import ROOT
+    from symbackprop import load_spec
+    spec = load_spec(ROOT / "examples" / "vector_3_2.yaml")
+    view = layer_view(spec)
+    lin = view.modules[0]
+    assert lin.shape == (2, 3) and lin.jacobian == lin.params["W"]           # ∂z/∂x = W
+    z = [0.2 * 1 - 0.5 * -2 + 0.1 * 0.5, 1.5 * 1 + 1.3 * -2 + 2.1 * 0.5 + 0.3]
+    a = [1 / (1 + math.exp(-v)) for v in z]
+    delta = [(a[0] - 1) * a[0] * (1 - a[0]), (a[1] - 0) * a[1] * (1 - a[1])]
+    x = [1.0, -2.0, 0.5]
+    for i in range(2):
+        for j in range(3):                                                   # ∂E/∂W = δ xᵀ
+            assert float(lin.grads["W"][i][j]) == pytest.approx(delta[i] * x[j], abs=1e-15)
+    wt_delta = [sum(float(lin.params["W"][i][j]) * delta[i] for i in range(2)) for j in range(3)]
+    assert [float(v) for v in lin.dx[0]] == pytest.approx(wt_delta, abs=1e-15)  # ∂E/∂x = Wᵀ δ
+    d = solve(spec).derivations[0]
+    for p, g in view.gradients().items():
+        assert close(g, d.gradients[p])
