@@ -13,12 +13,12 @@ from .files import write_atomic
 from .jsonio import dumps
 from .render.document import solution_document
 from .render.latex import build_pdf
-from .render.report import render_graph_tex, render_tex
+from .render.report import render_graph_tex, render_layers_tex, render_tex
 from .render.text import walkthrough
 from .spec import Spec
 
 __all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_graph_report",
-           "solve_for_report",
+           "write_layers_report", "write_tex_and_pdf", "solve_for_report",
            "REPORT_PATH_LIMIT"]
 
 #: In reports, a parameter with more paths than this is shown in delta form: every path of
@@ -47,25 +47,32 @@ def as_pdf(tex: str, name: str = "document") -> bytes:
     return build_pdf(tex, name=name)[0]
 
 
-def write_graph_report(graph, style: str, language: str, directory: str | Path, stem: str,
-                       *, pdf: bool) -> list[Path]:
-    """Graph mode's slides or handout: ``stem-style-lang.tex`` and, when asked, its PDF."""
-    base = Path(directory) / f"{stem}-{style}-{language}"
-    tex = render_graph_tex(graph, style, language)
+def write_tex_and_pdf(base: Path, tex: str, *, pdf: bool) -> list[Path]:
+    """Write ``base.tex`` (always, and first: it is there to inspect when LaTeX fails or is
+    missing) and, when asked, ``base.pdf``."""
     written = [write_atomic(base.with_suffix(".tex"), tex)]
     if pdf:
-        written.append(write_atomic(base.with_suffix(".pdf"), as_pdf(tex, style)))
+        written.append(write_atomic(base.with_suffix(".pdf"), as_pdf(tex, base.name)))
     return written
 
 
 def write_report(solution: Solution, style: str, language: str, directory: str | Path,
                  stem: str, *, pdf: bool) -> list[Path]:
-    """Write ``stem-style-lang.tex`` (always) and its PDF (when asked) into ``directory``.
+    """The network's report: ``stem-style-lang.tex`` and its PDF."""
+    return write_tex_and_pdf(Path(directory) / f"{stem}-{style}-{language}",
+                             as_tex(solution, style, language), pdf=pdf)
 
-    The .tex is written first, so it is there to inspect when LaTeX fails or is missing."""
-    base = Path(directory) / f"{stem}-{style}-{language}"
-    tex = as_tex(solution, style, language)
-    written = [write_atomic(base.with_suffix(".tex"), tex)]
-    if pdf:
-        written.append(write_atomic(base.with_suffix(".pdf"), as_pdf(tex, style)))
-    return written
+
+def write_graph_report(graph, style: str, language: str, directory: str | Path, stem: str,
+                       *, pdf: bool) -> list[Path]:
+    """Graph mode's slides or handout."""
+    return write_tex_and_pdf(Path(directory) / f"{stem}-{style}-{language}",
+                             render_graph_tex(graph, style, language), pdf=pdf)
+
+
+def write_layers_report(spec: Spec, view, style: str, language: str, directory: str | Path,
+                        stem: str, *, pdf: bool) -> list[Path]:
+    """The layer view's slides or handout."""
+    style = "slides" if style == "slides" else "article"
+    tex = render_layers_tex(view, style, language, spec.decimals, spec.title)
+    return write_tex_and_pdf(Path(directory) / f"{stem}-layers-{style}-{language}", tex, pdf=pdf)

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .api import as_json, as_pdf, as_text, solve_for_report, write_graph_report, write_report
+from .api import (as_json, as_text, solve_for_report, write_graph_report, write_layers_report,
+                  write_report)
 from .layers import layer_view
 from .render.layers_view import layers_text
-from .render.report import render_layers_tex
 from .derive import solve
 from .errors import LatexNotFound, SymbackpropError
 from .files import write_atomic
@@ -126,13 +126,8 @@ def _solve(args: argparse.Namespace) -> int:
 def _layers(args: argparse.Namespace, spec, stem: str, language: str) -> int:
     view = layer_view(spec)
     if args.format in ("tex", "pdf"):
-        style = "slides" if args.style == "slides" else "article"
-        tex = render_layers_tex(view, style, language, spec.decimals, spec.title)
-        base = Path(args.output or "output") / f"{stem}-layers-{style}-{language}"
-        written = [write_atomic(base.with_suffix(".tex"), tex)]
-        if args.format == "pdf":
-            written.append(write_atomic(base.with_suffix(".pdf"), as_pdf(tex, "layers")))
-        _said(language, written)
+        _said(language, write_layers_report(spec, view, args.style, language, args.output or "output",
+                                            stem, pdf=args.format == "pdf"))
         return 0
     text = layers_text(view, language, spec.decimals)
     if args.format == "json":

@@ -112,3 +112,10 @@ def test_graph_slides_have_a_frame_per_backward_step():
     assert "node[fwd] {$3$} node[bwd] {$-4$} (f)" in tex                    # value above, gradient below
     article = render_graph_tex(g, "article", "es")
     assert r"\begin{tabular}" in article and "$-12$" in article
+
+
+def test_unicode_in_titles_is_typeset_or_replaced():
+    from symbackprop.render.latex import tex_escape
+    assert tex_escape("y = σ(Wx + b)") == r"y = $\sigma$(Wx + b)"
+    assert tex_escape("Año 中") == "Año ?"
+    assert tex_escape("a\x07b") == "a?b"

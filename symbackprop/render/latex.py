@@ -33,9 +33,28 @@ INSTALL_HINT = ("install TeX to get PDFs (Debian/Ubuntu: apt-get install texlive
 _REPO_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
+# Characters outside what LaTeX's utf8 input reads by itself, written as math instead.
+_UNICODE_MATH = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon",
+    "η": r"\eta", "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "π": r"\pi", "σ": r"\sigma",
+    "τ": r"\tau", "φ": r"\varphi", "ω": r"\omega", "Δ": r"\Delta", "Σ": r"\Sigma",
+    "∂": r"\partial", "·": r"\cdot", "×": r"\times", "−": "-", "→": r"\to", "←": r"\leftarrow",
+    "≈": r"\approx", "≤": r"\leq", "≥": r"\geq", "∑": r"\sum", "ŷ": r"\hat{y}",
+}
+
+
 def tex_escape(text: str) -> str:
-    """Text from a user, safe in LaTeX text mode (every special character escaped)."""
-    return escape_latex(str(text))
+    """Text from a user, safe in LaTeX text mode: every special character escaped, common
+    Greek and math symbols written as math, anything else LaTeX cannot typeset shown as '?'."""
+    out = []
+    for ch in escape_latex(str(text)):
+        if ch in _UNICODE_MATH:
+            out.append(f"${_UNICODE_MATH[ch]}$")
+        elif ord(ch) > 0x17F or (ord(ch) < 32 and ch not in "\n\t"):
+            out.append("?")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _template_dir() -> Path:
