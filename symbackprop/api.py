@@ -76,3 +76,53 @@ def write_layers_report(spec: Spec, view, style: str, language: str, directory: 
     style = "slides" if style == "slides" else "article"
     tex = render_layers_tex(view, style, language, spec.decimals, spec.title)
     return write_tex_and_pdf(Path(directory) / f"{stem}-layers-{style}-{language}", tex, pdf=pdf)
+
+
+def check_file(spec: Spec, answers_path: str | Path, options=None):
+    """(solution, report) for one student's answers file."""
+    from .answers import NameIndex, load_answers
+    from .check import Options, check
+    from .render.document import flat_values
+    solution = solve(spec, rounding="hand")
+    d = solution.derivations[0]
+    answers = load_answers(answers_path, NameIndex(d, flat_values(d)))
+    return solution, check(solution, answers, options or Options())
+
+
+def check_class_file(spec: Spec, class_path: str | Path, options=None):
+    """(solution, [(student, report)]) for a class CSV: a student column, a column per quantity."""
+    from .answers import NameIndex, load_class
+    from .check import Options, check
+    from .render.document import flat_values
+    solution = solve(spec, rounding="hand")
+    d = solution.derivations[0]
+    students = load_class(class_path, NameIndex(d, flat_values(d)))
+    return solution, [(who, check(solution, answers, options or Options())) for who, answers in students]
+
+
+def safe_name(text: str) -> str:
+    """A file name taken from user text that cannot leave its folder."""
+    import re
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "student"
+    return name[:80]
+
+
+def class_chart_png(rows, title: str) -> bytes:
+    """A bar chart of how many students got each step right."""
+    import io
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(rows) + 2), 4), dpi=100)
+    names = [r["name"] for r in rows]
+    shares = [100 * r["right"] / r["answered"] if r["answered"] else 0 for r in rows]
+    ax.bar(range(len(rows)), shares, color="#2a6fb0")
+    ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.set_title(title)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()

@@ -4,6 +4,7 @@
                            [--rounding exact|hand] [--paths auto|all|none] [--lang es|en] [-o DIR]
     symbackprop graph "EXPR" --at x=-2,y=5,z=-4 [--format text|json|tex|pdf] [--style slides|article]
                      [--sigmoid gate|decomposed] [--lang es|en] [-o DIR]
+    symbackprop check SPEC ANSWERS [--format text|json] [--batch] [--rtol R] [--atol A] [--decimals D]
     symbackprop demo [-o DIR]
 
 Every refusal is one line on stderr and exit code 2.
@@ -15,8 +16,10 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .api import (as_json, as_text, solve_for_report, write_graph_report, write_layers_report,
-                  write_report)
+from .api import (as_json, as_text, check_class_file, check_file, class_chart_png, safe_name,
+                  solve_for_report, write_graph_report, write_layers_report, write_report)
+from .check import Options
+from .render.check_text import check_document, check_text, class_summary
 from .layers import layer_view
 from .render.layers_view import layers_text
 from .derive import solve
@@ -59,6 +62,18 @@ def _parser() -> argparse.ArgumentParser:
                          help="sigmoid as one gate, or as the nodes *-1, exp, +1, 1/x")
     graph_p.add_argument("--lang", choices=("es", "en"), default="es")
     graph_p.add_argument("-o", "--output", metavar="DIR", default=None)
+
+    check_p = sub.add_parser("check", help="check a student's hand calculation (or a class with --batch)")
+    check_p.add_argument("spec", help="the network spec (YAML)")
+    check_p.add_argument("answers", help="YAML, JSON or CSV: quantity -> value (--batch: a class CSV)")
+    check_p.add_argument("--format", choices=("text", "json"), default="text")
+    check_p.add_argument("--batch", action="store_true",
+                         help="ANSWERS is a class CSV: a student column, one column per quantity")
+    check_p.add_argument("--rtol", type=_decimal, default=None, help="relative tolerance (overrides)")
+    check_p.add_argument("--atol", type=_decimal, default=None, help="absolute tolerance (overrides)")
+    check_p.add_argument("--decimals", type=int, default=None, help="judge every answer at these decimals")
+    check_p.add_argument("--lang", choices=("es", "en"), default=None)
+    check_p.add_argument("-o", "--output", metavar="DIR", default=None)
 
     demo = sub.add_parser("demo", help="the lectures' 2-2-2 example: walkthrough, JSON, slides and handouts")
     _common(demo, default_dir="output")
@@ -139,6 +154,48 @@ def _layers(args: argparse.Namespace, spec, stem: str, language: str) -> int:
     return 0
 
 
+def _decimal(text: str):
+    from .expr import parse_number
+    try:
+        value = parse_number(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {text!r}")
+    return value
+
+
+def _check(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    language = args.lang or spec.language
+    options = Options(rtol=args.rtol, atol=args.atol, decimals=args.decimals)
+    if args.batch:
+        solution, reports = check_class_file(spec, args.answers, options)
+        out = Path(args.output or "output") / Path(args.answers).stem
+        written = []
+        for who, report in reports:
+            name = safe_name(who)
+            text = (dumps(check_document(solution, report, language)) if args.format == "json"
+                    else check_text(solution, report, language, who))
+            written.append(write_atomic(out / f"{name}.{'json' if args.format == 'json' else 'txt'}", text))
+        rows, summary = class_summary(solution, reports, language)
+        written.append(write_atomic(out / "summary.txt", summary))
+        written.append(write_atomic(out / "summary.json", dumps({"students": len(reports), "steps": rows})))
+        written.append(write_atomic(out / "summary.png", class_chart_png(rows, spec.title)))
+        sys.stdout.write(summary)
+        print(say(language, "written", path=out), file=sys.stderr)
+        return 0 if all(r.passed for _, r in reports) else 1
+    solution, report = check_file(spec, args.answers, options)
+    text = (dumps(check_document(solution, report, language)) if args.format == "json"
+            else check_text(solution, report, language, Path(args.answers).name))
+    if args.output:
+        _said(language, [write_atomic(Path(args.output) / f"{Path(args.answers).stem}-check."
+                                      f"{'json' if args.format == 'json' else 'txt'}", text)])
+    else:
+        sys.stdout.write(text)
+    return 0 if report.passed else 1
+
+
 def _graph(args: argparse.Namespace) -> int:
     g = build_graph(args.expression, parse_at(args.at), decompose_sigmoid=args.sigmoid == "decomposed")
     if args.format in ("tex", "pdf"):
@@ -154,7 +211,7 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": _demo, "solve": _solve, "graph": _graph}
+COMMANDS = {"demo": _demo, "solve": _solve, "graph": _graph, "check": _check}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from .errors import SymbackpropError
 
 __all__ = ["Num", "Var", "Unary", "Binary", "Call", "ExpressionError", "parse_expression",
-           "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "variables", "parse_number"]
+           "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "variables", "parse_number", "evaluate_constant"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 100
@@ -240,3 +240,68 @@ def variables(tree) -> tuple[str, ...]:
                 walk(a)
     walk(tree)
     return tuple(seen)
+
+
+def evaluate_constant(tree, constants=None) -> Decimal:
+    """The exact value of a tree without variables (names must be known constants).
+
+    Bounded: exponents above 1000 in size and results beyond 1e100 are refused, so
+    ``9^9^9`` fails at once instead of computing."""
+    from . import exact as _x
+    constants = constants or {}
+
+    def ev(t) -> Decimal:
+        if isinstance(t, Num):
+            return t.value
+        if isinstance(t, Var):
+            if t.name in constants:
+                return constants[t.name]
+            raise SymbackpropError(f"unknown name {t.name!r} in a value")
+        if isinstance(t, Unary):
+            return -ev(t.arg)
+        if isinstance(t, Call):
+            args = [ev(a) for a in t.args]
+            x = args[0]
+            if t.name == "exp":
+                if x > 230:
+                    raise SymbackpropError("exp(...) of a number above 230 is too large")
+                return x.exp()
+            if t.name == "log":
+                if x <= 0:
+                    raise SymbackpropError("log of a number <= 0")
+                return x.ln()
+            if t.name == "sqrt":
+                if x < 0:
+                    raise SymbackpropError("square root of a negative number")
+                return x.sqrt()
+            return {"abs": lambda: abs(x), "max": lambda: max(args), "min": lambda: min(args),
+                    "sigmoid": lambda: _x.sigmoid(x), "tanh": lambda: _x.tanh(x),
+                    "relu": lambda: max(x, Decimal(0))}[t.name]()
+        a, b = ev(t.left), ev(t.right)
+        if t.op == "+":
+            out = a + b
+        elif t.op == "-":
+            out = a - b
+        elif t.op == "*":
+            out = a * b
+        elif t.op == "/":
+            if b == 0:
+                raise SymbackpropError("division by zero")
+            out = a / b
+        else:
+            if abs(b) > 1000:
+                raise SymbackpropError(f"the exponent {b} is too large (at most 1000)")
+            if b == b.to_integral_value():
+                if a == 0 and b < 0:
+                    raise SymbackpropError("division by zero")
+                out = a ** int(b)
+            else:
+                if a <= 0:
+                    raise SymbackpropError("a non-integer power of a number <= 0")
+                out = (b * a.ln()).exp()
+        if abs(out) > Decimal("1e100"):
+            raise SymbackpropError("the value is too large (above 1e100)")
+        return out
+
+    with _x.exact():
+        return ev(tree)

@@ -53,10 +53,20 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dic
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
-def load_yaml(text: str, source: str):
+class _TextLoader(yaml.SafeLoader):
+    """Every scalar stays the text it was written as (0.00160 keeps its five decimals)."""
+
+
+_TextLoader.yaml_implicit_resolvers = {}
+
+_TextLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def load_yaml(text: str, source: str, *, keep_text: bool = False):
     """Parse YAML text; any problem is a SpecError naming ``source`` and the line."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        loader = _TextLoader if keep_text else _Loader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - both loaders construct plain data only
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

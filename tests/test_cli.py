@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LECTURE
+from conftest import LECTURE, ROOT
 
 BIN = Path(sys.executable).parent
 
@@ -191,3 +191,28 @@ def test_layers_view(tmp_path):
     network = json.loads(run("solve", LECTURE, "--format", "json", cwd=tmp_path).stdout)
     for p, g in network["gradients"].items():
         assert abs(doc["gradients"][p] - g) < 1e-15
+
+
+def test_check_exit_codes_and_batch(tmp_path):
+    right = tmp_path / "right.yaml"
+    right.write_text("a1_1: 0.60109\nw5: 0.5\nnuevo_w5: 0.45188\n")
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("a1_1: 0.60109\ndE/dw5: -0.0802\n")
+    numbered = ROOT / "examples" / "lecture_2_2_2_numbered.yaml"
+    assert run("check", numbered, right, cwd=tmp_path).returncode == 0
+    result = run("check", numbered, wrong, "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["items"][1]["diagnosis"]["kind"] == "sign"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a1_1: [\n")
+    result = run("check", numbered, bad, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    group = tmp_path / "group.csv"
+    group.write_text("student,a1_1,dE/dw5\nana,0.60109,0.0802\n../evil,0.60109,-0.0802\n")
+    result = run("check", numbered, group, "--batch", "-o", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 1
+    files = sorted(p.name for p in (tmp_path / "out" / "group").iterdir())
+    assert files == ["ana.txt", "evil.txt", "summary.json", "summary.png", "summary.txt"]
+    summary = json.loads((tmp_path / "out" / "group" / "summary.json").read_text())
+    assert summary["students"] == 2 and summary["steps"][1]["right"] == 1
+    assert (tmp_path / "out" / "group" / "summary.png").read_bytes().startswith(b"\x89PNG")

@@ -57,7 +57,12 @@ class NetworkLatexPrinter(LatexPrinter, _Numbers):
         if number is not None:
             return number
         zid = _is_delta(expr.name)
-        return self.notation.delta_latex(zid) if zid else self.notation.latex(expr.name)
+        if zid:
+            return self.notation.delta_latex(zid)
+        parts = ids.split_derivative(expr.name)
+        if parts:
+            return derivative_latex(self.notation, *parts)
+        return self.notation.latex(expr.name)
 
     def _fn(self, name: str, expr) -> str:
         return name + r"\left(" + ", ".join(self._argument(a) for a in expr.args) + r"\right)"
@@ -95,7 +100,12 @@ class NetworkTextPrinter(StrPrinter, _Numbers):
         if number is not None:
             return number
         zid = _is_delta(expr.name)
-        return self.notation.delta_text(zid) if zid else self.notation.text(expr.name)
+        if zid:
+            return self.notation.delta_text(zid)
+        parts = ids.split_derivative(expr.name)
+        if parts:
+            return derivative_text(self.notation, *parts)
+        return self.notation.text(expr.name)
 
     def _print_Mul(self, expr):
         return super()._print_Mul(expr).replace("*", "·")

@@ -1,0 +1,133 @@
+"""A check report as text (a table per answer with ✓ ≈ ↪ ✗) and as its JSON document.
+
+Sentences come from the catalogue; quantities are shown in the spec's notation; every
+diagnosis names the expected formula in symbols and numbers.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from .. import ids
+from ..check import CheckReport, Item
+from ..derive import Solution
+from ..exact import show
+from ..i18n import say
+from .printers import NetworkTextPrinter, derivative_text
+
+__all__ = ["check_text", "check_document", "class_summary", "SYMBOLS", "CHECK_SCHEMA"]
+
+SYMBOLS = {"correct": "✓", "rounding": "≈", "carried_forward": "↪", "wrong": "✗"}
+CHECK_SCHEMA = "symbackprop.check/1"
+
+
+class _Words:
+    def __init__(self, solution: Solution, language: str):
+        self.solution = solution
+        self.lang = language
+        self.notation = solution.model.notation
+        self.printer = NetworkTextPrinter(self.notation)
+        self.decimals = solution.spec.decimals
+        self.exact = solution.derivations[0].values
+
+    def name(self, q: str) -> str:
+        if q.startswith("new_"):
+            return say(self.lang, "new", name=self.notation.text(q[4:]))
+        parts = ids.split_derivative(q)
+        if parts:
+            if parts[0] == "E" and parts[1].startswith("z"):
+                return self.notation.delta_text(parts[1])
+            return derivative_text(self.notation, *parts)
+        return self.notation.text(q)
+
+    def num(self, v: Decimal | None) -> str:
+        return "" if v is None else show(v, self.decimals)
+
+    def diagnosis(self, item: Item) -> str:
+        if item.verdict == "carried_forward":
+            return say(self.lang, "check_carried", roots=", ".join(self.name(r) for r in item.roots),
+                       value=self.num(item.recomputed))
+        d = item.diagnosis
+        if d is None:
+            return ""
+        formula = f"{self.name(item.quantity)}"
+        node = self.solution.model.nodes.get(item.quantity)
+        shown = node.written if node is not None and node.written is not None else item.formula
+        if shown is not None and not shown.is_Symbol:
+            formula += f" = {self.printer.doprint(shown)}"
+        from ..render.document import flat_values
+        values = flat_values(self.solution.derivations[0])
+        return say(self.lang, f"diag_{d.kind}", formula=formula, value=self.num(item.expected),
+                   used=self.name(d.used) if d.used else "", used_value=self.num(d.used_value),
+                   instead=", ".join(self.name(x) for x in d.instead.split(", ")) if d.instead else "",
+                   instead_value=self.num(values.get(d.instead)) if d.instead in values else "")
+
+
+def check_text(solution: Solution, report: CheckReport, language: str, who: str = "") -> str:
+    w = _Words(solution, language)
+    head = say(language, "check_head").split("|")
+    rows = [(SYMBOLS[i.verdict], w.name(i.quantity), i.given_text, w.num(i.expected), w.diagnosis(i))
+            for i in report.items]
+    width = [max([len(r[k]) for r in rows] + [len(head[k - 1]) if k else 1]) for k in range(4)]
+    title = say(language, "check_title", name=who or solution.spec.title or "symbackprop")
+    lines = [title, "═" * len(title),
+             f"   {head[0]:<{width[1]}}  {head[1]:>{width[2]}}  {head[2]:>{width[3]}}"]
+    for sym, name, given, expected, note in rows:
+        lines.append(f"{sym}  {name:<{width[1]}}  {given:>{width[2]}}  {expected:>{width[3]}}"
+                     + (f"  {note}" if note else ""))
+    lines += ["", say(language, "check_summary", **report.summary)]
+    return "\n".join(lines) + "\n"
+
+
+def check_document(solution: Solution, report: CheckReport, language: str) -> dict[str, Any]:
+    w = _Words(solution, language)
+    return {
+        "schema": CHECK_SCHEMA,
+        "items": [{
+            "quantity": i.quantity, "name": i.name, "given": i.given, "given_text": i.given_text,
+            "expected": i.expected, "verdict": i.verdict, "tolerance": i.tolerance,
+            "diagnosis": ({"kind": i.diagnosis.kind, "used": i.diagnosis.used,
+                           "instead": i.diagnosis.instead, "text": w.diagnosis(i)}
+                          if i.diagnosis else
+                          {"kind": "carried_forward", "roots": list(i.roots), "text": w.diagnosis(i)}
+                          if i.verdict == "carried_forward" else None),
+            "depends_on": list(i.depends_on),
+            **({"recomputed": i.recomputed} if i.recomputed is not None else {}),
+        } for i in report.items],
+        "summary": {**report.summary, "passed": report.passed},
+    }
+
+
+def class_summary(solution: Solution, reports: list[tuple[str, CheckReport]], language: str):
+    """Per quantity: how many were right (correct or rounding) and the most frequent diagnosis.
+    Returns (rows, text)."""
+    w = _Words(solution, language)
+    right: Counter = Counter()
+    seen: Counter = Counter()
+    diagnoses: dict[str, Counter] = {}
+    order: dict[str, None] = {}
+    for _, report in reports:
+        for i in report.items:
+            order.setdefault(i.quantity)
+            seen[i.quantity] += 1
+            if i.verdict in ("correct", "rounding"):
+                right[i.quantity] += 1
+            elif i.diagnosis is not None:
+                diagnoses.setdefault(i.quantity, Counter())[i.diagnosis.kind] += 1
+            elif i.verdict == "carried_forward":
+                diagnoses.setdefault(i.quantity, Counter())["carried_forward"] += 1
+    rows = []
+    for q in order:
+        common = diagnoses.get(q, Counter()).most_common(1)
+        rows.append({"quantity": q, "name": w.name(q), "answered": seen[q], "right": right[q],
+                     "diagnosis": common[0][0] if common else None,
+                     "diagnosis_count": common[0][1] if common else 0})
+    head = say(language, "class_head").split("|")
+    width = max([len(r["name"]) for r in rows] + [len(head[0])])
+    lines = [say(language, "class_summary", students=len(reports)),
+             f"{head[0]:<{width}}  {head[1]:>10}  {head[2]}"]
+    for r in rows:
+        diag = f"{r['diagnosis']} ({r['diagnosis_count']})" if r["diagnosis"] else ""
+        lines.append(f"{r['name']:<{width}}  {r['right']:>4}/{r['answered']:<5}  {diag}")
+    return rows, "\n".join(lines) + "\n"
