@@ -44,6 +44,7 @@ test: install-test tex
 bench: install
 	$(BIN)/python benchmarks/bench_derive.py
 	$(BIN)/python benchmarks/bench_reports.py
+	$(BIN)/python benchmarks/bench_check.py
 
 clean:
 	rm -rf $(VENV) build dist output/*.json output/*.txt

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from . import __version__
 from .api import (as_json, as_text, check_class_file, check_file, class_chart_png, safe_name,
-                  solve_for_report, write_graph_report, write_layers_report, write_report)
+                  solve_for_report, write_graph_report, write_layers_report, write_report,
+                  write_tex_and_pdf)
+from .render.report import render_feedback_tex
 from .check import Options
 from .render.check_text import check_document, check_text, class_summary
 from .layers import layer_view
@@ -66,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     check_p = sub.add_parser("check", help="check a student's hand calculation (or a class with --batch)")
     check_p.add_argument("spec", help="the network spec (YAML)")
     check_p.add_argument("answers", help="YAML, JSON or CSV: quantity -> value (--batch: a class CSV)")
-    check_p.add_argument("--format", choices=("text", "json"), default="text")
+    check_p.add_argument("--format", choices=("text", "json", "pdf"), default="text")
     check_p.add_argument("--batch", action="store_true",
                          help="ANSWERS is a class CSV: a student column, one column per quantity")
     check_p.add_argument("--rtol", type=_decimal, default=None, help="relative tolerance (overrides)")
@@ -186,6 +188,11 @@ def _check(args: argparse.Namespace) -> int:
         print(say(language, "written", path=out), file=sys.stderr)
         return 0 if all(r.passed for _, r in reports) else 1
     solution, report = check_file(spec, args.answers, options)
+    if args.format == "pdf":
+        tex = render_feedback_tex(solution, report, language, Path(args.answers).name)
+        base = Path(args.output or "output") / f"{Path(args.answers).stem}-feedback"
+        _said(language, write_tex_and_pdf(base, tex, pdf=True))
+        return 0 if report.passed else 1
     text = (dumps(check_document(solution, report, language)) if args.format == "json"
             else check_text(solution, report, language, Path(args.answers).name))
     if args.output:

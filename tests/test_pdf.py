@@ -103,3 +103,19 @@ def test_graph_pdfs(tmp_path):
         path.write_bytes(pdf)
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
         assert "0.73106" in text and "0.39322" in text and "-0.19661" in text.replace("−", "-")
+
+
+def test_feedback_sheet_pdf(tmp_path):
+    require_tex()
+    from symbackprop.api import check_file
+    from symbackprop.render.report import render_feedback_tex
+    answers = tmp_path / "ana.yaml"
+    answers.write_text("z1_1: 0.16\na1_1: 0.60109\nda2_1/dz2_1: 0.73493\n")
+    solution, report = check_file(load_spec(LECTURE), answers)
+    tex = render_feedback_tex(solution, report, "en", "ana")
+    pdf, _ = build_pdf(tex, name="feedback")
+    path = tmp_path / "feedback.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "bias" in text and "forgotten" in text and "0.19481" in text
+    assert "How the steps that went wrong are computed" in text

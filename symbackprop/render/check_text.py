@@ -16,7 +16,7 @@ from ..exact import show
 from ..i18n import say
 from .printers import NetworkTextPrinter, derivative_text
 
-__all__ = ["check_text", "check_document", "class_summary", "SYMBOLS", "CHECK_SCHEMA"]
+__all__ = ["check_text", "check_document", "class_summary", "feedback_context", "SYMBOLS", "CHECK_SCHEMA"]
 
 SYMBOLS = {"correct": "✓", "rounding": "≈", "carried_forward": "↪", "wrong": "✗"}
 CHECK_SCHEMA = "symbackprop.check/1"
@@ -131,3 +131,45 @@ def class_summary(solution: Solution, reports: list[tuple[str, CheckReport]], la
         diag = f"{r['diagnosis']} ({r['diagnosis_count']})" if r["diagnosis"] else ""
         lines.append(f"{r['name']:<{width}}  {r['right']:>4}/{r['answered']:<5}  {diag}")
     return rows, "\n".join(lines) + "\n"
+
+
+_LATEX_SYMBOLS = {"correct": r"\checkmark", "rounding": r"\approx", "carried_forward": r"\hookrightarrow",
+                  "wrong": r"\times"}
+
+
+def feedback_context(solution: Solution, report: CheckReport, language: str, who: str) -> dict[str, Any]:
+    """Plain data for the feedback sheet (templates/feedback.tex.j2)."""
+    from .printers import NetworkLatexPrinter, derivative_latex
+    w = _Words(solution, language)
+    notation = solution.model.notation
+    names = NetworkLatexPrinter(notation)
+    d = solution.derivations[0]
+    from .document import flat_values
+    numbers = NetworkLatexPrinter(notation, flat_values(d), solution.spec.decimals)
+
+    def latex_name(q: str) -> str:
+        if q.startswith("new_"):
+            return rf"\text{{{say(language, 'tex_new')}\_}}{notation.latex(q[4:])}"
+        parts = ids.split_derivative(q)
+        if parts:
+            if parts[0] == "E" and parts[1].startswith("z"):
+                return notation.delta_latex(parts[1])
+            return derivative_latex(notation, *parts)
+        return notation.latex(q)
+
+    rows = [{"symbol": _LATEX_SYMBOLS[i.verdict], "name": latex_name(i.quantity), "given": i.given_text,
+             "expected": w.num(i.expected), "note": w.diagnosis(i)} for i in report.items]
+    fixes = []
+    for i in report.items:
+        if i.verdict not in ("wrong", "carried_forward"):
+            continue
+        node = solution.model.nodes.get(i.quantity)
+        formula = node.written if node is not None and node.written is not None else i.formula
+        line = latex_name(i.quantity)
+        if formula is not None and not formula.is_Symbol:
+            line += f" = {names.doprint(formula)} = {numbers.doprint(formula)}"
+        fixes.append(f"{line} = {w.num(i.expected)}")
+    head = say(language, "check_head").split("|")[:3] + [""]
+    return {"title": say(language, "check_title", name=who), "summary": say(language, "check_summary", **report.summary),
+            "head": head, "rows": rows, "fixes": fixes, "fix_title": say(language, "check_fixes"),
+            "language": language, "babel": "spanish" if language == "es" else "english"}

@@ -39,7 +39,7 @@ _UNICODE_MATH = {
     "η": r"\eta", "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "π": r"\pi", "σ": r"\sigma",
     "τ": r"\tau", "φ": r"\varphi", "ω": r"\omega", "Δ": r"\Delta", "Σ": r"\Sigma",
     "∂": r"\partial", "·": r"\cdot", "×": r"\times", "−": "-", "→": r"\to", "←": r"\leftarrow",
-    "≈": r"\approx", "≤": r"\leq", "≥": r"\geq", "∑": r"\sum", "ŷ": r"\hat{y}",
+    "≈": r"\approx", "′": "'", "↪": r"\hookrightarrow", "✓": r"\checkmark", "✗": r"\times", "≤": r"\leq", "≥": r"\geq", "∑": r"\sum", "ŷ": r"\hat{y}",
 }
 
 

@@ -38,6 +38,13 @@ def render_layers_tex(view, style: str, language: str, decimals: int, title: str
     return environment().get_template("layers.tex.j2").render(ctx=ctx)
 
 
+def render_feedback_tex(solution, report, language: str, who: str) -> str:
+    """A student's feedback sheet for ``symbackprop check --format pdf``."""
+    from .check_text import feedback_context
+    return environment().get_template("feedback.tex.j2").render(
+        ctx=feedback_context(solution, report, language, who))
+
+
 def render_pdf(solution, style: str, language: str | None = None) -> bytes:
     pdf, _log = build_pdf(render_tex(solution, style, language), name=style)
     return pdf
