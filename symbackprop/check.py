@@ -272,9 +272,11 @@ class _Judge:
                     others = [x.id for x in chain.partials if x.id != p.id]
                     return Diagnosis("one_path", used=p.id, used_value=p.value, instead=", ".join(others))
         if recipe is not None:
-            for alt, value in self._slips_in(recipe):
-                if near(value):
-                    return alt
+            # of all single slips that explain the value, the one that explains it best
+            found = [(abs(g - value), n, alt) for n, (alt, value) in enumerate(self._slips_in(recipe))
+                     if near(value)]
+            if found:
+                return min(found, key=lambda t: (t[0], t[1]))[2]
         with exact():
             for factor in (Decimal(100), Decimal(10), Decimal("0.1"), Decimal("0.01")):
                 if v != 0 and near(v * factor):
