@@ -19,8 +19,10 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet .
 
+# PyTorch is a test-only dependency (the CPU wheel of torch==2.13.0): the tests compare every
+# gradient with its autograd.
 install-test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet ".[test]"
+	$(BIN)/python -m pip install --quiet ".[test]" "torch==2.13.0"
 
 tex:
 	@if command -v latexmk >/dev/null 2>&1 && kpsewhich lmodern.sty >/dev/null 2>&1 \

@@ -5,6 +5,7 @@
     symbackprop graph "EXPR" --at x=-2,y=5,z=-4 [--format text|json|tex|pdf] [--style slides|article]
                      [--sigmoid gate|decomposed] [--lang es|en] [-o DIR]
     symbackprop check SPEC ANSWERS [--format text|json] [--batch] [--rtol R] [--atol A] [--decimals D]
+    symbackprop export SPEC -o FILE.py
     symbackprop demo [-o DIR]
 
 Every refusal is one line on stderr and exit code 2.
@@ -23,6 +24,7 @@ from .render.report import render_feedback_tex
 from .check import Options
 from .render.check_text import check_document, check_text, class_summary
 from .layers import layer_view
+from .numeric import export_source
 from .render.layers_view import layers_text
 from .derive import solve
 from .errors import LatexNotFound, SymbackpropError
@@ -76,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     check_p.add_argument("--decimals", type=int, default=None, help="judge every answer at these decimals")
     check_p.add_argument("--lang", choices=("es", "en"), default=None)
     check_p.add_argument("-o", "--output", metavar="DIR", default=None)
+
+    export_p = sub.add_parser("export", help="write a standalone NumPy module: forward, loss and gradients")
+    export_p.add_argument("spec", help="the network spec (YAML)")
+    export_p.add_argument("-o", "--output", metavar="FILE.py", required=True)
 
     demo = sub.add_parser("demo", help="the lectures' 2-2-2 example: walkthrough, JSON, slides and handouts")
     _common(demo, default_dir="output")
@@ -218,7 +224,16 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": _demo, "solve": _solve, "graph": _graph, "check": _check}
+def _export(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    target = Path(args.output)
+    if target.suffix != ".py":
+        raise SymbackpropError(f"{args.output}: expected a file name ending in .py")
+    _said(spec.language, [write_atomic(target, export_source(spec, name=target.stem))])
+    return 0
+
+
+COMMANDS = {"demo": _demo, "solve": _solve, "graph": _graph, "check": _check, "export": _export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -216,3 +216,16 @@ def test_check_exit_codes_and_batch(tmp_path):
     summary = json.loads((tmp_path / "out" / "group" / "summary.json").read_text())
     assert summary["students"] == 2 and summary["steps"][1]["right"] == 1
     assert (tmp_path / "out" / "group" / "summary.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_export_writes_a_numpy_only_module(tmp_path):
+    result = run("export", LECTURE, "-o", tmp_path / "lecture_net.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    script = ("import numpy as np, lecture_net as m\n"
+              "E, g = m.loss_and_gradients(m.initial_params(), np.array([[0.1, 0.5]]), np.array([[0.05, 0.95]]))\n"
+              "print(round(E, 5), round(float(g['W2'][0, 0]), 5))\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0.24909", "0.0802"]
+    assert run("export", LECTURE, "-o", tmp_path / "x.txt", cwd=tmp_path).returncode == 2

@@ -1,0 +1,337 @@
+"""The numeric path: the derivation's per-layer formulas as NumPy code that trains.
+
+The activation derivatives and loss derivatives are the ones of the rules table
+(:mod:`symbackprop.rules`), printed by a NumPy printer: the code a student exports is the
+derivation on the slides, vectorized over a batch and over a layer (∂E/∂W = δᵀ A, ∂E/∂A = δ W).
+Two pairs are fused where the textbook form is unstable, as every framework does:
+sigmoid + binary cross-entropy (∂E/∂z = ŷ − y) and softmax + cross-entropy
+(∂E/∂z = ŷ·Σy − y); their losses use log-sigmoid / log-softmax.
+
+    net = Network(spec)                       # lambdified in memory
+    loss, grads = net.loss_and_gradients(net.initial_params(), X, Y)
+    source = export_source(spec)              # the same as a standalone module (NumPy only)
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import sympy
+from sympy.printing.numpy import NumPyPrinter
+
+from .rules import ACTIVATION_RULES, LOSS_RULES
+from .spec import Spec
+
+__all__ = ["Network", "export_source", "param_arrays", "PARAM_NAMES"]
+
+
+class _Printer(NumPyPrinter):
+    """NumPy code with our functions written as the module's own helpers."""
+
+    def __init__(self):
+        super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
+
+    def _print_sigmoid(self, expr):
+        return f"_sigmoid({self._print(expr.args[0])})"
+
+    def _print_relu(self, expr):
+        return f"np.maximum({self._print(expr.args[0])}, 0.0)"
+
+    def _print_leaky_relu(self, expr):
+        z, slope = expr.args
+        return f"np.where({self._print(z)} > 0, {self._print(z)}, {self._print(slope)} * {self._print(z)})"
+
+    def _print_softplus(self, expr):
+        return f"np.logaddexp(0.0, {self._print(expr.args[0])})"
+
+    def _print_Heaviside(self, expr):
+        return f"np.heaviside({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Rational(self, expr):
+        return repr(float(expr))
+
+    def _print_Integer(self, expr):
+        return f"{int(expr)}.0"
+
+
+_A, _Z, _Y = sympy.symbols("A Z Y", real=True)
+
+
+def _code(expr) -> str:
+    text = _Printer().doprint(expr)
+    return text.replace("numpy.", "np.")
+
+
+def _slope(layer) -> sympy.Expr:
+    return sympy.Rational(str(layer.slope)) if layer.slope is not None else sympy.Integer(0)
+
+
+def layer_code(layer) -> tuple[str, str, str]:
+    """(forward code in Z, derivative code in A and Z, the textbook derivative) for a layer."""
+    if layer.activation == "softmax":
+        return "_softmax(Z)", "", "a_k(δ_kj − a_j)"
+    rule = ACTIVATION_RULES[layer.activation]
+    forward = _code(rule.forward(_Z, _slope(layer)))
+    named = rule.named(_A, _Z, _slope(layer))
+    derivative = _code(named) if not named.is_Number else "np.ones_like(Z)"
+    return forward, derivative, sympy.sstr(rule.named(sympy.Symbol("a"), sympy.Symbol("z"), _slope(layer)))
+
+
+def loss_code(spec: Spec) -> tuple[str, str, str]:
+    """(loss code summed over the batch, code for ∂E/∂Z of the output layer, comment)."""
+    K = spec.layers[-1].units
+    out = spec.layers[-1].activation
+    if spec.loss == "binary_cross_entropy" and out == "sigmoid":
+        return ("np.sum(Y * np.logaddexp(0.0, -Z) + (1.0 - Y) * np.logaddexp(0.0, Z))",
+                "A - Y", "sigmoid + binary cross-entropy: ∂E/∂z = ŷ − y")
+    if spec.loss == "cross_entropy" and out == "softmax":
+        return ("-np.sum(Y * _log_softmax(Z))", "A * np.sum(Y, axis=1, keepdims=True) - Y",
+                "softmax + cross-entropy: ∂E/∂z = ŷ·Σy − y")
+    if spec.loss == "cross_entropy" and out == "sigmoid":
+        return ("np.sum(Y * np.logaddexp(0.0, -Z))", "Y * (A - 1.0)", "sigmoid + cross-entropy: ∂E/∂z = −y(1 − ŷ)")
+    rule = LOSS_RULES[spec.loss]
+    loss = f"np.sum({_code(rule.term(_A, _Y, K))})"
+    dA = _code(rule.named(_A, _Y, K))
+    return loss, dA, f"∂E_k/∂ŷ_k = {sympy.sstr(rule.named(sympy.Symbol('a'), sympy.Symbol('y'), K))}"
+
+
+def param_arrays(spec: Spec) -> dict[str, np.ndarray]:
+    """W1, b1, W2, b2...: W{l} is units × previous units; a shared bias is a 0-d array."""
+    out: dict[str, np.ndarray] = {}
+    for l, layer in enumerate(spec.layers, start=1):
+        out[f"W{l}"] = np.array([[float(v) for v in row] for row in layer.weights], dtype=np.float64)
+        if isinstance(layer.bias, Decimal):
+            out[f"b{l}"] = np.array(float(layer.bias), dtype=np.float64)
+        elif layer.bias is not None:
+            out[f"b{l}"] = np.array([float(v) for v in layer.bias], dtype=np.float64)
+    return out
+
+
+PARAM_NAMES = param_arrays
+
+
+# ----------------------------------------------------------------------------- the source
+
+_HELPERS = '''
+def _sigmoid(z):
+    # σ(z) = 1/(1 + e^(−z)), computed without overflow for large |z|
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _log_softmax(z):
+    z = z - np.max(z, axis=1, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+
+
+def _softmax(z):
+    return np.exp(_log_softmax(z))
+'''
+
+
+def export_source(spec: Spec, *, name: str = "network") -> str:
+    """A standalone, readable Python module (NumPy only) for the spec's network."""
+    L = len(spec.layers)
+    params = param_arrays(spec)
+    lines = [
+        f'"""{spec.title or name}: forward pass, loss and gradients, generated by symbackprop.',
+        "",
+        "Each line of loss_and_gradients computes one chain-rule factor of the derivation, for a",
+        "whole batch at once (X has shape (batch, inputs), Y has shape (batch, outputs)).",
+        f"Loss: {spec.loss}, reduction: {spec.reduction}"
+        + (f", regularization: l1={spec.regularization.l1}, l2={spec.regularization.l2}"
+           if spec.regularization.active else "") + ".",
+        '"""',
+        "import numpy as np",
+        _HELPERS,
+        "",
+        "def initial_params():",
+        '    """The parameters of the spec: W{l} (units × previous units), b{l}."""',
+        "    return {",
+    ]
+    for key, value in params.items():
+        lines.append(f"        {key!r}: np.array({value.tolist()!r}, dtype=np.float64),")
+    lines += ["    }", "", "", "def forward(params, X):", '    """The output ŷ for a batch X."""',
+              "    A = np.asarray(X, dtype=np.float64)"]
+    for l, layer in enumerate(spec.layers, start=1):
+        forward, _, _ = layer_code(layer)
+        bias = f" + params['b{l}']" if f"b{l}" in params else ""
+        lines += [f"    Z = A @ params['W{l}'].T{bias}                 # z[{l}] = W[{l}] a[{l - 1}] + b[{l}]",
+                  f"    A = {forward}                 # a[{l}] = g(z[{l}])"]
+    lines += ["    return A", "", "", "def loss_and_gradients(params, X, Y):",
+              '    """(E, {name: ∂E/∂name}) with the same keys and shapes as params."""',
+              "    X = np.asarray(X, dtype=np.float64)",
+              "    Y = np.asarray(Y, dtype=np.float64)",
+              "    N = X.shape[0]",
+              f"    scale = {'1.0 / N' if spec.reduction == 'mean' else '1.0'}",
+              "    cache = [X]",
+              "    A = X"]
+    for l, layer in enumerate(spec.layers, start=1):
+        forward, _, _ = layer_code(layer)
+        bias = f" + params['b{l}']" if f"b{l}" in params else ""
+        lines += [f"    Z{l} = A @ params['W{l}'].T{bias}",
+                  f"    Z = Z{l}",
+                  f"    A = {forward}",
+                  "    cache.append(A)"]
+    loss, d_out, comment = loss_code(spec)
+    lines += [f"    Z = Z{L}", f"    E = scale * {loss}"]
+    reg = spec.regularization
+    for l in range(1, L + 1):
+        for key in ([f"W{l}"] + ([f"b{l}"] if reg.include_biases and f"b{l}" in params else [])):
+            if reg.l2 is not None:
+                lines.append(f"    E += {float(reg.l2)!r} / 2 * np.sum(params['{key}'] ** 2)   # (λ/2)·Σ w²")
+            if reg.l1 is not None:
+                lines.append(f"    E += {float(reg.l1)!r} / 2 * np.sum(np.abs(params['{key}']))   # (λ/2)·Σ |w|")
+    lines.append("    grads = {}")
+    last = spec.layers[-1]
+    is_fused = comment.startswith(("sigmoid +", "softmax +"))
+    if is_fused:
+        lines.append(f"    delta = scale * ({d_out})   # {comment}")
+    else:
+        lines.append(f"    dA = scale * ({d_out})   # {comment}")
+        lines += _activation_backward(last, L)
+    for l in range(L, 0, -1):
+        lines.append(f"    A_prev = cache[{l - 1}]")
+        lines.append(f"    grads['W{l}'] = delta.T @ A_prev                # ∂E/∂W[{l}] = δ[{l}]ᵀ a[{l - 1}], summed over the batch")
+        if f"b{l}" in params:
+            if params[f"b{l}"].ndim == 0:
+                lines.append(f"    grads['b{l}'] = np.array(delta.sum())          # shared bias: every neuron's δ")
+            else:
+                lines.append(f"    grads['b{l}'] = delta.sum(axis=0)              # ∂E/∂b[{l}] = δ[{l}]")
+        if reg.active:
+            for key in ([f"W{l}"] + ([f"b{l}"] if reg.include_biases and f"b{l}" in params else [])):
+                if reg.l2 is not None:
+                    lines.append(f"    grads['{key}'] = grads['{key}'] + {float(reg.l2)!r} * params['{key}']   # λ·w")
+                if reg.l1 is not None:
+                    lines.append(f"    grads['{key}'] = grads['{key}'] + {float(reg.l1)!r} / 2 * np.sign(params['{key}'])")
+        if l > 1:
+            layer = spec.layers[l - 2]
+            lines.append(f"    dA = delta @ params['W{l}']                      # ∂E/∂a[{l - 1}] = W[{l}]ᵀ δ[{l}]")
+            lines.append(f"    Z = Z{l - 1}")
+            lines.append(f"    A = cache[{l - 1}]")
+            lines += _activation_backward(layer, l - 1)
+    lines += ["    return float(E), grads", ""]
+    return "\n".join(lines)
+
+
+def _activation_backward(layer, l: int) -> list[str]:
+    if layer.activation == "softmax":
+        return [f"    delta = A * (dA - np.sum(dA * A, axis=1, keepdims=True))   # softmax Jacobian: a_k(δ_kj − a_j)"]
+    _, derivative, textbook = layer_code(layer)
+    return [f"    delta = dA * ({derivative})   # δ[{l}] = ∂E/∂a[{l}] · g'(z[{l}]), g' = {textbook}"]
+
+
+def _sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _log_softmax(z):
+    z = z - np.max(z, axis=1, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+
+
+def _softmax(z):
+    return np.exp(_log_softmax(z))
+
+
+_MODULES = [{"sigmoid": _sigmoid, "relu": lambda z: np.maximum(z, 0.0),
+             "leaky_relu": lambda z, s: np.where(z > 0, z, s * z),
+             "softplus": lambda z: np.logaddexp(0.0, z),
+             "Heaviside": lambda z, h=0.5: np.heaviside(z, h)}, "numpy"]
+
+
+class Network:
+    """The same formulas as the exported module, lambdified in memory: each layer's g and g'
+    and the loss's derivative come from the rules table through ``sympy.lambdify``; the class
+    does the matrix products. A second path to the same numbers, so the two are tested
+    against each other."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.layers = []
+        for layer in spec.layers:
+            if layer.activation == "softmax":
+                self.layers.append((_softmax, None))
+                continue
+            rule = ACTIVATION_RULES[layer.activation]
+            forward = sympy.lambdify(_Z, rule.forward(_Z, _slope(layer)), modules=_MODULES)
+            named = rule.named(_A, _Z, _slope(layer))
+            derivative = sympy.lambdify((_A, _Z), named, modules=_MODULES)
+            self.layers.append((forward, derivative))
+        K = spec.layers[-1].units
+        out = spec.layers[-1].activation
+        self.fused = (spec.loss, out) in (("binary_cross_entropy", "sigmoid"), ("cross_entropy", "softmax"),
+                                          ("cross_entropy", "sigmoid"))
+        rule = LOSS_RULES[spec.loss]
+        self._term = sympy.lambdify((_A, _Y), rule.term(_A, _Y, K), modules=_MODULES)
+        self._dterm = sympy.lambdify((_A, _Y), rule.named(_A, _Y, K), modules=_MODULES)
+
+    def initial_params(self) -> dict[str, np.ndarray]:
+        return param_arrays(self.spec)
+
+    def forward(self, params, X):
+        return self._forward(params, X)[0][-1]
+
+    def _forward(self, params, X):
+        acts = [np.asarray(X, dtype=np.float64)]
+        zs = []
+        for l, (g, _) in enumerate(self.layers, start=1):
+            Z = acts[-1] @ params[f"W{l}"].T + (params[f"b{l}"] if f"b{l}" in params else 0.0)
+            zs.append(Z)
+            acts.append(np.broadcast_to(g(Z), Z.shape) if g is not _softmax else g(Z))
+        return acts, zs
+
+    def _loss(self, A, Z, Y) -> float:
+        spec = self.spec
+        if spec.loss == "binary_cross_entropy" and spec.layers[-1].activation == "sigmoid":
+            return float(np.sum(Y * np.logaddexp(0.0, -Z) + (1.0 - Y) * np.logaddexp(0.0, Z)))
+        if spec.loss == "cross_entropy" and spec.layers[-1].activation == "softmax":
+            return float(-np.sum(Y * _log_softmax(Z)))
+        if spec.loss == "cross_entropy":
+            return float(np.sum(Y * np.logaddexp(0.0, -Z)))
+        return float(np.sum(self._term(A, Y)))
+
+    def loss_and_gradients(self, params, X, Y):
+        spec = self.spec
+        Y = np.asarray(Y, dtype=np.float64)
+        acts, zs = self._forward(params, X)
+        N = acts[0].shape[0]
+        scale = 1.0 / N if spec.reduction == "mean" else 1.0
+        A, Z = acts[-1], zs[-1]
+        E = scale * self._loss(A, Z, Y)
+        reg = spec.regularization
+        penalized = [k for k in params if k.startswith("W") or reg.include_biases]
+        if reg.l2 is not None:
+            E += float(reg.l2) / 2 * sum(float(np.sum(params[k] ** 2)) for k in penalized)
+        if reg.l1 is not None:
+            E += float(reg.l1) / 2 * sum(float(np.sum(np.abs(params[k]))) for k in penalized)
+        if self.fused:
+            if spec.layers[-1].activation == "softmax":
+                delta = scale * (A * np.sum(Y, axis=1, keepdims=True) - Y)
+            elif spec.loss == "binary_cross_entropy":
+                delta = scale * (A - Y)
+            else:
+                delta = scale * Y * (A - 1.0)
+        else:
+            dA = scale * np.broadcast_to(self._dterm(A, Y), A.shape)
+            delta = self._back(len(self.layers), dA, A, Z)
+        grads: dict[str, np.ndarray] = {}
+        for l in range(len(self.layers), 0, -1):
+            grads[f"W{l}"] = delta.T @ acts[l - 1]
+            if f"b{l}" in params:
+                grads[f"b{l}"] = np.array(delta.sum()) if params[f"b{l}"].ndim == 0 else delta.sum(axis=0)
+            for k in ([f"W{l}"] + ([f"b{l}"] if reg.include_biases and f"b{l}" in params else [])):
+                if reg.l2 is not None:
+                    grads[k] = grads[k] + float(reg.l2) * params[k]
+                if reg.l1 is not None:
+                    grads[k] = grads[k] + float(reg.l1) / 2 * np.sign(params[k])
+            if l > 1:
+                delta = self._back(l - 1, delta @ params[f"W{l}"], acts[l - 1], zs[l - 2])
+        return E, grads
+
+    def _back(self, l: int, dA, A, Z):
+        g, derivative = self.layers[l - 1]
+        if derivative is None:       # softmax
+            return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
+        return dA * np.broadcast_to(derivative(A, Z), A.shape)

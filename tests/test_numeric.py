@@ -1,0 +1,121 @@
+"""The numeric path against PyTorch autograd (float64), against the exact derivation, and
+the exported module against the in-memory one. PyTorch is a test-only dependency: without
+it these tests skip on a laptop and fail in CI (CI or SYMBACKPROP_REQUIRE_TORCH set)."""
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+from symbackprop import load_spec, solve
+from symbackprop.numeric import Network, export_source
+
+from conftest import LECTURE
+from test_selfcheck import random_spec
+
+
+def require_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") or os.environ.get("SYMBACKPROP_REQUIRE_TORCH"):
+            pytest.fail("PyTorch (torch==2.13.0) is missing: CI must install it (make test does)")
+        pytest.skip("no PyTorch on this machine")
+    import torch
+    return torch
+
+
+def torch_loss_and_gradients(torch, spec, params, X, Y):
+    F = torch.nn.functional
+    P = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
+    A = torch.tensor(X, dtype=torch.float64)
+    Yt = torch.tensor(Y, dtype=torch.float64)
+    for l, layer in enumerate(spec.layers, start=1):
+        Z = A @ P[f"W{l}"].T + (P[f"b{l}"] if f"b{l}" in P else 0)
+        A = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z,
+             "softplus": F.softplus, "softmax": lambda z: torch.softmax(z, dim=1),
+             "leaky_relu": lambda z: F.leaky_relu(z, float(layer.slope or 0))}[layer.activation](Z)
+    K = spec.layers[-1].units
+    if spec.loss == "half_sse":
+        E = 0.5 * ((Yt - A) ** 2).sum()
+    elif spec.loss == "mse":
+        E = ((Yt - A) ** 2).sum() / K
+    elif spec.loss == "binary_cross_entropy":
+        E = F.binary_cross_entropy(A, Yt, reduction="sum")
+    else:
+        E = -(Yt * torch.log(A)).sum()
+    if spec.reduction == "mean":
+        E = E / X.shape[0]
+    reg = spec.regularization
+    for k, p in P.items():
+        if k.startswith("W") or reg.include_biases:
+            if reg.l2 is not None:
+                E = E + float(reg.l2) / 2 * (p ** 2).sum()
+            if reg.l1 is not None:
+                E = E + float(reg.l1) / 2 * p.abs().sum()
+    E.backward()
+    return E.item(), {k: p.grad.numpy() for k, p in P.items()}
+
+
+def batch(spec):
+    return (np.array([[float(v) for v in row] for row in spec.inputs]),
+            np.array([[float(v) for v in row] for row in spec.targets]))
+
+
+def close(a, b) -> bool:
+    """Relative error at most 1e-10 (1e-15 absolute for values that are 0 up to round-off)."""
+    return bool(np.all(np.abs(a - b) <= 1e-10 * np.abs(b) + 1e-15))
+
+
+@pytest.mark.parametrize("seed", range(400, 460))
+def test_gradients_equal_pytorch_autograd(seed):
+    torch = require_torch()
+    spec = random_spec(seed, max_layers=3, max_units=4)
+    net = Network(spec)
+    params = net.initial_params()
+    X, Y = batch(spec)
+    E, grads = net.loss_and_gradients(params, X, Y)
+    tE, tgrads = torch_loss_and_gradients(torch, spec, params, X, Y)
+    assert abs(E - tE) <= 1e-10 * max(1.0, abs(tE))
+    assert set(grads) == set(tgrads)
+    for k in grads:
+        assert grads[k].shape == params[k].shape
+        assert close(grads[k], tgrads[k]), (seed, k, grads[k], tgrads[k])
+
+
+def test_numeric_equals_the_exact_derivation(lecture_spec):
+    net = Network(lecture_spec)
+    E, grads = net.loss_and_gradients(net.initial_params(), *batch(lecture_spec))
+    d = solve(lecture_spec).derivations[0]
+    assert E == pytest.approx(float(d.E), abs=1e-15)
+    assert grads["W2"][0, 0] == pytest.approx(float(d.gradients["w2_1_1"]), abs=1e-15)
+    assert grads["W1"][1, 0] == pytest.approx(float(d.gradients["w1_2_1"]), abs=1e-15)
+    assert float(grads["b1"]) == pytest.approx(float(d.gradients["b1"]), abs=1e-15)
+
+
+@pytest.mark.parametrize("seed", range(500, 515))
+def test_exported_module_equals_the_in_memory_one(tmp_path, seed):
+    spec = random_spec(seed, max_layers=3, max_units=4)
+    path = tmp_path / f"net{seed}.py"
+    path.write_text(export_source(spec))
+    module_spec = importlib.util.spec_from_file_location(f"net{seed}", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    net = Network(spec)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(7, len(spec.inputs[0])))
+    Y = rng.uniform(0.05, 0.95, size=(7, spec.layers[-1].units))
+    params = module.initial_params()
+    for k, v in net.initial_params().items():
+        assert np.array_equal(params[k], v) and params[k].shape == v.shape
+    E1, g1 = module.loss_and_gradients(params, X, Y)
+    E2, g2 = net.loss_and_gradients(params, X, Y)
+    assert E1 == pytest.approx(E2, rel=1e-12)
+    for k in g1:
+        assert np.allclose(g1[k], g2[k], rtol=1e-12, atol=1e-15)
+    assert np.allclose(module.forward(params, X), net.forward(params, X), rtol=1e-12)
+    # the module imports nothing but NumPy
+    imports = [l for l in path.read_text().splitlines() if l.startswith(("import ", "from "))]
+    assert imports == ["import numpy as np"]
