@@ -6,6 +6,7 @@
                      [--sigmoid gate|decomposed] [--lang es|en] [-o DIR]
     symbackprop check SPEC ANSWERS [--format text|json] [--batch] [--rtol R] [--atol A] [--decimals D]
     symbackprop export SPEC -o FILE.py
+    symbackprop train SPEC (--data FILE.csv | --dataset xor|moons|circles|sine) [--epochs N] ...
     symbackprop demo [-o DIR]
 
 Every refusal is one line on stderr and exit code 2.
@@ -25,6 +26,8 @@ from .check import Options
 from .render.check_text import check_document, check_text, class_summary
 from .layers import layer_view
 from .numeric import export_source
+from .render.plots import grad_norms_png, loss_curve_png
+from .train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
 from .render.layers_view import layers_text
 from .derive import solve
 from .errors import LatexNotFound, SymbackpropError
@@ -82,6 +85,24 @@ def _parser() -> argparse.ArgumentParser:
     export_p = sub.add_parser("export", help="write a standalone NumPy module: forward, loss and gradients")
     export_p.add_argument("spec", help="the network spec (YAML)")
     export_p.add_argument("-o", "--output", metavar="FILE.py", required=True)
+
+    train_p = sub.add_parser("train", help="train the network with the exported formulas")
+    train_p.add_argument("spec", help="the network spec (YAML)")
+    source = train_p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", metavar="FILE.csv", help="inputs and targets (targets named y..., t...)")
+    source.add_argument("--dataset", choices=DATASETS)
+    train_p.add_argument("--epochs", type=int, default=100)
+    train_p.add_argument("--batch-size", type=int, default=32)
+    train_p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    train_p.add_argument("--lr", type=float, default=None, help="default: the spec's learning_rate")
+    train_p.add_argument("--l1", type=float, default=None)
+    train_p.add_argument("--l2", type=float, default=None)
+    train_p.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE")
+    train_p.add_argument("--validation", type=float, default=0.0, help="share held out, e.g. 0.2")
+    train_p.add_argument("--seed", type=int, default=0)
+    train_p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    train_p.add_argument("--lang", choices=("es", "en"), default=None)
+    train_p.add_argument("-o", "--output", metavar="DIR", default="output")
 
     demo = sub.add_parser("demo", help="the lectures' 2-2-2 example: walkthrough, JSON, slides and handouts")
     _common(demo, default_dir="output")
@@ -233,7 +254,55 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": _demo, "solve": _solve, "graph": _graph, "check": _check, "export": _export}
+def _progress(epoch: int, total: int, loss: float) -> None:
+    width = 30
+    done = int(width * epoch / total)
+    line = f"\r[{'#' * done}{'.' * (width - done)}] {epoch}/{total}  E = {loss:.6g}"
+    if sys.stderr.isatty():
+        sys.stderr.write(line)
+        if epoch == total:
+            sys.stderr.write("\n")
+    elif epoch == total or epoch % max(1, total // 10) == 0:
+        sys.stderr.write(line.lstrip("\r") + "\n")
+    sys.stderr.flush()
+
+
+def _train(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    language = args.lang or spec.language
+    for name, value, low in (("--epochs", args.epochs, 1), ("--batch-size", args.batch_size, 1)):
+        if value < low:
+            raise SymbackpropError(f"{name}: expected a whole number >= {low}, found {value}")
+    if not 0 <= args.validation < 1:
+        raise SymbackpropError(f"--validation: expected a share from 0 to 1, found {args.validation}")
+    data = load_csv(args.data, spec) if args.data else dataset(args.dataset, spec, seed=args.seed)
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
+                         lr=args.lr, l1=args.l1, l2=args.l2, early_stopping=args.early_stopping,
+                         validation=args.validation, seed=args.seed, dtype=args.dtype)
+    result = train(spec, data, config, progress=_progress)
+    stem = Path(args.spec).stem
+    out = Path(args.output)
+    last = result.history[-1]
+    validation = f", {say(language, 'train_validation')} {last[2]:.6g}" if last[2] is not None else ""
+    stopped = (say(language, "train_stopped", epoch=last[0], best=result.best_epoch)
+               if result.stopped_early else say(language, "train_done"))
+    print(say(language, "train_summary", epochs=last[0], loss=f"{last[1]:.6g}", validation=validation,
+              stopped=stopped))
+    import yaml
+    written = [
+        write_atomic(out / f"{stem}-trained.yaml",
+                     yaml.safe_dump(trained_spec(spec, result.params), sort_keys=False, allow_unicode=True)),
+        write_atomic(out / f"{stem}-loss.png", loss_curve_png(result.history, (
+            say(language, "train_epoch"), say(language, "train_train"), say(language, "train_validation")))),
+        write_atomic(out / f"{stem}-gradients.png", grad_norms_png(result.grad_norms, (
+            say(language, "train_epoch"), say(language, "train_grad_norm")))),
+    ]
+    _said(language, written)
+    return 0
+
+
+COMMANDS = {"demo": _demo, "solve": _solve, "graph": _graph, "check": _check, "export": _export,
+            "train": _train}
 
 
 def main(argv: list[str] | None = None) -> int:

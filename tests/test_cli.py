@@ -229,3 +229,17 @@ def test_export_writes_a_numpy_only_module(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0.24909", "0.0802"]
     assert run("export", LECTURE, "-o", tmp_path / "x.txt", cwd=tmp_path).returncode == 2
+
+
+def test_train_command(tmp_path):
+    xor = ROOT / "examples" / "xor_2_2_2.yaml"
+    result = run("train", xor, "--dataset", "xor", "--epochs", "300", "--batch-size", "4",
+                 "--optimizer", "adam", "--lr", "0.05", "--lang", "en", "-o", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "300 epochs" in result.stdout and "300/300" in result.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["xor_2_2_2-gradients.png", "xor_2_2_2-loss.png", "xor_2_2_2-trained.yaml"]
+    solved = run("solve", tmp_path / "out" / "xor_2_2_2-trained.yaml", "--format", "json", cwd=tmp_path)
+    assert solved.returncode == 0
+    bad = run("train", xor, "--dataset", "sine", cwd=tmp_path)
+    assert bad.returncode == 2 and "sine has 1 input" in bad.stderr

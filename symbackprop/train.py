@@ -1,0 +1,276 @@
+"""Training the network for real: mini-batches, the optimizers of deck 004, early stopping.
+
+    data = dataset("xor", spec)                       # or load_csv(path, spec)
+    result = train(spec, data, TrainConfig(epochs=2000, optimizer="adam", lr=0.05))
+    result.params, result.history, result.grad_norms
+
+Optimizers, as deck 004 writes them (g is the gradient, t counts the steps from 1):
+  sgd       θ ← θ − α·g
+  momentum  v ← β·v + (1 − β)·g;           θ ← θ − α·v
+  rmsprop   v ← β·v + (1 − β)·g²;          θ ← θ − α·g / (√v + ε)
+  adam      m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  m̂ = m/(1 − β₁ᵗ);  v̂ = v/(1 − β₂ᵗ);
+            θ ← θ − α·m̂ / (√v̂ + ε)
+A NaN or an infinity stops training with the step, the layer and the likely cause.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .errors import SymbackpropError
+from .numeric import Network
+from .spec import Regularization, Spec
+
+__all__ = ["TrainConfig", "Dataset", "TrainResult", "TrainingError", "train", "dataset", "load_csv",
+           "DATASETS", "OPTIMIZERS"]
+
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
+DATASETS = ("xor", "moons", "circles", "sine")
+
+
+class TrainingError(SymbackpropError):
+    """Training cannot go on (a NaN or an infinity appeared)."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 100
+    batch_size: int = 32
+    optimizer: str = "sgd"
+    lr: float | None = None            # default: the spec's learning rate
+    l1: float | None = None
+    l2: float | None = None
+    early_stopping: int | None = None  # patience in epochs, on the validation loss
+    validation: float = 0.0            # share of the data held out
+    seed: int = 0
+    dtype: str = "float64"
+    beta: float = 0.9                  # momentum and RMSProp
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    X: np.ndarray
+    Y: np.ndarray
+
+
+@dataclass
+class TrainResult:
+    params: dict[str, np.ndarray]
+    history: list[tuple[int, float, float | None]] = field(default_factory=list)   # epoch, train, validation
+    grad_norms: dict[int, list[float]] = field(default_factory=dict)                # layer -> per epoch
+    stopped_early: bool = False
+    best_epoch: int = 0
+
+
+# ----------------------------------------------------------------------------- data
+
+def _targets(labels: np.ndarray, outputs: int, name: str) -> np.ndarray:
+    if outputs == 1:
+        return labels.reshape(-1, 1).astype(np.float64)
+    if outputs == 2:
+        return np.stack([1.0 - labels, labels], axis=1).astype(np.float64)
+    raise SymbackpropError(f"dataset {name}: its labels fit a network with 1 or 2 outputs, "
+                           f"the spec's has {outputs}")
+
+
+def dataset(name: str, spec: Spec, *, n: int = 200, seed: int = 0) -> Dataset:
+    """Small datasets generated in code (no downloads)."""
+    rng = np.random.default_rng(seed)
+    inputs = spec.n_inputs
+    outputs = spec.layers[-1].units
+    if name == "sine":
+        if inputs != 1 or outputs != 1:
+            raise SymbackpropError(f"dataset sine has 1 input and 1 target; the spec's network has "
+                                   f"{inputs} input(s) and {outputs} output(s)")
+        x = np.linspace(-math.pi, math.pi, n).reshape(-1, 1)
+        return Dataset(name, x, np.sin(x))
+    if inputs != 2:
+        raise SymbackpropError(f"dataset {name} has 2 inputs; the spec's network takes {inputs}")
+    if name == "xor":
+        X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+        labels = np.array([0.0, 1.0, 1.0, 0.0])
+    elif name == "moons":
+        half = n // 2
+        t = rng.uniform(0, math.pi, half)
+        upper = np.stack([np.cos(t), np.sin(t)], axis=1)
+        lower = np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=1)
+        X = np.concatenate([upper, lower]) + rng.normal(0, 0.1, (2 * half, 2))
+        labels = np.concatenate([np.zeros(half), np.ones(half)])
+    elif name == "circles":
+        half = n // 2
+        t = rng.uniform(0, 2 * math.pi, 2 * half)
+        radius = np.concatenate([np.full(half, 1.0), np.full(half, 0.5)])
+        X = np.stack([radius * np.cos(t), radius * np.sin(t)], axis=1) + rng.normal(0, 0.05, (2 * half, 2))
+        labels = np.concatenate([np.zeros(half), np.ones(half)])
+    else:
+        raise SymbackpropError(f"unknown dataset {name!r}: expected one of {', '.join(DATASETS)}")
+    return Dataset(name, X, _targets(labels, outputs, name))
+
+
+def load_csv(path: str | Path, spec: Spec) -> Dataset:
+    """A CSV with a header: columns named y…, t… or target… are targets, the others inputs."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SymbackpropError(f"{path}: cannot read the file ({exc})") from None
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise SymbackpropError(f"{path}: expected a header and at least one row")
+    header = [h.strip().lower() for h in rows[0]]
+    is_target = [h.startswith(("y", "t")) for h in header]
+    n_in, n_out = is_target.count(False), is_target.count(True)
+    if n_in != spec.n_inputs or n_out != spec.layers[-1].units:
+        raise SymbackpropError(f"{path}: line 1: expected {spec.n_inputs} input and "
+                               f"{spec.layers[-1].units} target column(s) (targets named y…, t…), "
+                               f"found {n_in} and {n_out}")
+    X, Y = [], []
+    for n, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise SymbackpropError(f"{path}: line {n}: expected {len(header)} columns, found {len(row)}")
+        try:
+            values = [float(c.replace(",", ".")) for c in row]
+        except ValueError:
+            raise SymbackpropError(f"{path}: line {n}: expected numbers, found {row!r}") from None
+        if not all(math.isfinite(v) for v in values):
+            raise SymbackpropError(f"{path}: line {n}: expected finite numbers")
+        X.append([v for v, t in zip(values, is_target) if not t])
+        Y.append([v for v, t in zip(values, is_target) if t])
+    return Dataset(path.stem, np.array(X), np.array(Y))
+
+
+# ----------------------------------------------------------------------------- training
+
+def _with_penalties(spec: Spec, config: TrainConfig) -> Spec:
+    if config.l1 is None and config.l2 is None:
+        return spec
+    reg = spec.regularization
+    return replace(spec, regularization=Regularization(
+        l1=Decimal(repr(config.l1)) if config.l1 is not None else reg.l1,
+        l2=Decimal(repr(config.l2)) if config.l2 is not None else reg.l2,
+        include_biases=reg.include_biases))
+
+
+def train(spec: Spec, data: Dataset, config: TrainConfig,
+          progress: Callable[[int, int, float], None] | None = None) -> TrainResult:
+    if config.optimizer not in OPTIMIZERS:
+        raise SymbackpropError(f"unknown optimizer {config.optimizer!r}: expected one of {', '.join(OPTIMIZERS)}")
+    spec = _with_penalties(spec, config)
+    net = Network(spec)
+    dtype = np.float32 if config.dtype == "float32" else np.float64
+    params = {k: v.astype(dtype) for k, v in net.initial_params().items()}
+    if not spec.update_biases:
+        frozen = {k for k in params if k.startswith("b")}
+    else:
+        frozen = set()
+    rng = np.random.default_rng(config.seed)
+    order = rng.permutation(len(data.X))
+    n_val = int(round(config.validation * len(order)))
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    X, Y = data.X.astype(dtype), data.Y.astype(dtype)
+    lr = config.lr if config.lr is not None else float(spec.learning_rate)
+    state: dict[str, dict[str, np.ndarray]] = {k: {"m": np.zeros_like(v), "v": np.zeros_like(v)} for k, v in params.items()}
+    result = TrainResult(params=params)
+    best = (math.inf, params, 0)
+    waited = 0
+    t = 0
+    for epoch in range(1, config.epochs + 1):
+        shuffled = rng.permutation(train_idx)
+        norms: dict[int, float] = {}
+        for start in range(0, len(shuffled), config.batch_size):
+            idx = shuffled[start:start + config.batch_size]
+            loss, grads = net.loss_and_gradients(params, X[idx], Y[idx])
+            t += 1
+            _check_finite(loss, grads, t, lr)
+            for k, g in grads.items():
+                if k in frozen:
+                    continue
+                params[k] = (params[k] - _step(config, state[k], g, lr, t)).astype(dtype)
+            for k, g in grads.items():
+                if k.startswith("W"):
+                    layer = int(k[1:])
+                    norms[layer] = max(norms.get(layer, 0.0), float(np.linalg.norm(g)))
+        train_loss, _ = net.loss_and_gradients(params, X[train_idx], Y[train_idx])
+        val_loss = net.loss_and_gradients(params, X[val_idx], Y[val_idx])[0] if n_val else None
+        if not math.isfinite(train_loss):
+            raise TrainingError(f"epoch {epoch}: the loss is {train_loss}; the learning rate ({lr}) is "
+                                "probably too high (exploding gradients)")
+        result.history.append((epoch, float(train_loss), None if val_loss is None else float(val_loss)))
+        for layer, norm in norms.items():
+            result.grad_norms.setdefault(layer, []).append(norm)
+        if progress:
+            progress(epoch, config.epochs, float(train_loss))
+        watched = val_loss if val_loss is not None else train_loss
+        if watched < best[0]:
+            best = (watched, {k: v.copy() for k, v in params.items()}, epoch)
+            waited = 0
+        else:
+            waited += 1
+            if config.early_stopping and waited >= config.early_stopping:
+                result.stopped_early = True
+                break
+    result.params = best[1] if result.stopped_early else params
+    result.best_epoch = best[2]
+    return result
+
+
+def _step(config: TrainConfig, s: dict[str, np.ndarray], g: np.ndarray, lr: float, t: int) -> np.ndarray:
+    if config.optimizer == "sgd":
+        return lr * g
+    if config.optimizer == "momentum":
+        s["m"] = config.beta * s["m"] + (1 - config.beta) * g
+        return lr * s["m"]
+    if config.optimizer == "rmsprop":
+        s["v"] = config.beta * s["v"] + (1 - config.beta) * g * g
+        return lr * g / (np.sqrt(s["v"]) + config.eps)
+    s["m"] = config.beta1 * s["m"] + (1 - config.beta1) * g
+    s["v"] = config.beta2 * s["v"] + (1 - config.beta2) * g * g
+    m_hat = s["m"] / (1 - config.beta1 ** t)
+    v_hat = s["v"] / (1 - config.beta2 ** t)
+    return lr * m_hat / (np.sqrt(v_hat) + config.eps)
+
+
+def _check_finite(loss: float, grads: dict[str, np.ndarray], step: int, lr: float) -> None:
+    if math.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads.values()):
+        return
+    bad = next((k for k, g in grads.items() if not np.all(np.isfinite(g))), None)
+    where = f"the gradient of {bad} (layer {bad[1:]})" if bad else "the loss"
+    raise TrainingError(f"step {step}: {where} is not finite (NaN or infinity); the learning rate "
+                        f"({lr}) is probably too high: exploding gradients")
+
+
+def trained_spec(spec: Spec, params: dict[str, np.ndarray]) -> dict:
+    """The spec as a plain dict with the trained parameters (so `solve` can derive it)."""
+    layers = []
+    for l, layer in enumerate(spec.layers, start=1):
+        entry: dict = {"units": layer.units, "activation": layer.activation,
+                       "weights": [[float(v) for v in row] for row in params[f"W{l}"]]}
+        if layer.slope is not None and layer.activation == "leaky_relu":
+            entry["slope"] = float(layer.slope)
+        b = params.get(f"b{l}")
+        if b is not None:
+            entry["bias"] = float(b) if b.ndim == 0 else [float(v) for v in b]
+        layers.append(entry)
+    reg = spec.regularization
+    out = {"title": spec.title, "language": spec.language, "notation": spec.notation,
+           "decimals": spec.decimals,
+           "inputs": [[float(v) for v in row] for row in spec.inputs] if spec.batch else [float(v) for v in spec.inputs[0]],
+           "targets": [[float(v) for v in row] for row in spec.targets] if spec.batch else [float(v) for v in spec.targets[0]],
+           "layers": layers, "loss": spec.loss, "reduction": spec.reduction,
+           "learning_rate": float(spec.learning_rate), "update_biases": spec.update_biases}
+    if reg.active:
+        out["regularization"] = {k: float(v) for k, v in (("l1", reg.l1), ("l2", reg.l2)) if v is not None}
+        if reg.include_biases:
+            out["regularization"]["include_biases"] = True
+    return out
