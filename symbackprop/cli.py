@@ -293,7 +293,8 @@ def _train(args: argparse.Namespace) -> int:
         write_atomic(out / f"{stem}-trained.yaml",
                      yaml.safe_dump(trained_spec(spec, result.params), sort_keys=False, allow_unicode=True)),
         write_atomic(out / f"{stem}-loss.png", loss_curve_png(result.history, (
-            say(language, "train_epoch"), say(language, "train_train"), say(language, "train_validation")))),
+            say(language, "train_epoch"), say(language, "train_train"), say(language, "train_validation"),
+            say(language, "train_per_example")))),
         write_atomic(out / f"{stem}-gradients.png", grad_norms_png(result.grad_norms, (
             say(language, "train_epoch"), say(language, "train_grad_norm")))),
     ]

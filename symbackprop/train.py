@@ -67,7 +67,7 @@ class Dataset:
 @dataclass
 class TrainResult:
     params: dict[str, np.ndarray]
-    history: list[tuple[int, float, float | None]] = field(default_factory=list)   # epoch, train, validation
+    history: list[tuple[int, float, float | None]] = field(default_factory=list)   # epoch, E per example: train, validation
     grad_norms: dict[int, list[float]] = field(default_factory=dict)                # layer -> per epoch
     stopped_early: bool = False
     best_epoch: int = 0
@@ -201,8 +201,10 @@ def train(spec: Spec, data: Dataset, config: TrainConfig,
                 if k.startswith("W"):
                     layer = int(k[1:])
                     norms[layer] = max(norms.get(layer, 0.0), float(np.linalg.norm(g)))
-        train_loss, _ = net.loss_and_gradients(params, X[train_idx], Y[train_idx])
-        val_loss = net.loss_and_gradients(params, X[val_idx], Y[val_idx])[0] if n_val else None
+        # the history is per example, so training and validation sets of any size compare
+        train_loss = net.loss_and_gradients(params, X[train_idx], Y[train_idx])[0] / _count(spec, train_idx)
+        val_loss = (net.loss_and_gradients(params, X[val_idx], Y[val_idx])[0] / _count(spec, val_idx)
+                    if n_val else None)
         if not math.isfinite(train_loss):
             raise TrainingError(f"epoch {epoch}: the loss is {train_loss}; the learning rate ({lr}) is "
                                 "probably too high (exploding gradients)")
@@ -223,6 +225,10 @@ def train(spec: Spec, data: Dataset, config: TrainConfig,
     result.params = best[1] if result.stopped_early else params
     result.best_epoch = best[2]
     return result
+
+
+def _count(spec: Spec, idx) -> int:
+    return len(idx) if spec.reduction == "sum" else 1
 
 
 def _step(config: TrainConfig, s: dict[str, np.ndarray], g: np.ndarray, lr: float, t: int) -> np.ndarray:

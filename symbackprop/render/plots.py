@@ -30,7 +30,7 @@ def loss_curve_png(history, labels: tuple[str, str, str]) -> bytes:
     if any(h[2] is not None for h in history):
         ax.plot(epochs, [h[2] for h in history], label=labels[2])
     ax.set_xlabel(labels[0])
-    ax.set_ylabel("E")
+    ax.set_ylabel(labels[3] if len(labels) > 3 else "E")
     ax.set_yscale("log")
     ax.legend()
     return _png(fig, plt)
