@@ -51,7 +51,7 @@ class _Printer(NumPyPrinter):
         return repr(float(expr))
 
     def _print_Integer(self, expr):
-        return f"{int(expr)}.0"
+        return str(int(expr))      # x**2 stays an integer power: NumPy squares it directly
 
 
 _A, _Z, _Y = sympy.symbols("A Z Y", real=True)
@@ -114,9 +114,8 @@ PARAM_NAMES = param_arrays
 
 _HELPERS = '''
 def _sigmoid(z):
-    # σ(z) = 1/(1 + e^(−z)), computed without overflow for large |z|
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # σ(z) = 1/(1 + e^(−z)) = (1 + tanh(z/2))/2: the same value, without overflow for large |z|
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def _log_softmax(z):
@@ -222,8 +221,7 @@ def _activation_backward(layer, l: int) -> list[str]:
 
 
 def _sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def _log_softmax(z):
