@@ -19,8 +19,10 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
+from dataclasses import replace
+
 from .rules import ACTIVATION_RULES, LOSS_RULES
-from .spec import Spec
+from .spec import Regularization, Spec
 
 __all__ = ["Network", "export_source", "param_arrays", "PARAM_NAMES"]
 
@@ -157,7 +159,12 @@ def export_source(spec: Spec, *, name: str = "network") -> str:
         bias = f" + params['b{l}']" if f"b{l}" in params else ""
         lines += [f"    Z = A @ params['W{l}'].T{bias}                 # z[{l}] = W[{l}] a[{l - 1}] + b[{l}]",
                   f"    A = {forward}                 # a[{l}] = g(z[{l}])"]
-    lines += ["    return A", "", "", "def loss_and_gradients(params, X, Y):",
+    lines += ["    return A", "", ""]
+    if scalar_supported(spec):
+        lines[lines.index("import numpy as np")] = "import math\n\nimport numpy as np"
+        lines.insert(lines.index(_HELPERS) + 1, _SCALAR_HELPERS)
+        return "\n".join(lines + _scalar_body(spec))
+    lines += ["def loss_and_gradients(params, X, Y):",
               '    """(E, {name: ∂E/∂name}) with the same keys and shapes as params."""',
               "    X = np.asarray(X, dtype=np.float64)",
               "    Y = np.asarray(Y, dtype=np.float64)",
@@ -333,3 +340,135 @@ class Network:
         if derivative is None:       # softmax
             return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
         return dA * np.broadcast_to(derivative(A, Z), A.shape)
+
+
+# ----------------------------------------------------------------------------- scalar code
+
+#: Networks with at most this many parameters are exported as straight-line scalar code
+#: (measured with benchmarks/bench_numeric.py: at 2-2-2 a NumPy call costs more than the
+#: arithmetic it does; at 2-16-16-1 array code is faster).
+SCALAR_LIMIT = 40
+
+_SCALAR_HELPERS = '''
+def _sig(z):
+    # σ(z) = 1/(1 + e^(−z)), without overflow for large |z|
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _heaviside(z, at_zero):
+    return 1.0 if z > 0 else (at_zero if z == 0 else 0.0)
+'''
+
+
+class _ScalarPrinter(NumPyPrinter):
+    def __init__(self):
+        super().__init__({"fully_qualified_modules": True})
+
+    def _print_sigmoid(self, expr):
+        return f"_sig({self._print(expr.args[0])})"
+
+    def _print_relu(self, expr):
+        return f"max({self._print(expr.args[0])}, 0.0)"
+
+    def _print_leaky_relu(self, expr):
+        z, slope = (self._print(a) for a in expr.args)
+        return f"({z} if {z} > 0 else {slope} * {z})"
+
+    def _print_softplus(self, expr):
+        z = self._print(expr.args[0])
+        return f"(max({z}, 0.0) + math.log1p(math.exp(-abs({z}))))"
+
+    def _print_Heaviside(self, expr):
+        return f"_heaviside({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Rational(self, expr):
+        return repr(float(expr))
+
+    def _print_Integer(self, expr):
+        return str(int(expr))
+
+
+def scalar_supported(spec: Spec) -> bool:
+    """Straight-line code covers the losses that need no fusion and elementwise activations."""
+    from .model import parameter_values
+    fused = (spec.loss in ("binary_cross_entropy", "cross_entropy"))
+    return (not fused and all(l.activation != "softmax" for l in spec.layers)
+            and len(parameter_values(spec)) <= SCALAR_LIMIT)
+
+
+def _scalar_body(spec: Spec) -> list[str]:
+    """loss_and_gradients as straight-line scalar code: the derivation's nodes and edges."""
+    from .model import build_model
+    one = replace(spec, inputs=spec.inputs[:1], targets=spec.targets[:1], batch=False, steps=1,
+                  regularization=Regularization())
+    model = build_model(one)
+    p = _ScalarPrinter()
+
+    def code(expr) -> str:
+        return p.doprint(expr).replace("numpy.", "math.")
+
+    params = list(model.params)
+    L = len(spec.layers)
+    lines = ["def loss_and_gradients(params, X, Y):",
+             '    """(E, {name: ∂E/∂name}) with the same keys and shapes as params: one example',
+             '    at a time, every quantity and every chain-rule factor of the derivation as a line."""']
+    for l, layer in enumerate(spec.layers, start=1):
+        lines.append(f"    W = params['W{l}'].tolist()")
+        for i in range(layer.units):
+            for j in range(len(layer.weights[0])):
+                lines.append(f"    w{l}_{i + 1}_{j + 1} = W[{i}][{j}]")
+        if isinstance(layer.bias, Decimal):
+            lines.append(f"    b{l} = float(params['b{l}'])")
+        elif layer.bias is not None:
+            lines.append(f"    b = params['b{l}'].tolist()")
+            lines += [f"    b{l}_{i + 1} = b[{i}]" for i in range(layer.units)]
+    lines += [f"    g_{q} = 0.0" for q in params]
+    lines += ["    X = np.asarray(X, dtype=np.float64)",
+              f"    scale = {'1.0 / X.shape[0]' if spec.reduction == 'mean' else '1.0'}",
+              "    E = 0.0",
+              "    for xs, ys in zip(X.tolist(), np.asarray(Y, dtype=np.float64).tolist()):"]
+    n_in, n_out = spec.n_inputs, spec.layers[-1].units
+    lines.append(f"        {', '.join(f'x{j}' for j in range(1, n_in + 1))}{',' if n_in == 1 else ''} = xs")
+    lines.append(f"        {', '.join(f'y{k}' for k in range(1, n_out + 1))}{',' if n_out == 1 else ''} = ys")
+    for node in model.nodes.values():
+        if node.kind in ("z", "a"):
+            lines.append(f"        {node.id} = {code(node.definition)}")
+    for t in model.terms:
+        lines.append(f"        E += scale * ({code(model.nodes[t].definition)})")
+    adj: dict[str, list[str]] = {}
+    for node_id in reversed(model.nodes):
+        users = model.edges_from.get(node_id)
+        if not users:
+            continue
+        parts = []
+        for e in users:
+            up = "scale" if e.child in model.terms else f"d_{e.child}"
+            parts.append(f"{up} * ({code(e.named)})")
+        target = f"g_{node_id}" if node_id in params else f"d_{node_id}"
+        op = "+=" if node_id in params else "="
+        lines.append(f"        {target} {op} {' + '.join(parts)}   # ∂E/∂{node_id}")
+        adj[node_id] = parts
+    del adj
+    lines.append("    grads = {}")
+    reg = spec.regularization
+    for l, layer in enumerate(spec.layers, start=1):
+        rows = ", ".join("[" + ", ".join(f"g_w{l}_{i + 1}_{j + 1}" for j in range(len(layer.weights[0]))) + "]"
+                         for i in range(layer.units))
+        lines.append(f"    grads['W{l}'] = np.array([{rows}])")
+        if isinstance(layer.bias, Decimal):
+            lines.append(f"    grads['b{l}'] = np.array(g_b{l})")
+        elif layer.bias is not None:
+            lines.append(f"    grads['b{l}'] = np.array([{', '.join(f'g_b{l}_{i + 1}' for i in range(layer.units))}])")
+        for key in ([f"W{l}"] + ([f"b{l}"] if reg.include_biases and layer.bias is not None else [])):
+            if reg.l2 is not None:
+                lines.append(f"    E += {float(reg.l2)!r} / 2 * float(np.sum(params['{key}'] ** 2))")
+                lines.append(f"    grads['{key}'] = grads['{key}'] + {float(reg.l2)!r} * params['{key}']")
+            if reg.l1 is not None:
+                lines.append(f"    E += {float(reg.l1)!r} / 2 * float(np.sum(np.abs(params['{key}'])))")
+                lines.append(f"    grads['{key}'] = grads['{key}'] + {float(reg.l1)!r} / 2 * np.sign(params['{key}'])")
+    lines += ["    return float(E), grads", ""]
+    del L
+    return lines

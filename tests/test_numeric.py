@@ -116,6 +116,9 @@ def test_exported_module_equals_the_in_memory_one(tmp_path, seed):
     for k in g1:
         assert np.allclose(g1[k], g2[k], rtol=1e-12, atol=1e-15)
     assert np.allclose(module.forward(params, X), net.forward(params, X), rtol=1e-12)
-    # the module imports nothing but NumPy
+    # the module imports nothing but NumPy (and the standard library's math)
     imports = [l for l in path.read_text().splitlines() if l.startswith(("import ", "from "))]
-    assert imports == ["import numpy as np"]
+    assert set(imports) <= {"import numpy as np", "import math"} and "import numpy as np" in imports
+    from symbackprop.numeric import scalar_supported
+    # small networks become straight-line scalar code, larger ones array code
+    assert ("def _sig(" in path.read_text()) == scalar_supported(spec)
