@@ -53,10 +53,10 @@ def data(sizes, batch, loss, rng):
     return X, Y
 
 
-def exported(spec):
-    tmp = Path(tempfile.mkdtemp()) / "bench_net.py"
-    tmp.write_text(export_source(spec))
-    module_spec = importlib.util.spec_from_file_location("bench_net", tmp)
+def exported(spec, backend="numpy"):
+    tmp = Path(tempfile.mkdtemp()) / f"bench_net_{backend}.py"
+    tmp.write_text(export_source(spec, backend=backend))
+    module_spec = importlib.util.spec_from_file_location(f"bench_net_{backend}", tmp)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     return module
@@ -101,9 +101,9 @@ def main() -> None:
         has_jax = False
     print(f"# float64, batch as shown; times per training step (µs); numpy {np.__version__}"
           + (f", torch {torch.__version__}" if torch else ", torch not installed")
-          + ("" if has_jax else ", jax not installed"))
+          + (f", jax {__import__('jax').__version__}" if has_jax else ", jax not installed"))
     header = (f"{'network':<16}{'batch':>6}{'symbackprop':>13}{'hand NumPy':>12}{'torch eager':>13}"
-              f"{'vs torch':>9}{'GFLOP/s':>9}{'matmul GFLOP/s':>16}")
+              f"{'jax jit':>10}{'vs torch':>9}{'GFLOP/s':>9}{'matmul GFLOP/s':>16}")
     print(header)
     print("-" * len(header))
     for sizes, batch, hidden, loss in CASES:
@@ -143,6 +143,20 @@ def main() -> None:
                         p.grad = None
 
             t_torch = timeit(torch_step)
+        t_jax = None
+        if has_jax:
+            import jax
+            jmod = exported(spec, "jax")
+            lag = jmod.loss_and_gradients
+            step = jax.jit(lambda p, X, Y: {k: p[k] - 0.01 * g for k, g in lag(p, X, Y)[1].items()})
+            state = {"p": jmod.initial_params()}
+            Xj, Yj = jax.numpy.asarray(X), jax.numpy.asarray(Y)
+
+            def jax_step():
+                state["p"] = step(state["p"], Xj, Yj)
+                jax.block_until_ready(state["p"])
+
+            t_jax = timeit(jax_step)
         flops = 6 * batch * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
         # the same three products per layer as a training step: forward, ∂E/∂W, ∂E/∂x
         mats = [(rng.normal(size=(batch, a)), rng.normal(size=(b, a)), rng.normal(size=(batch, b)))
@@ -151,7 +165,8 @@ def main() -> None:
         name = "-".join(map(str, sizes))
         torch_text = f"{t_torch * 1e6:>13.1f}" if t_torch else f"{'—':>13}"
         ratio = f"{t_torch / t_ours:>8.2f}x" if t_torch else f"{'—':>9}"
-        print(f"{name:<16}{batch:>6}{t_ours * 1e6:>13.1f}{t_hand * 1e6:>12.1f}{torch_text}{ratio}"
+        jax_text = f"{t_jax * 1e6:>10.1f}" if t_jax else f"{'—':>10}"
+        print(f"{name:<16}{batch:>6}{t_ours * 1e6:>13.1f}{t_hand * 1e6:>12.1f}{torch_text}{jax_text}{ratio}"
               f"{flops / t_ours / 1e9:>9.2f}{flops / t_mat / 1e9:>16.2f}")
         sys.stdout.flush()
 

@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     export_p = sub.add_parser("export", help="write a standalone NumPy module: forward, loss and gradients")
     export_p.add_argument("spec", help="the network spec (YAML)")
     export_p.add_argument("-o", "--output", metavar="FILE.py", required=True)
+    export_p.add_argument("--backend", choices=("numpy", "torch", "jax"), default="numpy",
+                          help="numpy (default, needs nothing else); torch or jax run the same lines there")
 
     train_p = sub.add_parser("train", help="train the network with the exported formulas")
     train_p.add_argument("spec", help="the network spec (YAML)")
@@ -250,7 +252,7 @@ def _export(args: argparse.Namespace) -> int:
     target = Path(args.output)
     if target.suffix != ".py":
         raise SymbackpropError(f"{args.output}: expected a file name ending in .py")
-    _said(spec.language, [write_atomic(target, export_source(spec, name=target.stem))])
+    _said(spec.language, [write_atomic(target, export_source(spec, name=target.stem, backend=args.backend))])
     return 0
 
 

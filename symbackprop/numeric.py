@@ -130,8 +130,68 @@ def _softmax(z):
 '''
 
 
-def export_source(spec: Spec, *, name: str = "network") -> str:
-    """A standalone, readable Python module (NumPy only) for the spec's network."""
+BACKENDS = ("numpy", "torch", "jax")
+
+_TORCH_HEADER = '''import torch
+
+
+class np:
+    """The NumPy names this module uses, on PyTorch tensors (so the same lines run on a GPU)."""
+    float64 = torch.float64
+    float32 = torch.float32
+    tanh, exp, log, abs, sign, sqrt = torch.tanh, torch.exp, torch.log, torch.abs, torch.sign, torch.sqrt
+
+    @staticmethod
+    def asarray(x, dtype=None):
+        return torch.as_tensor(x, dtype=dtype)
+
+    @staticmethod
+    def array(x, dtype=torch.float64):
+        return torch.as_tensor(x, dtype=dtype)
+
+    @staticmethod
+    def sum(x, axis=None, keepdims=False):
+        return x.sum() if axis is None else x.sum(dim=axis, keepdim=keepdims)
+
+    @staticmethod
+    def max(x, axis=None, keepdims=False):
+        return x.max() if axis is None else x.max(dim=axis, keepdim=keepdims).values
+
+    @staticmethod
+    def maximum(x, y):
+        return torch.clamp(x, min=y)
+
+    @staticmethod
+    def logaddexp(x, y):
+        x = torch.as_tensor(x, dtype=torch.as_tensor(y).dtype)
+        return torch.logaddexp(x, torch.as_tensor(y, dtype=x.dtype))
+
+    @staticmethod
+    def heaviside(x, at_zero):
+        return torch.heaviside(x, torch.tensor(at_zero, dtype=x.dtype))
+
+    @staticmethod
+    def where(c, a, b):
+        return torch.where(c, a, b)
+
+    @staticmethod
+    def ones_like(x):
+        return torch.ones_like(x)
+'''
+
+_JAX_HEADER = '''import jax
+import jax.numpy as np
+
+jax.config.update("jax_enable_x64", True)   # float64, as the derivation
+'''
+
+
+def export_source(spec: Spec, *, name: str = "network", backend: str = "numpy") -> str:
+    """A standalone, readable Python module for the spec's network: NumPy only by default;
+    ``backend="torch"`` or ``"jax"`` runs the same lines on PyTorch tensors or jax.numpy
+    (``loss_and_gradients`` is then jitted)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}")
     L = len(spec.layers)
     params = param_arrays(spec)
     lines = [
@@ -143,7 +203,7 @@ def export_source(spec: Spec, *, name: str = "network") -> str:
         + (f", regularization: l1={spec.regularization.l1}, l2={spec.regularization.l2}"
            if spec.regularization.active else "") + ".",
         '"""',
-        "import numpy as np",
+        {"numpy": "import numpy as np", "torch": _TORCH_HEADER, "jax": _JAX_HEADER}[backend],
         _HELPERS,
         "",
         "def initial_params():",
@@ -160,7 +220,7 @@ def export_source(spec: Spec, *, name: str = "network") -> str:
         lines += [f"    Z = A @ params['W{l}'].T{bias}                 # z[{l}] = W[{l}] a[{l - 1}] + b[{l}]",
                   f"    A = {forward}                 # a[{l}] = g(z[{l}])"]
     lines += ["    return A", "", ""]
-    if scalar_supported(spec):
+    if backend == "numpy" and scalar_supported(spec):
         lines[lines.index("import numpy as np")] = "import math\n\nimport numpy as np"
         lines.insert(lines.index(_HELPERS) + 1, _SCALAR_HELPERS)
         return "\n".join(lines + _scalar_body(spec))
@@ -216,7 +276,10 @@ def export_source(spec: Spec, *, name: str = "network") -> str:
             lines.append(f"    Z = Z{l - 1}")
             lines.append(f"    A = cache[{l - 1}]")
             lines += _activation_backward(layer, l - 1)
-    lines += ["    return float(E), grads", ""]
+    if backend == "jax":
+        lines += ["    return E, grads", "", "", "loss_and_gradients = jax.jit(loss_and_gradients)", ""]
+    else:
+        lines += ["    return float(E), grads", ""]
     return "\n".join(lines)
 
 

@@ -122,3 +122,36 @@ def test_exported_module_equals_the_in_memory_one(tmp_path, seed):
     from symbackprop.numeric import scalar_supported
     # small networks become straight-line scalar code, larger ones array code
     assert ("def _sig(" in path.read_text()) == scalar_supported(spec)
+
+
+def _load(path, name):
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+@pytest.mark.parametrize("seed", range(600, 606))
+def test_torch_and_jax_backends_run_the_same_lines(tmp_path, backend, seed):
+    if backend == "torch":
+        require_torch()
+    else:
+        pytest.importorskip("jax", reason="JAX is optional: the backend is tested where it is installed")
+    spec = random_spec(seed, max_layers=3, max_units=4)
+    ours = _load(_write(tmp_path / f"np{seed}.py", export_source(spec)), f"np{seed}")
+    theirs = _load(_write(tmp_path / f"{backend}{seed}.py", export_source(spec, backend=backend)),
+                   f"{backend}{seed}")
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(5, len(spec.inputs[0])))
+    Y = rng.uniform(0.05, 0.95, size=(5, spec.layers[-1].units))
+    E1, g1 = ours.loss_and_gradients(ours.initial_params(), X, Y)
+    E2, g2 = theirs.loss_and_gradients(theirs.initial_params(), X, Y)
+    assert float(E2) == pytest.approx(E1, rel=1e-12)
+    for k in g1:
+        assert np.allclose(np.asarray(g2[k]), g1[k], rtol=1e-10, atol=1e-14), k
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
