@@ -7,6 +7,7 @@
     symbackprop check SPEC ANSWERS [--format text|json] [--batch] [--rtol R] [--atol A] [--decimals D]
     symbackprop export SPEC -o FILE.py
     symbackprop train SPEC (--data FILE.csv | --dataset xor|moons|circles|sine) [--epochs N] ...
+    symbackprop variants SPEC (--count N | --roster FILE.csv) [--seed S] [--vary ...] [--jobs J]
     symbackprop demo [-o DIR]
 
 Every refusal is one line on stderr and exit code 2.
@@ -27,6 +28,9 @@ from .render.check_text import check_document, check_text, class_summary
 from .layers import layer_view
 from .numeric import export_source
 from .render.plots import grad_norms_png, loss_curve_png
+from .expr import parse_number
+from .spec import spec_to_dict
+from .variants import build_variant, make_variants, manifest_csv, manifest_document, spec_of_variant
 from .train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
 from .render.layers_view import layers_text
 from .derive import solve
@@ -79,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     check_p.add_argument("--rtol", type=_decimal, default=None, help="relative tolerance (overrides)")
     check_p.add_argument("--atol", type=_decimal, default=None, help="absolute tolerance (overrides)")
     check_p.add_argument("--decimals", type=int, default=None, help="judge every answer at these decimals")
+    check_p.add_argument("--variant", metavar="K", default=None,
+                         help="grade against variant K (number or name) of --manifest")
+    check_p.add_argument("--manifest", metavar="FILE.json", default=None)
     check_p.add_argument("--lang", choices=("es", "en"), default=None)
     check_p.add_argument("-o", "--output", metavar="DIR", default=None)
 
@@ -105,6 +112,21 @@ def _parser() -> argparse.ArgumentParser:
     train_p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     train_p.add_argument("--lang", choices=("es", "en"), default=None)
     train_p.add_argument("-o", "--output", metavar="DIR", default="output")
+
+    var_p = sub.add_parser("variants", help="one exercise variant per student: sheets, keys, manifest")
+    var_p.add_argument("spec", help="the network spec (YAML)")
+    who = var_p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--count", type=int, help="how many variants")
+    who.add_argument("--roster", metavar="FILE.csv", help="a CSV of student ids (first column): one variant each")
+    var_p.add_argument("--seed", type=int, default=0)
+    var_p.add_argument("--vary", default="weights,biases,inputs,targets",
+                       help="comma-separated: weights, biases, inputs, targets, learning_rate")
+    var_p.add_argument("--round", type=int, default=1, dest="places", help="decimals of the drawn numbers")
+    var_p.add_argument("--range", default="-1:1", dest="value_range", help="low:high of the drawn numbers")
+    var_p.add_argument("--format", choices=("tex", "pdf"), default="pdf")
+    var_p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    var_p.add_argument("--lang", choices=("es", "en"), default=None)
+    var_p.add_argument("-o", "--output", metavar="DIR", default="output/variants")
 
     demo = sub.add_parser("demo", help="the lectures' 2-2-2 example: walkthrough, JSON, slides and handouts")
     _common(demo, default_dir="output")
@@ -198,6 +220,10 @@ def _decimal(text: str):
 
 def _check(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
+    if (args.variant is None) != (args.manifest is None):
+        raise SymbackpropError("--variant and --manifest go together")
+    if args.variant is not None:
+        spec = spec_of_variant(args.manifest, args.variant)
     language = args.lang or spec.language
     options = Options(rtol=args.rtol, atol=args.atol, decimals=args.decimals)
     if args.batch:
@@ -304,7 +330,69 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": _demo, "solve": _solve, "graph": _graph, "check": _check, "export": _export,
+def _variants(args: argparse.Namespace) -> int:
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    spec = load_spec(args.spec)
+    language = args.lang or spec.language
+    names = None
+    if args.roster:
+        import csv as _csv
+        try:
+            with open(args.roster, encoding="utf-8-sig", newline="") as fh:
+                rows = [r for r in _csv.reader(fh) if r and r[0].strip()]
+        except OSError as exc:
+            raise SymbackpropError(f"{args.roster}: cannot read the file ({exc.strerror})") from None
+        if rows and rows[0][0].strip().lower() in ("student", "id", "estudiante", "alumno"):
+            rows = rows[1:]
+        names = [safe_name(r[0].strip()) for r in rows]
+        if not names:
+            raise SymbackpropError(f"{args.roster}: no student ids found")
+        if len(set(names)) != len(names):
+            raise SymbackpropError(f"{args.roster}: two students have the same id (after making it a file name)")
+    count = len(names) if names else args.count
+    try:
+        lo, hi = (parse_number(x) for x in args.value_range.split(":"))
+    except ValueError:
+        raise SymbackpropError(f"--range: expected low:high such as -1:1, found {args.value_range!r}") from None
+    vary = tuple(v.strip() for v in args.vary.split(",") if v.strip())
+    variants = make_variants(spec, count, args.seed, vary=vary, places=args.places,
+                             value_range=(lo, hi), names=names)
+    out = Path(args.output)
+    document = manifest_document(spec, variants, seed=args.seed, vary=vary, places=args.places)
+    written = [write_atomic(out / "manifest.json", dumps(document)),
+               write_atomic(out / "manifest.csv", manifest_csv(document))]
+    jobs = [(v.number, v.name, spec_to_dict(v.spec), str(out / v.name), args.format == "pdf", language)
+            for v in variants]
+    results: dict[int, tuple[str, str | None]] = {}
+    workers = max(1, args.jobs or os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for done, (number, status, error) in enumerate(pool.map(build_variant, jobs), start=1):
+            results[number] = (status, error)
+            _bar(done, len(jobs), f"{status}: {variants[number - 1].name}")
+    failed = [(n, e) for n, (s, e) in results.items() if s == "failed"]
+    for n, error in failed:
+        print(f"symbackprop: variant {n} failed: {error}", file=sys.stderr)
+    built = sum(1 for s, _ in results.values() if s == "built")
+    skipped = sum(1 for s, _ in results.values() if s == "skipped")
+    print(say(language, "variants_done", count=len(variants), built=built, skipped=skipped,
+              failed=len(failed), path=out))
+    _said(language, written)
+    return 1 if failed else 0
+
+
+def _bar(done: int, total: int, text: str) -> None:
+    width = 30
+    filled = int(width * done / total)
+    line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {text}"
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + line[:100].ljust(100) + ("\n" if done == total else ""))
+    elif done == total or done % max(1, total // 10) == 0:
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+COMMANDS = {"variants": _variants, "demo": _demo, "solve": _solve, "graph": _graph, "check": _check, "export": _export,
             "train": _train}
 
 

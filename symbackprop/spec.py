@@ -26,7 +26,7 @@ from .yamlload import load_yaml
 
 __all__ = [
     "Spec", "Layer", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
-    "ACTIVATIONS", "LOSSES", "LIMITS",
+    "ACTIVATIONS", "LOSSES", "LIMITS", "spec_to_dict",
 ]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softplus", "softmax")
@@ -477,3 +477,36 @@ def latex_label_problem(label: str) -> str | None:
     if re.search(r"[_^]\s*$", label) or re.search(r"[_^]{2}", label.replace("\\_", "")):
         return "found a dangling _ or ^"
     return None
+
+
+def spec_to_dict(spec: Spec) -> dict[str, Any]:
+    """The spec as plain data that :func:`spec_from_dict` reads back to an equal spec
+    (numbers as floats whose shortest repr is the decimal they came from)."""
+    def num(v: Decimal) -> float | int:
+        return int(v) if v == v.to_integral_value() and abs(v) < 2**53 and "." not in str(v) else float(v)
+
+    layers = []
+    for layer in spec.layers:
+        entry: dict[str, Any] = {"units": layer.units, "activation": layer.activation,
+                                 "weights": [[num(v) for v in row] for row in layer.weights]}
+        if layer.activation == "leaky_relu" and layer.slope is not None:
+            entry["slope"] = num(layer.slope)
+        if isinstance(layer.bias, Decimal):
+            entry["bias"] = num(layer.bias)
+        elif layer.bias is not None:
+            entry["bias"] = [num(v) for v in layer.bias]
+        layers.append(entry)
+    rows = lambda m: [[num(v) for v in r] for r in m] if spec.batch else [num(v) for v in m[0]]  # noqa: E731
+    out: dict[str, Any] = {"title": spec.title, "language": spec.language, "notation": spec.notation,
+                           "decimals": spec.decimals, "inputs": rows(spec.inputs),
+                           "targets": rows(spec.targets), "layers": layers, "loss": spec.loss,
+                           "reduction": spec.reduction, "learning_rate": num(spec.learning_rate),
+                           "update_biases": spec.update_biases, "steps": spec.steps}
+    reg = spec.regularization
+    if reg.active:
+        out["regularization"] = {k: num(v) for k, v in (("l1", reg.l1), ("l2", reg.l2)) if v is not None}
+        if reg.include_biases:
+            out["regularization"]["include_biases"] = True
+    if spec.labels:
+        out["labels"] = dict(spec.labels)
+    return out

@@ -243,3 +243,31 @@ def test_train_command(tmp_path):
     assert solved.returncode == 0
     bad = run("train", xor, "--dataset", "sine", cwd=tmp_path)
     assert bad.returncode == 2 and "sine has 1 input" in bad.stderr
+
+
+def test_variants_command_grades_a_students_own_variant(tmp_path):
+    out = tmp_path / "v"
+    result = run("variants", LECTURE, "--count", "8", "--seed", "1", "--format", "tex", "-o", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (out / "variant-07").iterdir()) == [
+        ".hash", "variant-07-answers-es.tex", "variant-07-exercise-es.tex"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    expected = manifest["variants"][6]["expected"]
+    answers = tmp_path / "ana.yaml"
+    answers.write_text(f"a2_1: {expected['a2_1']:.5f}\nnew_w2_1_1: {expected['new_w2_1_1']:.5f}\n")
+    mine = run("check", LECTURE, answers, "--variant", "7", "--manifest", out / "manifest.json", cwd=tmp_path)
+    assert mine.returncode == 0, mine.stdout
+    other = run("check", LECTURE, answers, "--variant", "6", "--manifest", out / "manifest.json", cwd=tmp_path)
+    assert other.returncode == 1
+    # a second run finds everything built and skips it
+    again = run("variants", LECTURE, "--count", "8", "--seed", "1", "--format", "tex", "-o", out, cwd=tmp_path)
+    assert "0 construidas, 8 ya estaban, 0 fallaron" in again.stdout
+    assert (out / "manifest.csv").read_text().startswith("variant,name,quantity,value\n1,variant-01,x1,")
+
+
+def test_variants_from_a_roster(tmp_path):
+    roster = tmp_path / "class.csv"
+    roster.write_text("student\nana\n../bob\n")
+    result = run("variants", LECTURE, "--roster", roster, "--format", "tex", "-o", tmp_path / "v", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == ["ana", "bob", "manifest.csv", "manifest.json"]
