@@ -30,6 +30,7 @@ from .numeric import export_source
 from .render.plots import grad_norms_png, loss_curve_png
 from .expr import parse_number
 from .spec import spec_to_dict
+from .lms import moodle_xml, questions, questions_csv
 from .variants import build_variant, make_variants, manifest_csv, manifest_document, spec_of_variant
 from .train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
 from .render.layers_view import layers_text
@@ -125,6 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     var_p.add_argument("--range", default="-1:1", dest="value_range", help="low:high of the drawn numbers")
     var_p.add_argument("--format", choices=("tex", "pdf"), default="pdf")
     var_p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    var_p.add_argument("--questions", default=None,
+                       help="quantities asked in moodle.xml/questions.* (default: a1_1, ..., E, the first weights)")
     var_p.add_argument("--lang", choices=("es", "en"), default=None)
     var_p.add_argument("-o", "--output", metavar="DIR", default="output/variants")
 
@@ -360,8 +363,16 @@ def _variants(args: argparse.Namespace) -> int:
                              value_range=(lo, hi), names=names)
     out = Path(args.output)
     document = manifest_document(spec, variants, seed=args.seed, vary=vary, places=args.places)
+    steps = [q.strip() for q in args.questions.split(",")] if args.questions else None
+    items = questions(variants, steps, language)
+    if not items:
+        raise SymbackpropError(f"--questions: none of {args.questions!r} is a quantity of this network")
     written = [write_atomic(out / "manifest.json", dumps(document)),
-               write_atomic(out / "manifest.csv", manifest_csv(document))]
+               write_atomic(out / "manifest.csv", manifest_csv(document)),
+               write_atomic(out / "moodle.xml", moodle_xml(items, spec.title or Path(args.spec).stem)),
+               write_atomic(out / "questions.json", dumps({"schema": "symbackprop.questions/1",
+                                                           "questions": items})),
+               write_atomic(out / "questions.csv", questions_csv(items))]
     jobs = [(v.number, v.name, spec_to_dict(v.spec), str(out / v.name), args.format == "pdf", language)
             for v in variants]
     results: dict[int, tuple[str, str | None]] = {}
