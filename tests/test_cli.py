@@ -270,4 +270,5 @@ def test_variants_from_a_roster(tmp_path):
     roster.write_text("student\nana\n../bob\n")
     result = run("variants", LECTURE, "--roster", roster, "--format", "tex", "-o", tmp_path / "v", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == ["ana", "bob", "manifest.csv", "manifest.json"]
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
+        "ana", "bob", "manifest.csv", "manifest.json", "moodle.xml", "questions.csv", "questions.json"]
