@@ -199,9 +199,13 @@ def build_variant(job: tuple) -> tuple[int, str, str | None]:
         if stamp.exists() and stamp.read_text() == digest and all(p.exists() for p in wanted):
             return number, "skipped", None
         solution = solve_for_report(spec)
+        import yaml
+        write_atomic(folder / f"{name}.yaml", yaml.safe_dump(spec_data, sort_keys=False, allow_unicode=True))
         for style in ("exercise", "answers"):
             write_report(solution, style, language, folder, name, pdf=pdf)
         write_atomic(stamp, digest)
         return number, "built", None
     except SymbackpropError as exc:
         return number, "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - one broken variant must not stop the others
+        return number, "failed", f"{type(exc).__name__}: {exc}"

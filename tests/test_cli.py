@@ -250,7 +250,7 @@ def test_variants_command_grades_a_students_own_variant(tmp_path):
     result = run("variants", LECTURE, "--count", "8", "--seed", "1", "--format", "tex", "-o", out, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (out / "variant-07").iterdir()) == [
-        ".hash", "variant-07-answers-es.tex", "variant-07-exercise-es.tex"]
+        ".hash", "variant-07-answers-es.tex", "variant-07-exercise-es.tex", "variant-07.yaml"]
     manifest = json.loads((out / "manifest.json").read_text())
     expected = manifest["variants"][6]["expected"]
     answers = tmp_path / "ana.yaml"

@@ -62,3 +62,17 @@ def test_refusals(lecture_spec):
     with pytest.raises(SymbackpropError, match="no readable variant"):
         # with numbers from 5 to 6 every sigmoid saturates
         make_variants(lecture_spec, 2, seed=1, value_range=(Decimal(5), Decimal(6)))
+
+
+def test_a_failing_variant_is_reported_not_raised(tmp_path, lecture_spec):
+    from symbackprop.variants import build_variant
+    good = spec_to_dict(lecture_spec)
+    bad = {**good, "layers": [{"units": 2, "weights": [[1, 2, 3]]}]}
+    assert build_variant((1, "v1", bad, str(tmp_path / "v1"), False, "es"))[1] == "failed"
+    number, status, error = build_variant((2, "v2", good, str(tmp_path / "v2"), False, "es"))
+    assert status == "built" and error is None
+    assert sorted(p.name for p in (tmp_path / "v2").iterdir()) == [
+        ".hash", "v2-answers-es.tex", "v2-exercise-es.tex", "v2.yaml"]
+    # the variant's own spec grades its answers too
+    from symbackprop import load_spec
+    assert load_spec(tmp_path / "v2" / "v2.yaml").layers == lecture_spec.layers
