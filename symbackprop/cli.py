@@ -31,7 +31,7 @@ from .render.plots import grad_norms_png, loss_curve_png
 from .expr import parse_number
 from .spec import spec_to_dict
 from .lms import moodle_xml, questions, questions_csv
-from .variants import build_variant, make_variants, manifest_csv, manifest_document, spec_of_variant
+from .variants import build_variant, make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
 from .train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
 from .render.layers_view import layers_text
 from .derive import solve
@@ -338,21 +338,7 @@ def _variants(args: argparse.Namespace) -> int:
     from concurrent.futures import ProcessPoolExecutor
     spec = load_spec(args.spec)
     language = args.lang or spec.language
-    names = None
-    if args.roster:
-        import csv as _csv
-        try:
-            with open(args.roster, encoding="utf-8-sig", newline="") as fh:
-                rows = [r for r in _csv.reader(fh) if r and r[0].strip()]
-        except OSError as exc:
-            raise SymbackpropError(f"{args.roster}: cannot read the file ({exc.strerror})") from None
-        if rows and rows[0][0].strip().lower() in ("student", "id", "estudiante", "alumno"):
-            rows = rows[1:]
-        names = [safe_name(r[0].strip()) for r in rows]
-        if not names:
-            raise SymbackpropError(f"{args.roster}: no student ids found")
-        if len(set(names)) != len(names):
-            raise SymbackpropError(f"{args.roster}: two students have the same id (after making it a file name)")
+    names = read_roster(args.roster) if args.roster else None
     count = len(names) if names else args.count
     try:
         lo, hi = (parse_number(x) for x in args.value_range.split(":"))

@@ -130,6 +130,28 @@ def make_variants(spec: Spec, count: int, seed: int, *, vary: tuple[str, ...] = 
     return out
 
 
+def read_roster(path) -> list[str]:
+    """Student ids from the first column of a CSV (a header "student"/"id" is skipped), made
+    safe as folder names; duplicates are refused."""
+    import csv
+    from .api import safe_name
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = [r for r in csv.reader(fh) if r and r[0].strip()]
+    except OSError as exc:
+        raise SymbackpropError(f"{path}: cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise SymbackpropError(f"{path}: expected a UTF-8 text file") from None
+    if rows and rows[0][0].strip().lower() in ("student", "id", "estudiante", "alumno"):
+        rows = rows[1:]
+    names = [safe_name(r[0].strip()) for r in rows]
+    if not names:
+        raise SymbackpropError(f"{path}: no student ids found")
+    if len(set(names)) != len(names):
+        raise SymbackpropError(f"{path}: two students have the same id (after making it a file name)")
+    return names
+
+
 def variant_hash(variant: Variant, extra: str = "") -> str:
     """Identifies a variant's outputs: the same hash means the same files (for resuming)."""
     from . import __version__
@@ -179,7 +201,7 @@ def spec_of_variant(manifest_path, which: str, source: str | None = None) -> Spe
     raise SymbackpropError(f"{path}: no variant {which!r} (there are {len(document.get('variants', []))})")
 
 
-__all__ += ["manifest_csv", "problems", "build_variant"]
+__all__ += ["manifest_csv", "problems", "build_variant", "read_roster"]
 
 
 def build_variant(job: tuple) -> tuple[int, str, str | None]:
