@@ -164,6 +164,13 @@ def _with_penalties(spec: Spec, config: TrainConfig) -> Spec:
 
 def train(spec: Spec, data: Dataset, config: TrainConfig,
           progress: Callable[[int, int, float], None] | None = None) -> TrainResult:
+    # Overflow is not warned about: a non-finite loss or gradient stops training with a message.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _train(spec, data, config, progress)
+
+
+def _train(spec: Spec, data: Dataset, config: TrainConfig,
+           progress: Callable[[int, int, float], None] | None) -> TrainResult:
     if config.optimizer not in OPTIMIZERS:
         raise SymbackpropError(f"unknown optimizer {config.optimizer!r}: expected one of {', '.join(OPTIMIZERS)}")
     spec = _with_penalties(spec, config)
