@@ -78,26 +78,30 @@ def write_layers_report(spec: Spec, view, style: str, language: str, directory: 
     return write_tex_and_pdf(Path(directory) / f"{stem}-layers-{style}-{language}", tex, pdf=pdf)
 
 
-def check_file(spec: Spec, answers_path: str | Path, options=None):
-    """(solution, report) for one student's answers file."""
-    from .answers import NameIndex, load_answers
-    from .check import Options, check
+def _for_checking(spec: Spec):
+    """The hand-rounded solution a checker compares with, and the index of its names."""
+    from .answers import NameIndex
     from .render.document import flat_values
     solution = solve(spec, rounding="hand")
     d = solution.derivations[0]
-    answers = load_answers(answers_path, NameIndex(d, flat_values(d)))
-    return solution, check(solution, answers, options or Options())
+    return solution, NameIndex(d, flat_values(d))
+
+
+def check_file(spec: Spec, answers_path: str | Path, options=None):
+    """(solution, report) for one student's answers file."""
+    from .answers import load_answers
+    from .check import Options, check
+    solution, index = _for_checking(spec)
+    return solution, check(solution, load_answers(answers_path, index), options or Options())
 
 
 def check_class_file(spec: Spec, class_path: str | Path, options=None):
     """(solution, [(student, report)]) for a class CSV: a student column, a column per quantity."""
-    from .answers import NameIndex, load_class
+    from .answers import load_class
     from .check import Options, check
-    from .render.document import flat_values
-    solution = solve(spec, rounding="hand")
-    d = solution.derivations[0]
-    students = load_class(class_path, NameIndex(d, flat_values(d)))
-    return solution, [(who, check(solution, answers, options or Options())) for who, answers in students]
+    solution, index = _for_checking(spec)
+    return solution, [(who, check(solution, answers, options or Options()))
+                      for who, answers in load_class(class_path, index)]
 
 
 def safe_name(text: str) -> str:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Mapping
 
 import sympy
-from sympy import Expr, Symbol
+from sympy import Expr
 
 from . import ids
 from .answers import Answer

@@ -25,14 +25,14 @@ from decimal import Decimal
 from typing import Callable, Mapping
 
 import sympy
-from sympy import Expr, Integer
+from sympy import Expr
 
 from . import ids
 from .errors import SymbackpropError
 from .evaluate import UndefinedValue, evaluate
 from .exact import exact, round_to
 from .model import Edge, Model, build_model, parameter_values, symbol
-from .spec import Layer, Spec
+from .spec import Spec
 
 __all__ = [
     "PATH_LIMIT", "Factor", "Path", "Partial", "Chain", "Derivation", "Solution",
@@ -370,19 +370,3 @@ def solve(spec: Spec, *, rounding: str = "exact", paths: str = "auto",
             hand_params = {**hand_params, **{c.param: c.hand_new for c in d.chains}}
     return Solution(spec, model, tuple(derivations), params, hand_params, paths, path_limit)
 
-
-def spec_after(solution: Solution) -> Spec:
-    """The spec with the parameters reached after the last step."""
-    spec, final = solution.spec, solution.final
-    layers = []
-    for l, layer in enumerate(spec.layers, start=1):
-        weights = tuple(tuple(final[ids.w(l, i, j)] for j in range(1, len(row) + 1))
-                        for i, row in enumerate(layer.weights, start=1))
-        if isinstance(layer.bias, Decimal):
-            bias = final[ids.b(l)]
-        elif layer.bias is not None:
-            bias = tuple(final[ids.b(l, i)] for i in range(1, layer.units + 1))
-        else:
-            bias = None
-        layers.append(Layer(layer.units, layer.activation, weights, bias, layer.slope))
-    return spec.with_parameters(tuple(layers))

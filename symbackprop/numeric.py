@@ -13,6 +13,7 @@ sigmoid + binary cross-entropy (∂E/∂z = ŷ − y) and softmax + cross-entrop
 """
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
 
 import numpy as np
@@ -24,7 +25,7 @@ from dataclasses import replace
 from .rules import ACTIVATION_RULES, LOSS_RULES
 from .spec import Regularization, Spec
 
-__all__ = ["Network", "export_source", "param_arrays", "PARAM_NAMES"]
+__all__ = ["Network", "export_source", "param_arrays", "scalar_supported", "BACKENDS"]
 
 
 class _Printer(NumPyPrinter):
@@ -109,12 +110,9 @@ def param_arrays(spec: Spec) -> dict[str, np.ndarray]:
     return out
 
 
-PARAM_NAMES = param_arrays
-
 
 # ----------------------------------------------------------------------------- the source
 
-_HELPERS = '''
 def _sigmoid(z):
     # σ(z) = 1/(1 + e^(−z)) = (1 + tanh(z/2))/2: the same value, without overflow for large |z|
     return 0.5 * (1.0 + np.tanh(0.5 * z))
@@ -127,7 +125,10 @@ def _log_softmax(z):
 
 def _softmax(z):
     return np.exp(_log_softmax(z))
-'''
+
+
+# The exported module carries these very functions, copied from this file's source.
+_HELPERS = "\n" + "\n\n".join(inspect.getsource(f) for f in (_sigmoid, _log_softmax, _softmax))
 
 
 BACKENDS = ("numpy", "torch", "jax")
@@ -285,22 +286,9 @@ def export_source(spec: Spec, *, name: str = "network", backend: str = "numpy") 
 
 def _activation_backward(layer, l: int) -> list[str]:
     if layer.activation == "softmax":
-        return [f"    delta = A * (dA - np.sum(dA * A, axis=1, keepdims=True))   # softmax Jacobian: a_k(δ_kj − a_j)"]
+        return ["    delta = A * (dA - np.sum(dA * A, axis=1, keepdims=True))   # softmax Jacobian: a_k(δ_kj − a_j)"]
     _, derivative, textbook = layer_code(layer)
     return [f"    delta = dA * ({derivative})   # δ[{l}] = ∂E/∂a[{l}] · g'(z[{l}]), g' = {textbook}"]
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-def _log_softmax(z):
-    z = z - np.max(z, axis=1, keepdims=True)
-    return z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-
-
-def _softmax(z):
-    return np.exp(_log_softmax(z))
 
 
 _MODULES = [{"sigmoid": _sigmoid, "relu": lambda z: np.maximum(z, 0.0),
@@ -474,7 +462,6 @@ def _scalar_body(spec: Spec) -> list[str]:
         return p.doprint(expr).replace("numpy.", "math.")
 
     params = list(model.params)
-    L = len(spec.layers)
     lines = ["def loss_and_gradients(params, X, Y):",
              '    """(E, {name: ∂E/∂name}) with the same keys and shapes as params: one example',
              '    at a time, every quantity and every chain-rule factor of the derivation as a line."""']
@@ -501,7 +488,6 @@ def _scalar_body(spec: Spec) -> list[str]:
             lines.append(f"        {node.id} = {code(node.definition)}")
     for t in model.terms:
         lines.append(f"        E += scale * ({code(model.nodes[t].definition)})")
-    adj: dict[str, list[str]] = {}
     for node_id in reversed(model.nodes):
         users = model.edges_from.get(node_id)
         if not users:
@@ -513,8 +499,6 @@ def _scalar_body(spec: Spec) -> list[str]:
         target = f"g_{node_id}" if node_id in params else f"d_{node_id}"
         op = "+=" if node_id in params else "="
         lines.append(f"        {target} {op} {' + '.join(parts)}   # ∂E/∂{node_id}")
-        adj[node_id] = parts
-    del adj
     lines.append("    grads = {}")
     reg = spec.regularization
     for l, layer in enumerate(spec.layers, start=1):
@@ -533,5 +517,4 @@ def _scalar_body(spec: Spec) -> list[str]:
                 lines.append(f"    E += {float(reg.l1)!r} / 2 * float(np.sum(np.abs(params['{key}'])))")
                 lines.append(f"    grads['{key}'] = grads['{key}'] + {float(reg.l1)!r} / 2 * np.sign(params['{key}'])")
     lines += ["    return float(E), grads", ""]
-    del L
     return lines

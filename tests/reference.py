@@ -25,7 +25,6 @@ def _act(name, z, slope):
 
 def error(spec, params: dict) -> mpmath.mpf:
     """E of the spec at the given parameter values (dict id -> mpf)."""
-    L = len(spec.layers)
     K = spec.layers[-1].units
     total = mpmath.mpf(0)
     for xs, ys in zip(spec.inputs, spec.targets):

@@ -2,7 +2,6 @@
 equal to the keys."""
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 

@@ -9,10 +9,9 @@ import os
 import numpy as np
 import pytest
 
-from symbackprop import load_spec, solve
+from symbackprop import solve
 from symbackprop.numeric import Network, export_source
 
-from conftest import LECTURE
 from test_selfcheck import random_spec
 
 

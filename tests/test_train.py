@@ -2,7 +2,6 @@
 stopping, NaN detection, data sources, and the outputs of `symbackprop train`."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest

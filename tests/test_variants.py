@@ -12,7 +12,6 @@ from symbackprop.exact import round_to
 from symbackprop.spec import spec_from_dict, spec_to_dict
 from symbackprop.variants import make_variants, manifest_document, problems
 
-from conftest import LECTURE, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -74,5 +73,4 @@ def test_a_failing_variant_is_reported_not_raised(tmp_path, lecture_spec):
     assert sorted(p.name for p in (tmp_path / "v2").iterdir()) == [
         ".hash", "v2-answers-es.tex", "v2-exercise-es.tex", "v2.yaml"]
     # the variant's own spec grades its answers too
-    from symbackprop import load_spec
     assert load_spec(tmp_path / "v2" / "v2.yaml").layers == lecture_spec.layers

@@ -14,6 +14,7 @@ from ..check import CheckReport, Item
 from ..derive import Solution
 from ..exact import show
 from ..i18n import say
+from .document import flat_values
 from .printers import NetworkTextPrinter, derivative_text
 
 __all__ = ["check_text", "check_document", "class_summary", "feedback_context", "SYMBOLS", "CHECK_SCHEMA"]
@@ -56,7 +57,6 @@ class _Words:
         shown = node.written if node is not None and node.written is not None else item.formula
         if shown is not None and not shown.is_Symbol:
             formula += f" = {self.printer.doprint(shown)}"
-        from ..render.document import flat_values
         values = flat_values(self.solution.derivations[0])
         return say(self.lang, f"diag_{d.kind}", formula=formula, value=self.num(item.expected),
                    used=self.name(d.used) if d.used else "", used_value=self.num(d.used_value),
@@ -144,7 +144,6 @@ def feedback_context(solution: Solution, report: CheckReport, language: str, who
     notation = solution.model.notation
     names = NetworkLatexPrinter(notation)
     d = solution.derivations[0]
-    from .document import flat_values
     numbers = NetworkLatexPrinter(notation, flat_values(d), solution.spec.decimals)
 
     def latex_name(q: str) -> str:

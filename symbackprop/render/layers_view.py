@@ -7,12 +7,11 @@ In a batch the vectors shown are those of the first example; parameter gradients
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ..exact import show
 from ..i18n import say
-from ..layers import LayerView, Module
+from ..layers import LayerView
 
 __all__ = ["layers_text", "layers_context"]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import ids
 from ..derive import Chain, Derivation, Solution
 from ..exact import show
 from ..i18n import say
@@ -67,14 +66,10 @@ class _Text:
                 current_example = node.example
                 self.out(f"  [{say(self.lang, 'example', n=node.example)}]")
             if node.kind == "z":
-                symbolic = " + ".join(f"{self.name(w)}·{self.name(s)}" for w, s in node.terms)
-                numeric = " + ".join(f"{self.paren(self.value(d, w))}·{self.paren(self.value(d, s))}"
-                                     for w, s in node.terms)
-                if node.bias:
-                    symbolic += f" + {self.name(node.bias)}"
-                    numeric += f" + {self.paren(self.value(d, node.bias))}"
-                self.out(f"  {self.name(node.id)} = {symbolic}")
-                self.out(f"  {' ' * len(self.name(node.id))} = {numeric} = {self.num(self.value(d, node.id))}")
+                # the weighted sum as the lectures write it: w·x + … + b, then with its numbers
+                self.out(f"  {self.name(node.id)} = {self.printer.doprint(node.written)}")
+                self.out(f"  {' ' * len(self.name(node.id))} = {self.numbers(d).doprint(node.written)}"
+                         f" = {self.num(self.value(d, node.id))}")
             else:
                 formula = self.printer.doprint(node.definition)
                 numbers = self.numbers(d).doprint(node.definition)
