@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .derive import Solution, solve
+from .errors import SymbackpropError
 from .files import write_atomic
 from .jsonio import dumps
 from .render.document import solution_document
@@ -19,7 +20,7 @@ from .spec import Spec
 
 __all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_graph_report",
            "write_layers_report", "write_tex_and_pdf", "solve_for_report",
-           "REPORT_PATH_LIMIT"]
+           "REPORT_PATH_LIMIT", "REPORT_LIMITS", "report_parameters"]
 
 #: In reports, a parameter with more paths than this is shown in delta form: every path of
 #: a deep network, one frame per factor, would be hundreds of frames.
@@ -38,8 +39,45 @@ def as_json(solution: Solution) -> str:
     return dumps(solution_document(solution))
 
 
-def as_tex(solution: Solution, style: str, language: str | None = None) -> str:
-    return render_tex(solution, style, language)
+#: Documented limits of the LaTeX/PDF reports: a report derives each parameter over several
+#: frames (about seven), so it covers at most ``derived`` parameters (choose them with
+#: ``only``), and draws the whole network, so the network has at most ``parameters``.
+REPORT_LIMITS = {"derived": 60, "parameters": 400, "graph_nodes": 40, "layer_width": 8}
+
+
+def report_parameters(solution: Solution, only: str | None = None, source: str = "the spec") -> tuple[str, ...]:
+    """The parameters a report derives: all of them, or those named in ``only`` (comma-separated,
+    in any notation: w2_1_1, w5, b1). Refused, in one line, above :data:`REPORT_LIMITS`."""
+    from .answers import NameIndex
+    params = tuple(solution.model.params)
+    if len(params) > REPORT_LIMITS["parameters"]:
+        raise SymbackpropError(
+            f"{source}: a report draws the whole network and is made for at most "
+            f"{REPORT_LIMITS['parameters']} parameters; this network has {len(params)} "
+            "(use --format text or json, or --view layers)")
+    if only is None:
+        chosen = params
+    else:
+        index = NameIndex(solution.derivations[0], params)
+        wanted = {index.resolve(name.strip(), "--only", f"parameter {i}")
+                  for i, name in enumerate(only.split(","), start=1) if name.strip()}
+        if not wanted:
+            raise SymbackpropError("--only: expected parameter names such as w1_1_1,w2_1_1, found none")
+        chosen = tuple(p for p in params if p in wanted)
+    if len(chosen) > REPORT_LIMITS["derived"]:
+        raise SymbackpropError(
+            f"{source}: a report derives each parameter over several frames and is made for at most "
+            f"{REPORT_LIMITS['derived']} of them; this one would derive {len(chosen)}: choose some with "
+            f"--only (for example --only {','.join(params[:2])}), or use --format text or json")
+    return chosen
+
+
+def as_tex(solution: Solution, style: str, language: str | None = None, only=None) -> str:
+    """The report's LaTeX; ``only`` as chosen by :func:`report_parameters` (default: all,
+    within the limits)."""
+    if only is None:
+        only = report_parameters(solution)
+    return render_tex(solution, style, language, only)
 
 
 def as_pdf(tex: str, name: str = "document") -> bytes:
@@ -57,22 +95,33 @@ def write_tex_and_pdf(base: Path, tex: str, *, pdf: bool) -> list[Path]:
 
 
 def write_report(solution: Solution, style: str, language: str, directory: str | Path,
-                 stem: str, *, pdf: bool) -> list[Path]:
+                 stem: str, *, pdf: bool, only=None) -> list[Path]:
     """The network's report: ``stem-style-lang.tex`` and its PDF."""
     return write_tex_and_pdf(Path(directory) / f"{stem}-{style}-{language}",
-                             as_tex(solution, style, language), pdf=pdf)
+                             as_tex(solution, style, language, only), pdf=pdf)
 
 
 def write_graph_report(graph, style: str, language: str, directory: str | Path, stem: str,
                        *, pdf: bool) -> list[Path]:
-    """Graph mode's slides or handout."""
+    """Graph mode's slides or handout (a frame per node: at most ``graph_nodes`` of them)."""
+    if len(graph.nodes) > REPORT_LIMITS["graph_nodes"]:
+        raise SymbackpropError(
+            f"expression: a graph report draws a frame per node and is made for at most "
+            f"{REPORT_LIMITS['graph_nodes']} nodes; this expression has {len(graph.nodes)} "
+            "(use --format text or json)")
     return write_tex_and_pdf(Path(directory) / f"{stem}-{style}-{language}",
                              render_graph_tex(graph, style, language), pdf=pdf)
 
 
 def write_layers_report(spec: Spec, view, style: str, language: str, directory: str | Path,
                         stem: str, *, pdf: bool) -> list[Path]:
-    """The layer view's slides or handout."""
+    """The layer view's slides or handout (matrices on a page: layers of at most ``layer_width``)."""
+    widest = max([spec.n_inputs] + [l.units for l in spec.layers])
+    if widest > REPORT_LIMITS["layer_width"]:
+        raise SymbackpropError(
+            f"{spec.source}: the layer view's report prints every matrix and is made for layers of at most "
+            f"{REPORT_LIMITS['layer_width']} units; this network has a layer of {widest} "
+            "(use --format text or json)")
     style = "slides" if style == "slides" else "article"
     tex = render_layers_tex(view, style, language, spec.decimals, spec.title)
     return write_tex_and_pdf(Path(directory) / f"{stem}-layers-{style}-{language}", tex, pdf=pdf)

@@ -15,12 +15,13 @@ Every refusal is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
 from .api import (as_json, as_text, check_class_file, check_file, class_chart_png, safe_name,
-                  solve_for_report, write_graph_report, write_layers_report, write_report,
+                  report_parameters, solve_for_report, write_graph_report, write_layers_report, write_report,
                   write_tex_and_pdf)
 from .render.report import render_feedback_tex
 from .check import Options
@@ -48,8 +49,15 @@ from .spec import load_spec, spec_from_text
 __all__ = ["main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (and where to read more)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="symbackprop",
         description="Exact, readable, checkable derivations of backpropagation.")
     parser.add_argument("--version", action="version", version=f"symbackprop {__version__}")
@@ -62,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="layers: the modular view, layer by layer (deck 001), with Jacobians")
     solve_p.add_argument("--style", choices=STYLES, default="slides",
                          help="for tex/pdf: slides, article (handout), exercise (blanks), answers (its key)")
+    solve_p.add_argument("--only", metavar="w1_1_1,w5,...", default=None,
+                         help="for tex/pdf: derive only these parameters step by step (the forward pass, "
+                              "the error and the end-of-iteration table stay whole)")
     _common(solve_p)
 
     graph_p = sub.add_parser("graph", help="the computational graph of a scalar expression")
@@ -181,9 +192,13 @@ def _solve(args: argparse.Namespace) -> int:
         return _layers(args, spec, stem, language)
     if args.format in ("tex", "pdf"):
         solution = solve_for_report(spec, rounding=args.rounding, paths=args.paths)
+        only = report_parameters(solution, args.only, args.spec)
         _said(language, write_report(solution, args.style, language, args.output or "output", stem,
-                                     pdf=args.format == "pdf"))
+                                     pdf=args.format == "pdf", only=only))
         return 0
+    if args.only is not None:
+        raise SymbackpropError("--only: chooses the parameters of a tex or pdf report; "
+                               "text and json always hold every parameter")
     solution = solve(spec, rounding=args.rounding, paths=args.paths)
     text = as_json(solution) if args.format == "json" else as_text(solution, language)
     if args.output:
@@ -406,6 +421,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symbackprop: interrupted", file=sys.stderr)
         return 130
+    except RecursionError:
+        print("symbackprop: error: the input is nested too deeply to process", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("symbackprop: error: out of memory (see the limits in the README)", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a bug in symbackprop, not in the input
+        if os.environ.get("SYMBACKPROP_DEBUG"):
+            raise
+        print(f"symbackprop: internal error ({type(exc).__name__}: {exc}); this is a bug: please "
+              "report it with the input (SYMBACKPROP_DEBUG=1 shows where)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":  # pragma: no cover

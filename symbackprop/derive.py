@@ -356,7 +356,9 @@ def solve(spec: Spec, *, rounding: str = "exact", paths: str = "auto",
           path_limit: int = PATH_LIMIT) -> Solution:
     """Derive ``spec.steps`` steps of gradient descent (the lectures' iterations).
 
-    ``paths="auto"`` enumerates the paths of a parameter while it has at most ``path_limit``."""
+    ``paths="auto"`` enumerates the paths of a parameter while it has at most ``path_limit``.
+    Specs beyond ``LIMITS["derivation"]`` are refused before any work."""
+    spec.require_derivable()
     model = build_model(spec)
     params = parameter_values(spec)
     hand_params = dict(params) if rounding == "hand" else None

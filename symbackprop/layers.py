@@ -22,9 +22,13 @@ import sympy
 from .evaluate import evaluate
 from .exact import exact
 from .rules import ACTIVATION_RULES, LOSS_RULES, softmax_forward
+from .errors import SpecError
 from .spec import Spec
 
-__all__ = ["Module", "LayerView", "layer_view"]
+__all__ = ["Module", "LayerView", "layer_view", "WIDTH_LIMIT"]
+
+#: The widest layer the layer view handles (its Jacobians have width² entries).
+WIDTH_LIMIT = 64
 
 Vector = tuple[Decimal, ...]
 Matrix = tuple[tuple[Decimal, ...], ...]
@@ -80,7 +84,16 @@ def _transpose(W: Matrix) -> Matrix:
 
 
 def layer_view(spec: Spec, params: dict[str, Decimal] | None = None) -> LayerView:
-    """Forward through every module, then backward from the loss, example by example."""
+    """Forward through every module, then backward from the loss, example by example.
+
+    Each activation's Jacobian is width × width, so layers wider than ``WIDTH_LIMIT`` are
+    refused (as are specs beyond the exact derivation's limit)."""
+    spec.require_derivable()
+    widest = max([spec.n_inputs] + [l.units for l in spec.layers])
+    if widest > WIDTH_LIMIT:
+        raise SpecError(spec.source, "layers", f"the layer view writes every Jacobian (width × width) and "
+                                               f"is made for layers of at most {WIDTH_LIMIT} units; this "
+                                               f"network has a layer of {widest}")
     with exact():
         return _view(spec, params)
 

@@ -48,6 +48,8 @@ LIMITS = {
     "parameters": 2_000_000,
     "magnitude": Decimal("1e12"),
     "label_length": 80,
+    # The exact derivation (solve, check, the layer view): parameters × examples × steps.
+    "derivation": 250_000,
 }
 
 TOP_KEYS = ("title", "language", "notation", "decimals", "inputs", "targets", "layers",
@@ -109,6 +111,20 @@ class Spec:
     @property
     def n_examples(self) -> int:
         return len(self.inputs)
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(l.units * len(l.weights[0]) + (0 if l.bias is None else
+                   (1 if isinstance(l.bias, Decimal) else l.units)) for l in self.layers)
+
+    def require_derivable(self) -> None:
+        """Refuse, before any work, a spec too large for the exact derivation."""
+        size = self.n_parameters * self.n_examples * self.steps
+        if size > LIMITS["derivation"]:
+            raise SpecError(self.source, "layers", (
+                f"the exact derivation is made for at most {LIMITS['derivation']:,} parameters × examples "
+                f"× steps; this spec has {self.n_parameters:,} × {self.n_examples:,} × {self.steps:,} = "
+                f"{size:,} (for numeric gradients of large networks use symbackprop export or train)"))
 
     def with_parameters(self, layers: tuple[Layer, ...]) -> "Spec":
         """The same spec with other parameter values (used after an update step)."""

@@ -12,10 +12,78 @@ import yaml
 
 from .errors import SpecError
 
-__all__ = ["load_yaml"]
+__all__ = ["load_yaml", "YAML_LIMITS"]
+
+#: Documented limits: a file larger, nested deeper or expanding (through aliases) to more
+#: values than this is refused before anything is built from it.
+YAML_LIMITS = {"bytes": 10_000_000, "depth": 64, "values": 4_000_000}
 
 
-class _Loader(yaml.SafeLoader):
+class _Refused(yaml.MarkedYAMLError):
+    """A document refused for its size or shape, not for its syntax."""
+
+
+class _Bounded:
+    """Composes nodes with a bounded nesting depth; ``checked`` then refuses recursive
+    aliases and alias bombs (a few lines that expand to billions of values)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > YAML_LIMITS["depth"]:
+                raise _Refused(None, None, f"nested more than {YAML_LIMITS['depth']} levels deep",
+                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_node(self):
+        node = super().get_single_node()
+        if node is not None:
+            _expanded_size(node)
+        return node
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once every alias is expanded (without expanding)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_nodes.discard(key)
+            children = _children(node)
+            size = 1 + sum(sizes[id(c)] for c in children)
+            if size > YAML_LIMITS["values"]:
+                raise _Refused(None, None, f"the document expands to more than {YAML_LIMITS['values']:,} values "
+                    "(aliases repeated inside aliases)", node.start_mark)
+            sizes[key] = size
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise _Refused(
+                None, None, "an alias refers to a node that contains it (a recursive structure)",
+                node.start_mark)
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+class _Loader(_Bounded, yaml.SafeLoader):
     pass
 
 
@@ -53,7 +121,7 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dic
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
-class _TextLoader(yaml.SafeLoader):
+class _TextLoader(_Bounded, yaml.SafeLoader):
     """Every scalar stays the text it was written as (0.00160 keeps its five decimals)."""
 
 
@@ -64,6 +132,9 @@ _TextLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map
 
 def load_yaml(text: str, source: str, *, keep_text: bool = False):
     """Parse YAML text; any problem is a SpecError naming ``source`` and the line."""
+    if len(text) > YAML_LIMITS["bytes"]:
+        raise SpecError(source, "", f"expected a file of at most {YAML_LIMITS['bytes']:,} characters, "
+                                    f"found {len(text):,}")
     try:
         loader = _TextLoader if keep_text else _Loader
         return yaml.load(text, Loader=loader)  # noqa: S506 - both loaders construct plain data only
@@ -71,7 +142,8 @@ def load_yaml(text: str, source: str, *, keep_text: bool = False):
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
-        raise SpecError(source, where, f"YAML syntax error: {problem}") from None
+        kind = "refused" if isinstance(exc, _Refused) else "YAML syntax error"
+        raise SpecError(source, where, f"{kind}: {problem}") from None
     except yaml.YAMLError as exc:
         raise SpecError(source, "", f"YAML error: {str(exc).splitlines()[0]}") from None
     except RecursionError:

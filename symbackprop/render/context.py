@@ -40,8 +40,9 @@ def M(latex: str) -> dict[str, str]:
 
 
 class _Builder:
-    def __init__(self, solution: Solution, style: str, language: str):
+    def __init__(self, solution: Solution, style: str, language: str, only=None):
         self.solution = solution
+        self.only = None if only is None else set(only)
         self.spec = solution.spec
         self.model = solution.model
         self.d: Derivation = solution.derivations[0]
@@ -383,6 +384,8 @@ class _Builder:
     def backward_steps(self) -> None:
         section = self.t("tex_backward")
         for c in self.d.chains:
+            if self.only is not None and c.param not in self.only:
+                continue
             self.question_step(c, section)
             section = None
             for path in c.paths:
@@ -436,7 +439,9 @@ class _Builder:
         }
 
 
-def report_context(solution: Solution, style: str, language: str | None = None) -> dict[str, Any]:
+def report_context(solution: Solution, style: str, language: str | None = None,
+                   only=None) -> dict[str, Any]:
+    """``only``: the parameters whose chain rule is derived step by step (default: all)."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {', '.join(STYLES)}")
-    return _Builder(solution, style, language or solution.spec.language).build()
+    return _Builder(solution, style, language or solution.spec.language, only).build()

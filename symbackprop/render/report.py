@@ -19,8 +19,8 @@ TEMPLATES = {"slides": "slides.tex.j2", "article": "article.tex.j2",
              "exercise": "article.tex.j2", "answers": "article.tex.j2"}
 
 
-def render_tex(solution, style: str, language: str | None = None) -> str:
-    ctx = report_context(solution, style, language)
+def render_tex(solution, style: str, language: str | None = None, only=None) -> str:
+    ctx = report_context(solution, style, language, only)
     return environment().get_template(TEMPLATES[style]).render(ctx=ctx)
 
 
