@@ -9,9 +9,7 @@ own grammar. Every problem is an :class:`AnswerError` naming the file and the pl
 """
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 import re
 from dataclasses import dataclass, replace
@@ -22,8 +20,9 @@ from typing import Iterable
 from . import ids
 from .derive import Derivation
 from .errors import AnswerError, SymbackpropError
-from .expr import ExpressionError, parse_expression
+from .expr import MAX_LENGTH, ExpressionError, parse_expression
 from .notation import Notation
+from .textfiles import csv_rows, read_text
 from .yamlload import load_yaml
 
 __all__ = ["Answer", "NameIndex", "read_value", "load_answers", "load_class", "MAX_ANSWERS_BYTES"]
@@ -45,11 +44,17 @@ class Answer:
 def read_value(text: str, source: str) -> tuple[Decimal, int | None]:
     """A written value and how many decimal places it shows."""
     raw = str(text).strip()
+    if len(raw) > MAX_LENGTH:
+        raise AnswerError(f"{source}: expected a value of at most {MAX_LENGTH} characters, "
+                          f"found {len(raw):,}")
     if _NUMBER.fullmatch(raw):
         mantissa, _, exponent = raw.replace(",", ".").lower().partition("e")
+        value = Decimal(raw.replace(",", "."))
+        if value and not Decimal("1e-100") <= abs(value) <= Decimal("1e100"):
+            raise AnswerError(f"{source}: expected a value between 1e-100 and 1e100 in size, found {raw[:40]}")
         places = len(mantissa.split(".")[1]) if "." in mantissa else 0
         places -= int(exponent) if exponent else 0
-        return Decimal(raw.replace(",", ".")), max(places, 0)
+        return value, max(places, 0)
     from .graph import CONSTANTS
     from .expr import evaluate_constant
     try:
@@ -57,7 +62,7 @@ def read_value(text: str, source: str) -> tuple[Decimal, int | None]:
                                 and "max" not in raw and "min" not in raw)
         return evaluate_constant(tree, CONSTANTS), None
     except ExpressionError as exc:
-        raise AnswerError(str(exc).splitlines()[0] + f" in {raw!r}") from None
+        raise AnswerError(str(exc)) from None
     except SymbackpropError as exc:
         raise AnswerError(f"{source}: {exc}") from None
 
@@ -130,20 +135,16 @@ class NameIndex:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise AnswerError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise AnswerError(f"{path}: cannot read the file ({exc.strerror})") from None
-    if len(data) > MAX_ANSWERS_BYTES:
-        raise AnswerError(f"{path}: expected at most {MAX_ANSWERS_BYTES} bytes, found {len(data)}")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise AnswerError(f"{path}: expected a UTF-8 text file")
+    return read_text(path, AnswerError, MAX_ANSWERS_BYTES)
+
+
+def _no_duplicates(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise AnswerError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
 
 
 def _pairs(path: Path) -> list[tuple[str, object, str]]:
@@ -151,8 +152,7 @@ def _pairs(path: Path) -> list[tuple[str, object, str]]:
     text = _read_text(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows = list(csv.reader(io.StringIO(text)))
-        rows = [r for r in rows if any(c.strip() for c in r)]
+        rows = [r for r in csv_rows(text, str(path), AnswerError) if any(c.strip() for c in r)]
         if rows and [c.strip().lower() for c in rows[0][:2]] in (["quantity", "value"], ["cantidad", "valor"]):
             rows = rows[1:]
             start = 2
@@ -167,9 +167,13 @@ def _pairs(path: Path) -> list[tuple[str, object, str]]:
     if suffix == ".json":
         try:
             data = json.loads(text, parse_float=str, parse_int=str,
-                              parse_constant=lambda c: c)
+                              parse_constant=lambda c: c, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
             raise AnswerError(f"{path}: line {exc.lineno}: JSON syntax error: {exc.msg}") from None
+        except AnswerError as exc:
+            raise AnswerError(f"{path}: {exc}") from None
+        except RecursionError:
+            raise AnswerError(f"{path}: JSON nested too deeply") from None
     else:
         try:
             data = load_yaml(text, str(path), keep_text=True)
@@ -200,7 +204,7 @@ def load_answers(path: str | Path, index: NameIndex) -> list[Answer]:
 def load_class(path: str | Path, index: NameIndex) -> list[tuple[str, list[Answer]]]:
     """A class CSV: a student column, then one column per quantity; (student, answers) rows."""
     path = Path(path)
-    rows = list(csv.reader(io.StringIO(_read_text(path))))
+    rows = csv_rows(_read_text(path), str(path), AnswerError)
     if not rows:
         raise AnswerError(f"{path}: the file is empty")
     header = [c.strip() for c in rows[0]]

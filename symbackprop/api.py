@@ -158,24 +158,3 @@ def safe_name(text: str) -> str:
     import re
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "student"
     return name[:80]
-
-
-def class_chart_png(rows, title: str) -> bytes:
-    """A bar chart of how many students got each step right."""
-    import io
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(rows) + 2), 4), dpi=100)
-    names = [r["name"] for r in rows]
-    shares = [100 * r["right"] / r["answered"] if r["answered"] else 0 for r in rows]
-    ax.bar(range(len(rows)), shares, color="#2a6fb0")
-    ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=8)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("%")
-    ax.set_title(title)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()

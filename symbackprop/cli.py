@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .api import (as_json, as_text, check_class_file, check_file, class_chart_png, safe_name,
+from .api import (as_json, as_text, check_class_file, check_file, safe_name,
                   report_parameters, solve_for_report, write_graph_report, write_layers_report, write_report,
                   write_tex_and_pdf)
 from .render.report import render_feedback_tex
@@ -28,7 +28,7 @@ from .check import Options
 from .render.check_text import check_document, check_text, class_summary
 from .layers import layer_view
 from .numeric import export_source
-from .render.plots import grad_norms_png, loss_curve_png
+from .render.plots import class_chart_png, grad_norms_png, loss_curve_png
 from .expr import parse_number
 from .spec import spec_to_dict
 from .lms import moodle_xml, questions, questions_csv
@@ -414,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except SymbackpropError as exc:
         print(f"symbackprop: error: {exc}", file=sys.stderr)
+        if getattr(exc, "picture", None) and sys.stderr.isatty():
+            print(exc.picture, file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"symbackprop: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)

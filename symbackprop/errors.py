@@ -23,7 +23,18 @@ __all__ = [
 
 
 class SymbackpropError(Exception):
-    """Base class: ``str(error)`` is one line meant for a person."""
+    """Base class: ``str(error)`` is one line meant for a person. Messages quote user text
+    (keys, names, values); any line break or control character in it is shown escaped
+    (as \\n), so the message stays one line and cannot forge a second one."""
+
+    def __str__(self) -> str:
+        return _one_line(super().__str__())
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class SpecError(SymbackpropError):

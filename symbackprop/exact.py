@@ -53,12 +53,25 @@ def to_decimal(value: int | float | str | Decimal) -> Decimal:
 
 def round_to(value: Decimal, decimals: int) -> Decimal:
     """Round half away from zero to ``decimals`` places (what a calculator shows)."""
-    with exact():
+    with exact() as ctx:
+        # Enough digits for the integer part of a large value too (quantize is exact).
+        ctx.prec = max(PRECISION, value.adjusted() + decimals + 2)
         return value.quantize(Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)
 
 
+#: From this magnitude on, values are displayed in scientific notation (3.12498e+52).
+LARGE = Decimal("1e15")
+
+
+def _scientific(value: Decimal, decimals: int) -> str:
+    return f"{value:.{max(decimals, 1)}e}"
+
+
 def fixed(value: Decimal, decimals: int) -> str:
-    """Display string with exactly ``decimals`` places; never '-0.00000'."""
+    """Display string with exactly ``decimals`` places; never '-0.00000'. Values of
+    magnitude 1e15 and more in scientific notation."""
+    if abs(value) >= LARGE:
+        return _scientific(value, decimals)
     r = round_to(value, decimals)
     if r.is_zero():
         r = abs(r)
@@ -121,6 +134,8 @@ def softplus(x: Decimal) -> Decimal:
 def show(value: Decimal, decimals: int) -> str:
     """Display form: a value that is exact at fewer places is shown as it is (0.41, 0.6);
     any other is rounded to ``decimals`` places (0.60109)."""
+    if abs(value) >= LARGE:
+        return _scientific(value, decimals)
     r = round_to(value, decimals)
     if r == value:
         text = f"{value.normalize():f}"

@@ -32,13 +32,16 @@ FUNCTIONS = {"exp": 1, "log": 1, "ln": 1, "sqrt": 1, "abs": 1, "max": 2, "min": 
 
 
 class ExpressionError(SymbackpropError):
-    """An expression that cannot be read; ``str()`` shows it with a caret under the place."""
+    """An expression that cannot be read: ``str()`` is one line; ``picture`` shows the
+    expression with a caret under the place (the CLI adds it when a person is reading)."""
 
     def __init__(self, text: str, position: int, message: str, source: str = "expression"):
         self.text, self.position, self.message = text, position, message
         shown = text if len(text) <= 120 else text[:117] + "..."
+        shown = "".join(ch if ch.isprintable() else "?" for ch in shown)
         caret = " " * min(position, len(shown)) + "^"
-        super().__init__(f"{source}: {message} at position {position + 1}\n  {shown}\n  {caret}")
+        self.picture = f"  {shown}\n  {caret}"
+        super().__init__(f"{source}: {message} at position {position + 1} of {shown!r}")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,6 @@ A NaN or an infinity stops training with the step, the layer and the likely caus
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -27,6 +25,7 @@ import numpy as np
 from .errors import SymbackpropError
 from .numeric import Network
 from .spec import Regularization, Spec
+from .textfiles import csv_rows, read_text
 
 __all__ = ["TrainConfig", "Dataset", "TrainResult", "TrainingError", "train", "dataset", "load_csv",
            "DATASETS", "OPTIMIZERS"]
@@ -118,14 +117,14 @@ def dataset(name: str, spec: Spec, *, n: int = 200, seed: int = 0) -> Dataset:
     return Dataset(name, X, _targets(labels, outputs, name))
 
 
+#: The largest training CSV read (a documented limit).
+TRAIN_CSV_BYTES = 50_000_000
+
+
 def load_csv(path: str | Path, spec: Spec) -> Dataset:
     """A CSV with a header: columns named y…, t… or target… are targets, the others inputs."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SymbackpropError(f"{path}: cannot read the file ({exc})") from None
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    rows = [r for r in csv_rows(read_text(path, limit=TRAIN_CSV_BYTES), str(path)) if any(c.strip() for c in r)]
     if len(rows) < 2:
         raise SymbackpropError(f"{path}: expected a header and at least one row")
     header = [h.strip().lower() for h in rows[0]]

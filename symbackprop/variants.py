@@ -133,15 +133,9 @@ def make_variants(spec: Spec, count: int, seed: int, *, vary: tuple[str, ...] = 
 def read_roster(path) -> list[str]:
     """Student ids from the first column of a CSV (a header "student"/"id" is skipped), made
     safe as folder names; duplicates are refused."""
-    import csv
     from .api import safe_name
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = [r for r in csv.reader(fh) if r and r[0].strip()]
-    except OSError as exc:
-        raise SymbackpropError(f"{path}: cannot read the file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise SymbackpropError(f"{path}: expected a UTF-8 text file") from None
+    from .textfiles import csv_rows, read_text
+    rows = [r for r in csv_rows(read_text(path), str(path)) if r and r[0].strip()]
     if rows and rows[0][0].strip().lower() in ("student", "id", "estudiante", "alumno"):
         rows = rows[1:]
     names = [safe_name(r[0].strip()) for r in rows]

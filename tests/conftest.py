@@ -19,3 +19,23 @@ def lecture_spec():
 
 def d(text: str) -> Decimal:
     return Decimal(text)
+
+
+# ----------------------------------------------------------------------------- fuzzing
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz", choices=("normal", "nightly"), default="normal",
+                     help="nightly: 10,000 generated cases per fuzzed entry point (normal: 300)")
+
+
+def pytest_configure(config):
+    import fuzzing
+    fuzzing.MODE["nightly"] = config.getoption("--fuzz") == "nightly"
+    fuzzing.MARKER.unlink(missing_ok=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    import fuzzing
+    if fuzzing.COUNTS:
+        counts = ", ".join(f"{k} {v:,}" for k, v in sorted(fuzzing.COUNTS.items()))
+        terminalreporter.write_line(f"fuzzing cases run: {counts}")

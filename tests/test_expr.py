@@ -43,8 +43,9 @@ def test_syntax_errors_point_at_the_place(text, position, words):
         parse_expression(text)
     message = str(info.value)
     assert words in message and f"position {position}" in message
-    first, shown, caret = message.splitlines()
-    assert caret.index("^") - 2 == position - 1
+    assert "\n" not in message                       # one line; the picture is apart
+    shown, caret = info.value.picture.splitlines()
+    assert shown == "  " + text and caret.index("^") - 2 == position - 1
 
 
 def test_sizes_are_bounded_before_work():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-__all__ = ["loss_curve_png", "grad_norms_png"]
+__all__ = ["loss_curve_png", "grad_norms_png", "class_chart_png"]
 
 
 def _figure():
@@ -45,4 +45,19 @@ def grad_norms_png(norms: dict[int, list[float]], labels: tuple[str, str]) -> by
     ax.set_ylabel(labels[1])
     ax.set_yscale("log")
     ax.legend()
+    return _png(fig, plt)
+
+
+def class_chart_png(rows, title: str) -> bytes:
+    """A bar chart of how many students got each step right. The title is user text: shown
+    as written, never read as mathtext ($...$)."""
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(rows) + 2), 4), dpi=100)
+    names = [r["name"] for r in rows]
+    shares = [100 * r["right"] / r["answered"] if r["answered"] else 0 for r in rows]
+    ax.bar(range(len(rows)), shares, color="#2a6fb0")
+    ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.set_title(title, parse_math=False)
     return _png(fig, plt)
