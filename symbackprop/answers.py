@@ -217,6 +217,9 @@ def load_class(path: str | Path, index: NameIndex) -> list[tuple[str, list[Answe
             continue
         if len(row) != len(header):
             raise AnswerError(f"{path}: line {n}: expected {len(header)} columns, found {len(row)}")
+        if not row[0].strip():
+            raise AnswerError(f"{path}: line {n}: expected the student's name or id in the first column, "
+                              "found nothing")
         answers = []
         for name, q, cell in zip(header[1:], quantities, row[1:]):
             if not cell.strip():

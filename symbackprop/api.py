@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .derive import Solution, solve
 from .errors import SymbackpropError
-from .files import write_atomic
+from .files import safe_name, write_atomic  # noqa: F401 - safe_name is part of the API
 from .jsonio import dumps
 from .render.document import solution_document
 from .render.latex import build_pdf
@@ -151,10 +151,3 @@ def check_class_file(spec: Spec, class_path: str | Path, options=None):
     solution, index = _for_checking(spec)
     return solution, [(who, check(solution, answers, options or Options()))
                       for who, answers in load_class(class_path, index)]
-
-
-def safe_name(text: str) -> str:
-    """A file name taken from user text that cannot leave its folder."""
-    import re
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "student"
-    return name[:80]

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .api import (as_json, as_text, check_class_file, check_file, safe_name,
+from .api import (as_json, as_text, check_class_file, check_file,
                   report_parameters, solve_for_report, write_graph_report, write_layers_report, write_report,
                   write_tex_and_pdf)
 from .render.report import render_feedback_tex
@@ -37,7 +37,7 @@ from .train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, 
 from .render.layers_view import layers_text
 from .derive import solve
 from .errors import LatexNotFound, SymbackpropError
-from .files import write_atomic
+from .files import distinct_names, write_atomic
 from .graph import build_graph, parse_at
 from .jsonio import dumps
 from .render.graph_text import graph_document, graph_text
@@ -248,8 +248,8 @@ def _check(args: argparse.Namespace) -> int:
         solution, reports = check_class_file(spec, args.answers, options)
         out = Path(args.output or "output") / Path(args.answers).stem
         written = []
-        for who, report in reports:
-            name = safe_name(who)
+        names = distinct_names([who for who, _ in reports], args.answers, reserved=("summary",))
+        for name, (who, report) in zip(names, reports):
             text = (dumps(check_document(solution, report, language)) if args.format == "json"
                     else check_text(solution, report, language, who))
             written.append(write_atomic(out / f"{name}.{'json' if args.format == 'json' else 'txt'}", text))

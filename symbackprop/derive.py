@@ -30,7 +30,7 @@ from sympy import Expr
 from . import ids
 from .errors import SymbackpropError
 from .evaluate import UndefinedValue, evaluate
-from .exact import exact, round_to
+from .exact import HIGH_PRECISION, precision, exact, round_to
 from .model import Edge, Model, build_model, parameter_values, symbol
 from .spec import Spec
 
@@ -166,17 +166,39 @@ class _Numbers:
 
 
 def _compute(model: Model, params: Mapping[str, Decimal], rnd: Rounder) -> _Numbers:
+    """Values, local derivatives and adjoints. A value lost at the usual precision (ln of
+    1 − σ(z) for a saturated sigmoid) is computed again at HIGH_PRECISION; one still
+    undefined there is refused in words, naming the quantity."""
+    try:
+        return _compute_at(model, params, rnd)
+    except UndefinedValue:
+        pass
+    with precision(HIGH_PRECISION):
+        try:
+            return _compute_at(model, params, rnd)
+        except UndefinedValue as exc:
+            where, why = exc.args if len(exc.args) == 2 else ("", str(exc))
+            raise SymbackpropError(
+                f"{model.spec.source}: {where} has no finite value: {why}, even computed with "
+                f"{HIGH_PRECISION} digits (a saturated activation: use smaller weights or inputs)") from None
+
+
+def _compute_at(model: Model, params: Mapping[str, Decimal], rnd: Rounder) -> _Numbers:
     values: dict[str, Decimal] = {**model.constants(), **params}
+    where = ""
     try:
         for node in model.nodes.values():
             if node.definition is not None:
+                where = node.id
                 values[node.id] = rnd(evaluate(node.definition, values))
         with exact():
             values["E"] = rnd(sum((values[t] for t in model.terms), Decimal(0)))
-        local = {e.id: rnd(evaluate(e.named, values)) for e in model.edges}
+        local = {}
+        for e in model.edges:
+            where = f"∂{e.child}/∂{e.parent}"
+            local[e.id] = rnd(evaluate(e.named, values))
     except UndefinedValue as exc:
-        raise SymbackpropError(f"{model.spec.source}: the derivation has no finite value here "
-                               f"({exc}); check the inputs, targets and loss") from None
+        raise UndefinedValue(where, str(exc)) from None
     adjoint: dict[str, Decimal] = {t: Decimal(1) for t in model.terms}
     edges_from = model.edges_from
     with exact():

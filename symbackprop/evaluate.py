@@ -8,6 +8,7 @@ guess.
 """
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 from typing import Mapping
 
@@ -26,11 +27,19 @@ class UndefinedValue(ArithmeticError):
 def evaluate(expr: sympy.Basic, env: Mapping[str, Decimal]) -> Decimal:
     with _exact.exact():
         try:
-            return _ev(expr, env)
+            value = _ev(expr, env)
         except (ArithmeticError, ValueError) as exc:
             if isinstance(exc, UndefinedValue):
                 raise
-            raise UndefinedValue(str(exc) or type(exc).__name__) from None
+            raise UndefinedValue(_WORDS.get(type(exc), str(exc) or type(exc).__name__)) from None
+    if not value.is_finite():
+        raise UndefinedValue("it is infinite (beyond 1e999999)" if value.is_infinite() else "it is undefined")
+    return value
+
+
+_WORDS = {decimal.Overflow: "it is infinite (beyond 1e999999)",
+          decimal.DivisionByZero: "division by zero",
+          decimal.InvalidOperation: "it is undefined (0·∞, ∞ − ∞ or the like)"}
 
 
 def _ev(e: sympy.Basic, env: Mapping[str, Decimal]) -> Decimal:
@@ -58,6 +67,12 @@ def _ev(e: sympy.Basic, env: Mapping[str, Decimal]) -> Decimal:
             if n < 0 and b == 0:
                 raise UndefinedValue("division by zero")
             return b**n
+        if b < 0:
+            raise UndefinedValue("a non-integer power of a negative number")
+        if b == 0:
+            if power.is_positive:
+                return Decimal(0)
+            raise UndefinedValue("division by zero")
         if power == sympy.Rational(1, 2):
             return b.sqrt()
         return (_ev(power, env) * b.ln()).exp()

@@ -9,13 +9,14 @@ Use :func:`exact` (a context manager) around arithmetic on :class:`~decimal.Deci
 """
 from __future__ import annotations
 
+import contextvars
 import decimal
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Iterator
 
 __all__ = [
-    "PRECISION", "CONTEXT", "exact", "to_decimal", "round_to", "fixed", "json_number",
+    "PRECISION", "HIGH_PRECISION", "CONTEXT", "exact", "precision", "to_decimal", "round_to", "fixed", "json_number",
     "exp", "ln", "sigmoid", "tanh", "softplus", "show",
 ]
 
@@ -32,10 +33,27 @@ CONTEXT = decimal.Context(
 )
 
 
+#: Digits used when a value is lost at PRECISION (a saturated sigmoid: 1 − σ(200) is 0 at
+#: 50 digits, 1.4e−87 at 1000).
+HIGH_PRECISION = 1000
+_DIGITS: contextvars.ContextVar[int] = contextvars.ContextVar("symbackprop_digits", default=PRECISION)
+
+
 @contextmanager
 def exact() -> Iterator[decimal.Context]:
     with decimal.localcontext(CONTEXT) as ctx:
+        ctx.prec = _DIGITS.get()
         yield ctx
+
+
+@contextmanager
+def precision(digits: int) -> Iterator[None]:
+    """Compute with ``digits`` significant digits inside the block (instead of PRECISION)."""
+    token = _DIGITS.set(digits)
+    try:
+        yield
+    finally:
+        _DIGITS.reset(token)
 
 
 def to_decimal(value: int | float | str | Decimal) -> Decimal:
@@ -55,7 +73,7 @@ def round_to(value: Decimal, decimals: int) -> Decimal:
     """Round half away from zero to ``decimals`` places (what a calculator shows)."""
     with exact() as ctx:
         # Enough digits for the integer part of a large value too (quantize is exact).
-        ctx.prec = max(PRECISION, value.adjusted() + decimals + 2)
+        ctx.prec = max(ctx.prec, value.adjusted() + decimals + 2)
         return value.quantize(Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)
 
 

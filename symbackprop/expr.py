@@ -294,7 +294,9 @@ def evaluate_constant(tree, constants=None) -> Decimal:
         else:
             if abs(b) > 1000:
                 raise SymbackpropError(f"the exponent {b} is too large (at most 1000)")
-            if b == b.to_integral_value():
+            if b == 0:
+                out = Decimal(1)                 # 0^0 = 1, as in Python and most calculators
+            elif b == b.to_integral_value():
                 if a == 0 and b < 0:
                     raise SymbackpropError("division by zero")
                 out = a ** int(b)

@@ -130,20 +130,21 @@ def make_variants(spec: Spec, count: int, seed: int, *, vary: tuple[str, ...] = 
     return out
 
 
+#: The files `symbackprop variants` writes beside the variants' folders.
+OUTPUT_FILES = ("manifest.json", "manifest.csv", "moodle.xml", "questions.json", "questions.csv")
+
+
 def read_roster(path) -> list[str]:
     """Student ids from the first column of a CSV (a header "student"/"id" is skipped), made
     safe as folder names; duplicates are refused."""
-    from .api import safe_name
+    from .files import distinct_names
     from .textfiles import csv_rows, read_text
     rows = [r for r in csv_rows(read_text(path), str(path)) if r and r[0].strip()]
     if rows and rows[0][0].strip().lower() in ("student", "id", "estudiante", "alumno"):
         rows = rows[1:]
-    names = [safe_name(r[0].strip()) for r in rows]
-    if not names:
+    if not rows:
         raise SymbackpropError(f"{path}: no student ids found")
-    if len(set(names)) != len(names):
-        raise SymbackpropError(f"{path}: two students have the same id (after making it a file name)")
-    return names
+    return distinct_names([r[0].strip() for r in rows], str(path), reserved=OUTPUT_FILES)
 
 
 def variant_hash(variant: Variant, extra: str = "") -> str:
@@ -195,7 +196,7 @@ def spec_of_variant(manifest_path, which: str, source: str | None = None) -> Spe
     raise SymbackpropError(f"{path}: no variant {which!r} (there are {len(document.get('variants', []))})")
 
 
-__all__ += ["manifest_csv", "problems", "build_variant", "read_roster"]
+__all__ += ["manifest_csv", "problems", "build_variant", "read_roster", "OUTPUT_FILES"]
 
 
 def build_variant(job: tuple) -> tuple[int, str, str | None]:
