@@ -50,7 +50,7 @@ def read_value(text: str, source: str) -> tuple[Decimal, int | None]:
     if _NUMBER.fullmatch(raw):
         mantissa, _, exponent = raw.replace(",", ".").lower().partition("e")
         value = Decimal(raw.replace(",", "."))
-        if value and not Decimal("1e-100") <= abs(value) <= Decimal("1e100"):
+        if value and not Decimal("1e-100") <= value.copy_abs() <= Decimal("1e100"):
             raise AnswerError(f"{source}: expected a value between 1e-100 and 1e100 in size, found {raw[:40]}")
         places = len(mantissa.split(".")[1]) if "." in mantissa else 0
         places -= int(exponent) if exponent else 0

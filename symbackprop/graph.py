@@ -258,7 +258,7 @@ def parse_at(text: str, source: str = "--at") -> dict[str, Decimal]:
             out[name] = parse_number(value)
         except ValueError:
             raise SymbackpropError(f"{source}: {name}: expected a number, found {value!r}") from None
-        if abs(out[name]) > Decimal("1e12"):
+        if out[name].copy_abs() > Decimal("1e12"):
             raise SymbackpropError(f"{source}: {name}: expected a number of magnitude at most 1e12")
     return out
 

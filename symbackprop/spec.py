@@ -134,16 +134,12 @@ class Spec:
 # ----------------------------------------------------------------------------- loading
 
 def load_spec(path: str | Path) -> Spec:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(str(path), "", "file not found") from None
-    except UnicodeDecodeError:
-        raise SpecError(str(path), "", "expected a UTF-8 text file, found undecodable bytes") from None
-    except OSError as exc:
-        raise SpecError(str(path), "", f"cannot read the file ({exc.strerror})") from None
-    return spec_from_text(text, str(path))
+    from .textfiles import read_text
+    from .yamlload import YAML_LIMITS
+
+    def refuse(message: str):
+        return SpecError(str(path), "", message.split(": ", 1)[1])
+    return spec_from_text(read_text(path, refuse, YAML_LIMITS["bytes"]), str(path))
 
 
 def spec_from_text(text: str, source: str = "<text>") -> Spec:
@@ -271,6 +267,7 @@ class _Reader:
         if len(layers_raw) > LIMITS["layers"]:
             self.fail("layers", f"expected at most {LIMITS['layers']} layers, found {len(layers_raw)}")
         layers = []
+        self.count_before_reading(layers_raw, n_in)
         previous = n_in
         for index, raw in enumerate(layers_raw):
             layer = self.layer(raw, f"layers[{index}]", index, previous, index == len(layers_raw) - 1)
@@ -302,6 +299,20 @@ class _Reader:
                     reduction=reduction, regularization=regularization,
                     learning_rate=learning_rate, labels=labels, update_biases=update_biases,
                     steps=steps, batch=batch, source=self.source)
+
+    def count_before_reading(self, layers_raw: list, n_in: int) -> None:
+        """Refuse too many parameters from the layers' sizes alone, before an initializer
+        draws millions of numbers (a five-line spec can ask for 16 million weights)."""
+        total, previous = 0, n_in
+        for raw in layers_raw:
+            units = raw.get("units") if isinstance(raw, dict) else None
+            if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= LIMITS["units"]:
+                return                         # the layer's own reading says what is wrong
+            total += units * previous             # weights alone: never more than the real count
+            previous = units
+        if total > LIMITS["parameters"]:
+            self.fail("layers", f"expected at most {LIMITS['parameters']:,} parameters, the layers' sizes "
+                                f"give {total:,} weights")
 
     def examples(self, value: Any, where: str, width: int | None):
         """A flat list is one example; a list of lists is a batch."""
