@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from functools import lru_cache
@@ -108,24 +109,49 @@ def overfull_boxes(log: str, limit_pt: float = 10.0) -> list[str]:
     return found
 
 
+def _kill_group(process: subprocess.Popen) -> None:
+    """latexmk and the pdflatex it started, all of them."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def latex_command(job: str) -> list[str]:
+    """latexmk as symbackprop runs it: no shell escape (\\write18 cannot run programs), stop at
+    the first error, never wait for input."""
+    return ["latexmk", "-pdf", "-no-shell-escape", "-interaction=nonstopmode",
+            "-halt-on-error", "-file-line-error", "-silent", f"{job}.tex"]
+
+
 def build_pdf(tex: str, *, name: str = "document", timeout: float = 300.0) -> tuple[bytes, str]:
-    """Compile LaTeX source; return (PDF bytes, log text)."""
+    """Compile LaTeX source in a fresh temporary folder (removed afterwards, whatever happens);
+    return (PDF bytes, log text). ``name`` only labels messages: the job inside the folder is
+    always ``report``, so no file name a user chose ever reaches TeX. TeX may read and write
+    only inside that folder (openin_any/openout_any = paranoid); the whole process group is
+    killed after ``timeout`` seconds or on Ctrl-C."""
     if not latex_available():
         raise LatexNotFound(f"no LaTeX found: {INSTALL_HINT}")
+    job = "report"
     with tempfile.TemporaryDirectory(prefix="symbackprop-") as tmp:
-        src = Path(tmp) / f"{name}.tex"
+        src = Path(tmp) / f"{job}.tex"
         src.write_text(tex, encoding="utf-8")
-        cmd = ["latexmk", "-pdf", "-no-shell-escape", "-interaction=nonstopmode",
-               "-halt-on-error", "-file-line-error", "-silent", f"{name}.tex"]
-        env = {**os.environ, "openout_any": "p", "openin_any": "p"}
+        env = {**os.environ, "openout_any": "p", "openin_any": "p", "shell_escape": "f"}
+        process = subprocess.Popen(latex_command(job), cwd=tmp, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env,
+                                   start_new_session=True)
         try:
-            subprocess.run(cmd, cwd=tmp, capture_output=True, timeout=timeout, env=env,
-                           stdin=subprocess.DEVNULL)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise LatexBuildError(f"LaTeX did not finish within {timeout:.0f} s") from None
-        log_path = Path(tmp) / f"{name}.log"
+            _kill_group(process)
+            raise LatexBuildError(f"{name}: LaTeX did not finish within {timeout:.0f} s") from None
+        except BaseException:
+            _kill_group(process)
+            raise
+        log_path = Path(tmp) / f"{job}.log"
         log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
-        pdf = Path(tmp) / f"{name}.pdf"
+        pdf = Path(tmp) / f"{job}.pdf"
         errors = _error_lines(log)
         if errors or not pdf.exists():
             detail = " | ".join(errors) if errors else "no PDF was produced"
