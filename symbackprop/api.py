@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .derive import Solution, solve
-from .errors import SymbackpropError
+from .errors import RenderError, SymbackpropError
 from .files import safe_name, write_atomic  # noqa: F401 - safe_name is part of the API
 from .jsonio import dumps
 from .render.document import solution_document
@@ -86,12 +86,17 @@ def as_pdf(tex: str, name: str = "document") -> bytes:
 
 
 def write_tex_and_pdf(base: Path, tex: str, *, pdf: bool) -> list[Path]:
-    """Write ``base.tex`` (always, and first: it is there to inspect when LaTeX fails or is
-    missing) and, when asked, ``base.pdf``."""
-    written = [write_atomic(base.with_suffix(".tex"), tex)]
-    if pdf:
-        written.append(write_atomic(base.with_suffix(".pdf"), as_pdf(tex, base.name)))
-    return written
+    """Write ``base.tex`` and, when asked, ``base.pdf``. The PDF is built first, in a temporary
+    folder: a run interrupted while LaTeX works leaves the previous .tex and .pdf as they were.
+    When LaTeX fails or is missing, the .tex is still written, to inspect, and the error raised."""
+    if not pdf:
+        return [write_atomic(base.with_suffix(".tex"), tex)]
+    try:
+        data = as_pdf(tex, base.name)
+    except RenderError:
+        write_atomic(base.with_suffix(".tex"), tex)
+        raise
+    return [write_atomic(base.with_suffix(".tex"), tex), write_atomic(base.with_suffix(".pdf"), data)]
 
 
 def write_report(solution: Solution, style: str, language: str, directory: str | Path,

@@ -32,7 +32,7 @@ from .render.plots import class_chart_png, grad_norms_png, loss_curve_png
 from .expr import parse_number
 from .spec import spec_to_dict
 from .lms import moodle_xml, questions, questions_csv
-from .variants import build_variant, make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
+from .variants import build_variant, worker_start, make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
 from .train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
 from .render.layers_view import layers_text
 from .derive import solve
@@ -378,10 +378,16 @@ def _variants(args: argparse.Namespace) -> int:
             for v in variants]
     results: dict[int, tuple[str, str | None]] = {}
     workers = max(1, args.jobs or os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_start)
+    try:
         for done, (number, status, error) in enumerate(pool.map(build_variant, jobs), start=1):
             results[number] = (status, error)
             _bar(done, len(jobs), f"{status}: {variants[number - 1].name}")
+    except BaseException:
+        # Ctrl-C: the sheets being built finish (each written whole), the others are not started.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     failed = [(n, e) for n, (s, e) in results.items() if s == "failed"]
     for n, error in failed:
         print(f"symbackprop: variant {n} failed: {error}", file=sys.stderr)

@@ -196,7 +196,22 @@ def spec_of_variant(manifest_path, which: str, source: str | None = None) -> Spe
     raise SymbackpropError(f"{path}: no variant {which!r} (there are {len(document.get('variants', []))})")
 
 
-__all__ += ["manifest_csv", "problems", "build_variant", "read_roster", "OUTPUT_FILES"]
+__all__ += ["manifest_csv", "problems", "build_variant", "worker_start", "read_roster", "OUTPUT_FILES"]
+
+
+def worker_start() -> None:
+    """Set-up of a worker process: Ctrl-C is the main process's to handle (it lets the sheets
+    being built finish, then stops), and on Linux a worker dies with the main process, so a
+    killed run leaves no orphans behind."""
+    import signal
+    import sys
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
 
 
 def build_variant(job: tuple) -> tuple[int, str, str | None]:
