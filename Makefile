@@ -9,7 +9,7 @@ BIN     = $(VENV)/bin
 # when neither is available: symbackprop then writes the .tex files and says how to get TeX).
 TEX_PACKAGES = texlive-latex-recommended texlive-latex-extra texlive-lang-spanish lmodern latexmk poppler-utils
 
-.PHONY: demo test bench install install-test tex clean
+.PHONY: demo test fuzz bench install install-test tex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ demo: install tex
 # pytest is started from its own executable, so the tests import the installed package.
 test: install-test tex
 	$(BIN)/pytest
+
+# The fuzzing suite at nightly size: 10,000 generated cases per entry point (spec, graph
+# expression, answers, roster), a new random search each run.
+fuzz: install-test
+	$(BIN)/pytest tests/test_fuzz_spec.py tests/test_fuzz_expressions.py tests/test_fuzz_answers.py \
+	    tests/test_fuzz_roster.py --fuzz=nightly -p no:cacheprovider
 
 bench: install
 	$(BIN)/python benchmarks/bench_derive.py
