@@ -135,7 +135,7 @@ def write_layers_report(spec: Spec, view, style: str, language: str, directory: 
 def _for_checking(spec: Spec):
     """The hand-rounded solution a checker compares with, and the index of its names."""
     from .answers import NameIndex
-    from .render.document import flat_values
+    from .derive import flat_values
     solution = solve(spec, rounding="hand")
     d = solution.derivations[0]
     return solution, NameIndex(d, flat_values(d))

@@ -29,7 +29,7 @@ from .derive import Derivation, Solution
 from .evaluate import UndefinedValue, evaluate
 from .exact import exact, round_to
 from .model import symbol
-from .render.document import flat_values
+from .derive import flat_values
 
 __all__ = ["Options", "Diagnosis", "Item", "CheckReport", "check", "recipes"]
 

@@ -36,7 +36,7 @@ from .spec import Spec
 
 __all__ = [
     "PATH_LIMIT", "Factor", "Path", "Partial", "Chain", "Derivation", "Solution",
-    "derive", "solve", "delta_symbol",
+    "derive", "solve", "delta_symbol", "flat_values",
 ]
 
 #: ``paths="auto"`` enumerates a parameter's paths while there are at most this many.
@@ -394,3 +394,24 @@ def solve(spec: Spec, *, rounding: str = "exact", paths: str = "auto",
             hand_params = {**hand_params, **{c.param: c.hand_new for c in d.chains}}
     return Solution(spec, model, tuple(derivations), params, hand_params, paths, path_limit)
 
+
+def flat_values(d: Derivation, hand: bool = False) -> dict[str, Decimal]:
+    """Every quantity of one step by id: nodes, ∂E/∂node, factors, partials, gradients, updates."""
+    values = d.hand_values if hand else d.values
+    adjoints = d.hand_adjoints if hand else d.adjoints
+    if values is None or adjoints is None:
+        return {}
+    out: dict[str, Decimal] = dict(values)
+    for node_id, node in d.model.nodes.items():
+        if node.kind in ("z", "a") and node_id in adjoints:
+            out[ids.derivative("E", node_id)] = adjoints[node_id]
+    for fid, f in d.factors.items():
+        out.setdefault(fid, f.hand if hand else f.value)
+    for c in d.chains:
+        for p in c.partials:
+            out[p.id] = p.hand if hand else p.value
+    for c in d.chains:
+        out[c.id] = c.hand_gradient if hand else c.gradient
+    for c in d.chains:
+        out[ids.new(c.param)] = c.hand_new if hand else c.new
+    return out

@@ -16,7 +16,7 @@ from . import ids
 from .derive import solve
 from .exact import exact, json_number, round_to, show
 from .i18n import say
-from .render.document import flat_values
+from .derive import flat_values
 from .render.printers import NetworkLatexPrinter, derivative_latex
 from .spec import Spec
 from .variants import Variant

@@ -21,7 +21,7 @@ from typing import Any
 from .derive import solve
 from .errors import SymbackpropError
 from .exact import round_to
-from .render.document import flat_values
+from .derive import flat_values
 from .spec import Layer, Spec, spec_from_dict, spec_to_dict
 
 __all__ = ["Variant", "VARY", "make_variants", "manifest_document", "variant_hash", "spec_of_variant"]

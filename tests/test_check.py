@@ -13,7 +13,7 @@ from symbackprop.answers import Answer, NameIndex, load_answers, load_class, rea
 from symbackprop.check import Options, check
 from symbackprop.exact import round_to
 from symbackprop.render.check_text import check_document, check_text
-from symbackprop.render.document import flat_values
+from symbackprop.derive import flat_values
 
 from conftest import LECTURE, ROOT
 

@@ -14,7 +14,7 @@ from ..check import CheckReport, Item
 from ..derive import Solution
 from ..exact import show
 from ..i18n import say
-from .document import flat_values
+from ..derive import flat_values
 from .printers import NetworkTextPrinter, derivative_text
 
 __all__ = ["check_text", "check_document", "class_summary", "feedback_context", "SYMBOLS", "CHECK_SCHEMA"]

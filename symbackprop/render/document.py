@@ -6,38 +6,14 @@ same spec gives byte-identical JSON.
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from .. import ids
-from ..derive import Derivation, Solution
+from ..derive import Solution, flat_values
 from .printers import NetworkLatexPrinter, derivative_latex
 
-__all__ = ["SCHEMA", "solution_document", "flat_values"]
+__all__ = ["SCHEMA", "solution_document"]
 
 SCHEMA = "symbackprop.derivation/1"
-
-
-def flat_values(d: Derivation, hand: bool = False) -> dict[str, Decimal]:
-    """Every quantity of one step by id: nodes, ∂E/∂node, factors, partials, gradients, updates."""
-    values = d.hand_values if hand else d.values
-    adjoints = d.hand_adjoints if hand else d.adjoints
-    if values is None or adjoints is None:
-        return {}
-    out: dict[str, Decimal] = dict(values)
-    for node_id, node in d.model.nodes.items():
-        if node.kind in ("z", "a") and node_id in adjoints:
-            out[ids.derivative("E", node_id)] = adjoints[node_id]
-    for fid, f in d.factors.items():
-        out.setdefault(fid, f.hand if hand else f.value)
-    for c in d.chains:
-        for p in c.partials:
-            out[p.id] = p.hand if hand else p.value
-    for c in d.chains:
-        out[c.id] = c.hand_gradient if hand else c.gradient
-    for c in d.chains:
-        out[ids.new(c.param)] = c.hand_new if hand else c.new
-    return out
 
 
 def solution_document(solution: Solution) -> dict[str, Any]:
