@@ -45,10 +45,11 @@ def as_json(solution: Solution) -> str:
 REPORT_LIMITS = {"derived": 60, "parameters": 400, "graph_nodes": 40, "layer_width": 8}
 
 
-def report_parameters(solution: Solution, only: str | None = None, source: str = "the spec") -> tuple[str, ...]:
+def report_parameters(solution: Solution, only: str | None = None, source: str | None = None) -> tuple[str, ...]:
     """The parameters a report derives: all of them, or those named in ``only`` (comma-separated,
     in any notation: w2_1_1, w5, b1). Refused, in one line, above :data:`REPORT_LIMITS`."""
     from .answers import NameIndex
+    source = source or solution.spec.source
     params = tuple(solution.model.params)
     if len(params) > REPORT_LIMITS["parameters"]:
         raise SymbackpropError(
