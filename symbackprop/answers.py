@@ -28,6 +28,8 @@ from .yamlload import load_yaml
 __all__ = ["Answer", "NameIndex", "read_value", "load_answers", "load_class", "MAX_ANSWERS_BYTES"]
 
 MAX_ANSWERS_BYTES = 5_000_000
+#: A value written with more decimal places is judged as if written with this many.
+MAX_PLACES = 60
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -54,7 +56,8 @@ def read_value(text: str, source: str) -> tuple[Decimal, int | None]:
             raise AnswerError(f"{source}: expected a value between 1e-100 and 1e100 in size, found {raw[:40]}")
         places = len(mantissa.split(".")[1]) if "." in mantissa else 0
         places -= int(exponent) if exponent else 0
-        return value, max(places, 0)
+        # Past the engine's 50 digits more written places say nothing more.
+        return value, min(max(places, 0), MAX_PLACES)
     from .graph import CONSTANTS
     from .expr import evaluate_constant
     try:

@@ -343,7 +343,8 @@ class _Judge:
 
 def _truncate(value: Decimal, places: int) -> Decimal:
     import decimal
-    with exact():
+    with exact() as ctx:
+        ctx.prec = max(ctx.prec, value.adjusted() + places + 2)    # quantize is exact
         return value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_DOWN)
 
 

@@ -160,7 +160,11 @@ class _Builder:
             return None
         symbols = [Symbol(f"_k{i}") for i in range(len(values))]
         expr = _sympy_of(tree, symbols)
-        return _eval(self.text, expr, {s.name: v for s, v in zip(symbols, values)})
+        value = _eval(self.text, expr, {s.name: v for s, v in zip(symbols, values)})
+        if value and not Decimal("1e-100") <= value.copy_abs() <= Decimal("1e100"):
+            raise SymbackpropError(f"expression: a constant part evaluates to {value:.5e}; constants between "
+                                   "1e-100 and 1e100 in size are supported")
+        return value
 
     def visit(self, tree) -> str | Decimal:
         constant = self.number(tree)

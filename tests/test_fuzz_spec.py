@@ -66,7 +66,10 @@ def mutated_specs(draw):
         elif action == "grow" and isinstance(container, list):
             container.append(copy.deepcopy(container[key]))
         elif action == "scale" and isinstance(container[key], (int, float)) and not isinstance(container[key], bool):
-            container[key] = container[key] * draw(st.sampled_from([0, -1, 1e6, 1e11, 1e-9, 1e300]))
+            try:
+                container[key] = container[key] * draw(st.sampled_from([0, -1, 1e6, 1e11, 1e-9, 1e300]))
+            except OverflowError:                  # an int of 400 digits times a float
+                container[key] = float("inf")
     return spec
 
 

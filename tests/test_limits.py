@@ -11,7 +11,6 @@ from symbackprop.api import REPORT_LIMITS, as_tex, report_parameters, solve_for_
 from symbackprop.cli import main
 from symbackprop.derive import solve
 from symbackprop.errors import SymbackpropError
-from symbackprop.graph import build_graph
 from symbackprop.layers import WIDTH_LIMIT, layer_view
 from symbackprop.spec import LIMITS, load_spec, spec_from_dict
 from symbackprop.yamlload import YAML_LIMITS, load_yaml
