@@ -15,6 +15,7 @@ Every refusal is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -53,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a usage mistake said in one line (and where to read more)."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"symbackprop: error: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="ANSWERS is a class CSV: a student column, one column per quantity")
     check_p.add_argument("--rtol", type=_decimal, default=None, help="relative tolerance (overrides)")
     check_p.add_argument("--atol", type=_decimal, default=None, help="absolute tolerance (overrides)")
-    check_p.add_argument("--decimals", type=int, default=None, help="judge every answer at these decimals")
+    check_p.add_argument("--decimals", type=_whole(0, 50), default=None, help="judge every answer at these decimals")
     check_p.add_argument("--variant", metavar="K", default=None,
                          help="grade against variant K (number or name) of --manifest")
     check_p.add_argument("--manifest", metavar="FILE.json", default=None)
@@ -112,15 +113,15 @@ def _parser() -> argparse.ArgumentParser:
     source = train_p.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", metavar="FILE.csv", help="inputs and targets (targets named y..., t...)")
     source.add_argument("--dataset", choices=DATASETS)
-    train_p.add_argument("--epochs", type=int, default=100)
-    train_p.add_argument("--batch-size", type=int, default=32)
+    train_p.add_argument("--epochs", type=_whole(1, 1_000_000), default=100)
+    train_p.add_argument("--batch-size", type=_whole(1, 10_000_000), default=32)
     train_p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    train_p.add_argument("--lr", type=float, default=None, help="default: the spec's learning_rate")
-    train_p.add_argument("--l1", type=float, default=None)
-    train_p.add_argument("--l2", type=float, default=None)
-    train_p.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE")
+    train_p.add_argument("--lr", type=_positive, default=None, help="default: the spec's learning_rate")
+    train_p.add_argument("--l1", type=_penalty, default=None)
+    train_p.add_argument("--l2", type=_penalty, default=None)
+    train_p.add_argument("--early-stopping", type=_whole(1, 1_000_000), default=None, metavar="PATIENCE")
     train_p.add_argument("--validation", type=float, default=0.0, help="share held out, e.g. 0.2")
-    train_p.add_argument("--seed", type=int, default=0)
+    train_p.add_argument("--seed", type=_whole(0, 2 ** 32 - 1), default=0)
     train_p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     train_p.add_argument("--lang", choices=("es", "en"), default=None)
     train_p.add_argument("-o", "--output", metavar="DIR", default="output")
@@ -128,15 +129,15 @@ def _parser() -> argparse.ArgumentParser:
     var_p = sub.add_parser("variants", help="one exercise variant per student: sheets, keys, manifest")
     var_p.add_argument("spec", help="the network spec (YAML)")
     who = var_p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--count", type=int, help="how many variants")
+    who.add_argument("--count", type=_whole(1, 10_000), help="how many variants")
     who.add_argument("--roster", metavar="FILE.csv", help="a CSV of student ids (first column): one variant each")
-    var_p.add_argument("--seed", type=int, default=0)
+    var_p.add_argument("--seed", type=_whole(0, 2 ** 32 - 1), default=0)
     var_p.add_argument("--vary", default="weights,biases,inputs,targets",
                        help="comma-separated: weights, biases, inputs, targets, learning_rate")
-    var_p.add_argument("--round", type=int, default=1, dest="places", help="decimals of the drawn numbers")
+    var_p.add_argument("--round", type=_whole(0, 6), default=1, dest="places", help="decimals of the drawn numbers")
     var_p.add_argument("--range", default="-1:1", dest="value_range", help="low:high of the drawn numbers")
     var_p.add_argument("--format", choices=("tex", "pdf"), default="pdf")
-    var_p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    var_p.add_argument("--jobs", type=_whole(1, 256), default=None, help="worker processes (default: one per core)")
     var_p.add_argument("--questions", default=None,
                        help="quantities asked in moodle.xml/questions.* (default: a1_1, ..., E, the first weights)")
     var_p.add_argument("--lang", choices=("es", "en"), default=None)
@@ -223,6 +224,41 @@ def _layers(args: argparse.Namespace, spec, stem: str, language: str) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _whole(lo: int, hi: int):
+    """An argparse type: a whole number from lo to hi."""
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {lo:,} to {hi:,}, found {text!r}")
+        return value
+    return read
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a finite number > 0 (a learning rate)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, found {text!r}")
+    return value
+
+
+def _penalty(text: str) -> float:
+    """An argparse type: a finite number >= 0 (an L1/L2 coefficient)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, found {text!r}")
+    return value
 
 
 def _decimal(text: str):

@@ -50,6 +50,23 @@ EXPRESSIONS = {  # expression -> exit code of `graph EXPR --at x=1,y=2`
 AT = {"x=1;y=2": 0, "x=1e13,y=1": 2, "x=nan,y=1": 2, "x=inf,y=1": 2, "x=__import__('os'),y=1": 2,
       "x=1,,y=2": 0, "x=0x10,y=1": 2, "x==1,y=1": 2, "x=1e999999999,y=1": 2}
 ROSTERS = {"hostile.csv": 0, "reserved.csv": 2, "case_clash.csv": 2, "empty.csv": 2}
+XOR = str(ROOT / "examples" / "xor_2_2_2.yaml")
+OPTIONS = {  # command-line values: each refused in one line naming the option
+    "--lr nan": (["train", XOR, "--dataset", "xor", "--lr", "nan"], "--lr"),
+    "--lr -1": (["train", XOR, "--dataset", "xor", "--lr", "-1"], "--lr"),
+    "--l2 inf": (["train", XOR, "--dataset", "xor", "--l2", "inf"], "--l2"),
+    "--epochs 1e11": (["train", XOR, "--dataset", "xor", "--epochs", "100000000000"], "--epochs"),
+    "--validation nan": (["train", XOR, "--dataset", "xor", "--validation", "nan"], "--validation"),
+    "--count 1e9": (["variants", str(LECTURE), "--count", "1000000000"], "--count"),
+    "--jobs -3": (["variants", str(LECTURE), "--count", "2", "--jobs", "-3"], "--jobs"),
+    "--round 100": (["variants", str(LECTURE), "--count", "2", "--round", "100"], "--round"),
+    "--range 5:1": (["variants", str(LECTURE), "--count", "2", "--range", "5:1"], "--range"),
+    "--rtol nan": (["check", str(LECTURE), str(NASTY / "answers" / "cp1252_ok.yaml"), "--rtol", "nan"], "--rtol"),
+    "--decimals 100000": (["check", str(LECTURE), str(NASTY / "answers" / "cp1252_ok.yaml"), "--decimals",
+                           "100000"], "--decimals"),
+    "export to .sh": (["export", str(LECTURE), "-o", "evil.sh"], "evil.sh"),
+    "--only in json": (["solve", str(LECTURE), "--only", "w5"], "--only"),
+}
 
 
 def _generated(folder: Path) -> None:
@@ -95,6 +112,8 @@ def _cases(tmp: Path):
         yield f"expression {n}: {text[:30]!r}", code, ["graph", text, "--at", "x=1,y=2"], "expression"
     for n, (text, code) in enumerate(AT.items()):
         yield f"--at {text[:30]!r}", code, ["graph", "x*y", "--at", text], "--at"
+    for name, (args, mention) in OPTIONS.items():
+        yield f"option {name}", 2, args, mention
     for name, code in ROSTERS.items():
         yield (f"roster {name}", code, ["variants", str(LECTURE), "--roster", str(NASTY / "rosters" / name),
                                         "--format", "tex", "--jobs", "1", "-o", "out"], name)
@@ -112,7 +131,7 @@ def results(tmp_path_factory):
 def _names():
     names = [f"spec {n}" for n in SPECS] + [f"answers {n}" for n in ANSWERS]
     names += [f"expression {n}: {t[:30]!r}" for n, t in enumerate(EXPRESSIONS)]
-    names += [f"--at {t[:30]!r}" for t in AT] + [f"roster {n}" for n in ROSTERS]
+    names += [f"--at {t[:30]!r}" for t in AT] + [f"option {n}" for n in OPTIONS] + [f"roster {n}" for n in ROSTERS]
     return names
 
 
