@@ -116,9 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     train_p.add_argument("--epochs", type=_whole(1, 1_000_000), default=100)
     train_p.add_argument("--batch-size", type=_whole(1, 10_000_000), default=32)
     train_p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    train_p.add_argument("--lr", type=_positive, default=None, help="default: the spec's learning_rate")
-    train_p.add_argument("--l1", type=_penalty, default=None)
-    train_p.add_argument("--l2", type=_penalty, default=None)
+    train_p.add_argument("--lr", type=_finite(zero=False), default=None, help="default: the spec's learning_rate")
+    train_p.add_argument("--l1", type=_finite(zero=True), default=None)
+    train_p.add_argument("--l2", type=_finite(zero=True), default=None)
     train_p.add_argument("--early-stopping", type=_whole(1, 1_000_000), default=None, metavar="PATIENCE")
     train_p.add_argument("--validation", type=float, default=0.0, help="share held out, e.g. 0.2")
     train_p.add_argument("--seed", type=_whole(0, 2 ** 32 - 1), default=0)
@@ -239,26 +239,17 @@ def _whole(lo: int, hi: int):
     return read
 
 
-def _positive(text: str) -> float:
-    """An argparse type: a finite number > 0 (a learning rate)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, found {text!r}")
-    return value
-
-
-def _penalty(text: str) -> float:
-    """An argparse type: a finite number >= 0 (an L1/L2 coefficient)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, found {text!r}")
-    return value
+def _finite(*, zero: bool):
+    """An argparse type: a finite number > 0 (a learning rate), or >= 0 with ``zero`` (a penalty)."""
+    def read(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (math.isfinite(value) and (value >= 0 if zero else value > 0)):
+            raise argparse.ArgumentTypeError(f"expected a finite number {'>=' if zero else '>'} 0, found {text!r}")
+        return value
+    return read
 
 
 def _decimal(text: str):
