@@ -178,9 +178,10 @@ def _compute(model: Model, params: Mapping[str, Decimal], rnd: Rounder) -> _Numb
             return _compute_at(model, params, rnd)
         except UndefinedValue as exc:
             where, why = exc.args if len(exc.args) == 2 else ("", str(exc))
-            raise SymbackpropError(
-                f"{model.spec.source}: {where} has no finite value: {why}, even computed with "
-                f"{HIGH_PRECISION} digits (a saturated activation: use smaller weights or inputs)") from None
+            how = (f"even computed with {HIGH_PRECISION} digits (a saturated activation: use smaller "
+                   "weights or inputs)" if rnd is _identity else "with every value rounded to the spec's "
+                   "decimals, as by hand (use --rounding exact, or more decimals)")
+            raise SymbackpropError(f"{model.spec.source}: {where} has no finite value: {why}, {how}") from None
 
 
 def _compute_at(model: Model, params: Mapping[str, Decimal], rnd: Rounder) -> _Numbers:

@@ -122,3 +122,11 @@ def test_graph_mode_at_the_edges(capsys):
     assert main(["graph", "log(x-1)*y", "--at", "x=1,y=2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no finite value" in err and "logarithm" in err
+
+
+def test_hand_rounding_that_reaches_log_zero_says_why():
+    """σ(20) = 0.999999998 is 1.00000 at five decimals: by hand, ln(1 − ŷ) is ln 0."""
+    spec = one_neuron([[20]], 1, 0, decimals=5)
+    assert solve(spec).derivations[0].values["E"] > 19                    # exact: ≈ 20
+    with pytest.raises(SymbackpropError, match=r"E1 has no finite value: .*rounded to the spec's decimals, as by hand"):
+        solve(spec, rounding="hand")
