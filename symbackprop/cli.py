@@ -343,9 +343,6 @@ def _progress(epoch: int, total: int, loss: float) -> None:
 def _train(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     language = args.lang or spec.language
-    for name, value, low in (("--epochs", args.epochs, 1), ("--batch-size", args.batch_size, 1)):
-        if value < low:
-            raise SymbackpropError(f"{name}: expected a whole number >= {low}, found {value}")
     if not 0 <= args.validation < 1:
         raise SymbackpropError(f"--validation: expected a share from 0 to 1, found {args.validation}")
     data = load_csv(args.data, spec) if args.data else dataset(args.dataset, spec, seed=args.seed)

@@ -421,9 +421,8 @@ def _heaviside(z, at_zero):
 '''
 
 
-class _ScalarPrinter(NumPyPrinter):
-    def __init__(self):
-        super().__init__({"fully_qualified_modules": True})
+class _ScalarPrinter(_Printer):
+    """Straight-line scalar code: the same numbers and powers, math and helpers for the functions."""
 
     def _print_sigmoid(self, expr):
         return f"_sig({self._print(expr.args[0])})"
@@ -441,12 +440,6 @@ class _ScalarPrinter(NumPyPrinter):
 
     def _print_Heaviside(self, expr):
         return f"_heaviside({self._print(expr.args[0])}, {self._print(expr.args[1])})"
-
-    def _print_Rational(self, expr):
-        return repr(float(expr))
-
-    def _print_Integer(self, expr):
-        return str(int(expr))
 
 
 def scalar_supported(spec: Spec) -> bool:
