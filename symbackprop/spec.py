@@ -137,8 +137,8 @@ def load_spec(path: str | Path) -> Spec:
     from .textfiles import read_text
     from .yamlload import YAML_LIMITS
 
-    def refuse(message: str):
-        return SpecError(str(path), "", message.split(": ", 1)[1])
+    def refuse(message: str):         # read_text says "PATH: what"; a SpecError keeps PATH apart
+        return SpecError(str(path), "", message[len(str(Path(path))) + 2:])
     return spec_from_text(read_text(path, refuse, YAML_LIMITS["bytes"]), str(path))
 
 
