@@ -18,7 +18,7 @@ import time
 import sympy
 
 from symbackprop import spec_from_dict, solve
-from symbackprop.model import build_model, parameter_values, symbol
+from symbackprop.core.model import build_model, parameter_values, symbol
 
 NAIVE_BUDGET = 60.0
 

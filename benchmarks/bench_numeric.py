@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from symbackprop import spec_from_dict
-from symbackprop.numeric import export_source
+from symbackprop.numeric.codegen import export_source
 
 CASES = [((2, 2, 2), 1, "sigmoid", "half_sse"), ((2, 16, 16, 1), 64, "sigmoid", "half_sse"),
          ((784, 128, 10), 128, "tanh", "cross_entropy"), ((784, 512, 512, 10), 256, "tanh", "cross_entropy")]

@@ -8,11 +8,11 @@
 Flow: spec -> model -> derivation -> (text | JSON | LaTeX/PDF reports; later checking, NumPy).
 """
 from .api import as_json, as_pdf, as_tex, as_text, solve_for_report, write_report
-from .derive import PATH_LIMIT, Chain, Derivation, Factor, Partial, Path, Solution, derive, solve
+from .derive.derivation import PATH_LIMIT, Chain, Derivation, Factor, Partial, Path, Solution, derive, solve
 from .errors import (AnswerError, LatexBuildError, LatexNotFound, RenderError, SpecError,
                      SymbackpropError)
-from .model import Edge, Model, Node, build_model
-from .spec import Layer, Regularization, Spec, load_spec, spec_from_dict, spec_from_text
+from .core.model import Edge, Model, Node, build_model
+from .spec.reading import Layer, Regularization, Spec, load_spec, spec_from_dict, spec_from_text
 
 __version__ = "0.1.0"
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .derive import Solution, solve
+from .derive.derivation import Solution, solve
 from .errors import RenderError, SymbackpropError
-from .files import safe_name, write_atomic  # noqa: F401 - safe_name is part of the API
-from .jsonio import dumps
+from .io.files import safe_name, write_atomic  # noqa: F401 - safe_name is part of the API
+from .io.jsonio import dumps
 from .render.document import solution_document
 from .render.latex import build_pdf
 from .render.report import render_graph_tex, render_layers_tex, render_tex
 from .render.text import walkthrough
-from .spec import Spec
+from .spec.reading import Spec
 
 __all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_graph_report",
            "write_layers_report", "write_tex_and_pdf", "solve_for_report",
@@ -48,7 +48,7 @@ REPORT_LIMITS = {"derived": 60, "parameters": 400, "graph_nodes": 40, "layer_wid
 def report_parameters(solution: Solution, only: str | None = None, source: str | None = None) -> tuple[str, ...]:
     """The parameters a report derives: all of them, or those named in ``only`` (comma-separated,
     in any notation: w2_1_1, w5, b1). Refused, in one line, above :data:`REPORT_LIMITS`."""
-    from .answers import NameIndex
+    from .check.answers import NameIndex
     source = source or solution.spec.source
     params = tuple(solution.model.params)
     if len(params) > REPORT_LIMITS["parameters"]:
@@ -135,8 +135,8 @@ def write_layers_report(spec: Spec, view, style: str, language: str, directory: 
 
 def _for_checking(spec: Spec):
     """The hand-rounded solution a checker compares with, and the index of its names."""
-    from .answers import NameIndex
-    from .derive import flat_values
+    from .check.answers import NameIndex
+    from .derive.derivation import flat_values
     solution = solve(spec, rounding="hand")
     d = solution.derivations[0]
     return solution, NameIndex(d, flat_values(d))
@@ -144,16 +144,16 @@ def _for_checking(spec: Spec):
 
 def check_file(spec: Spec, answers_path: str | Path, options=None):
     """(solution, report) for one student's answers file."""
-    from .answers import load_answers
-    from .check import Options, check
+    from .check.answers import load_answers
+    from .check.judge import Options, check
     solution, index = _for_checking(spec)
     return solution, check(solution, load_answers(answers_path, index), options or Options())
 
 
 def check_class_file(spec: Spec, class_path: str | Path, options=None):
     """(solution, [(student, report)]) for a class CSV: a student column, a column per quantity."""
-    from .answers import load_class
-    from .check import Options, check
+    from .check.answers import load_class
+    from .check.judge import Options, check
     solution, index = _for_checking(spec)
     return solution, [(who, check(solution, answers, options or Options()))
                       for who, answers in load_class(class_path, index)]

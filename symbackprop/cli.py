@@ -25,27 +25,27 @@ from .api import (as_json, as_text, check_class_file, check_file,
                   report_parameters, solve_for_report, write_graph_report, write_layers_report, write_report,
                   write_tex_and_pdf)
 from .render.report import render_feedback_tex
-from .check import Options
+from .check.judge import Options
 from .render.check_text import check_document, check_text, class_summary
-from .layers import layer_view
-from .numeric import export_source
+from .derive.layers import layer_view
+from .numeric.codegen import export_source
 from .render.plots import class_chart_png, grad_norms_png, loss_curve_png
-from .expr import parse_number
-from .spec import spec_to_dict
-from .lms import moodle_xml, questions, questions_csv
-from .variants import build_variant, worker_start, make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
-from .train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
+from .core.expr import parse_number
+from .spec.reading import spec_to_dict
+from .exercises.lms import moodle_xml, questions, questions_csv
+from .exercises.variants import build_variant, worker_start, make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
+from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
 from .render.layers_view import layers_text
-from .derive import solve
+from .derive.derivation import solve
 from .errors import LatexNotFound, SymbackpropError
-from .files import distinct_names, write_atomic
-from .graph import build_graph, parse_at
-from .jsonio import dumps
+from .io.files import distinct_names, write_atomic
+from .core.graph import build_graph, parse_at
+from .io.jsonio import dumps
 from .render.graph_text import graph_document, graph_text
-from .i18n import say
+from .render.i18n import say
 from .render.report import STYLES
-from .resources import LECTURE_EXAMPLE, read_lecture_example
-from .spec import load_spec, spec_from_text
+from .io.resources import LECTURE_EXAMPLE, read_lecture_example
+from .spec.reading import load_spec, spec_from_text
 
 __all__ = ["main"]
 
@@ -253,7 +253,7 @@ def _finite(*, zero: bool):
 
 
 def _decimal(text: str):
-    from .expr import parse_number
+    from .core.expr import parse_number
     try:
         value = parse_number(text)
     except ValueError:

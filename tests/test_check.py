@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 
 from symbackprop import AnswerError, load_spec, solve
-from symbackprop.answers import Answer, NameIndex, load_answers, load_class, read_value
-from symbackprop.check import Options, check
-from symbackprop.exact import round_to
+from symbackprop.check.answers import Answer, NameIndex, load_answers, load_class, read_value
+from symbackprop.check.judge import Options, check
+from symbackprop.core.exact import round_to
 from symbackprop.render.check_text import check_document, check_text
-from symbackprop.derive import flat_values
+from symbackprop.derive.derivation import flat_values
 
 from conftest import LECTURE, ROOT
 

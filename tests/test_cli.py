@@ -146,7 +146,7 @@ def test_python_dash_m(tmp_path):
 
 def test_the_installed_package_carries_the_lecture_example():
     import symbackprop
-    from symbackprop.resources import read_lecture_example
+    from symbackprop.io.resources import read_lecture_example
     assert read_lecture_example() == LECTURE.read_text()
     if os.environ.get("CI"):
         # CI tests the regular install, not the source tree.

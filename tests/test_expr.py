@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from symbackprop.expr import (MAX_DEPTH, MAX_LENGTH, Binary, Call, ExpressionError, Num, Unary, Var,
+from symbackprop.core.expr import (MAX_DEPTH, MAX_LENGTH, Binary, Call, ExpressionError, Num, Unary, Var,
                               parse_expression, variables)
 
 

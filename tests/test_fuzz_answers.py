@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from conftest import LECTURE, ROOT
 from fuzzing import COUNTS, NASTY_TEXT, NASTY_VALUES, PAYLOADS, fuzz, nothing_executed, refused_cleanly
 from symbackprop.api import check_class_file, check_file
-from symbackprop.check import Options
-from symbackprop.jsonio import dumps
+from symbackprop.check.judge import Options
+from symbackprop.io.jsonio import dumps
 from symbackprop.render.check_text import check_document, check_text
-from symbackprop.spec import load_spec
+from symbackprop.spec.reading import load_spec
 
 SPECS = [load_spec(LECTURE), load_spec(ROOT / "examples" / "net_3_3_3_2.yaml")]
 NAMES = ["z1_1", "a1_1", "a2_1", "E", "E1", "w5", "w2_1_1", "nuevo_w5", "new_w2_1_1", "dE/dw5",

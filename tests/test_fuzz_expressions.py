@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fuzzing import COUNTS, LATEX_ATTACKS, PAYLOADS, fuzz, nothing_executed, refused_cleanly
-from symbackprop.answers import read_value
+from symbackprop.check.answers import read_value
 from symbackprop.errors import SymbackpropError
-from symbackprop.exact import exact
-from symbackprop.graph import build_graph, parse_at
-from symbackprop.jsonio import dumps
+from symbackprop.core.exact import exact
+from symbackprop.core.graph import build_graph, parse_at
+from symbackprop.io.jsonio import dumps
 from symbackprop.render.graph_text import graph_document, graph_text
 from symbackprop.render.report import render_graph_tex
 

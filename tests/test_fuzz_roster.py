@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from conftest import LECTURE
 from fuzzing import COUNTS, NASTY_TEXT, fuzz, nothing_executed, refused_cleanly
 from symbackprop.cli import main
-from symbackprop.files import safe_name
-from symbackprop.variants import OUTPUT_FILES, read_roster
+from symbackprop.io.files import safe_name
+from symbackprop.exercises.variants import OUTPUT_FILES, read_roster
 
 HOSTILE = st.one_of(
     NASTY_TEXT,

@@ -24,10 +24,10 @@ from fuzzing import (COUNTS, LATEX_ATTACKS, NASTY_TEXT, NASTY_VALUES, PAYLOADS, 
 from conftest import ROOT
 from test_selfcheck import random_spec
 from symbackprop.api import as_json, as_tex, as_text, report_parameters, solve_for_report
-from symbackprop.derive import solve
+from symbackprop.derive.derivation import solve
 from symbackprop.errors import SymbackpropError
-from symbackprop.numeric import export_source
-from symbackprop.spec import load_spec, spec_from_text, spec_to_dict
+from symbackprop.numeric.codegen import export_source
+from symbackprop.spec.reading import load_spec, spec_from_text, spec_to_dict
 
 SOURCE = "fuzz.yaml"
 EXAMPLES = ["lecture_2_2_2.yaml", "lecture_2_2_2_numbered.yaml", "net_3_3_3_2.yaml",

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symbackprop import SymbackpropError
-from symbackprop.expr import parse_expression, variables
-from symbackprop.graph import build_graph, graph_from_sympy, parse_at
+from symbackprop.core.expr import parse_expression, variables
+from symbackprop.core.graph import build_graph, graph_from_sympy, parse_at
 from symbackprop.render.graph_text import graph_document, graph_text
 
 NEURON = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)

@@ -1,5 +1,5 @@
 """The catalogues: the same sentences in every language."""
-from symbackprop.i18n import CATALOGUES, say
+from symbackprop.render.i18n import CATALOGUES, say
 
 
 def test_catalogues_have_the_same_keys_and_fields():

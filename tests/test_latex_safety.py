@@ -21,15 +21,15 @@ from conftest import LECTURE
 from fuzzing import LATEX_ATTACKS, MARKER, nothing_executed
 from test_pdf import require_tex
 from symbackprop.api import as_tex, solve_for_report
-from symbackprop.check import Options
+from symbackprop.check.judge import Options
 from symbackprop.api import check_file
-from symbackprop.graph import build_graph
-from symbackprop.layers import layer_view
-from symbackprop.lms import moodle_xml, questions
+from symbackprop.core.graph import build_graph
+from symbackprop.derive.layers import layer_view
+from symbackprop.exercises.lms import moodle_xml, questions
 from symbackprop.render import latex
 from symbackprop.render.report import render_feedback_tex, render_graph_tex, render_layers_tex
-from symbackprop.spec import spec_from_text
-from symbackprop.variants import make_variants
+from symbackprop.spec.reading import spec_from_text
+from symbackprop.exercises.variants import make_variants
 
 #: What escaping may add: commands that print one character each.
 ESCAPES = {r"\textbackslash", r"\textasciitilde", r"\textasciicircum", r"\{", r"\}", r"\%", r"\#", r"\&",

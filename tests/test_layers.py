@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from symbackprop import solve
-from symbackprop.exact import exact
-from symbackprop.layers import layer_view
+from symbackprop.core.exact import exact
+from symbackprop.derive.layers import layer_view
 
 from test_selfcheck import random_spec
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from symbackprop import solve
-from symbackprop.exact import exact, round_to
+from symbackprop.core.exact import exact, round_to
 
 
 def sig(x):

@@ -9,11 +9,11 @@ import pytest
 from conftest import LECTURE
 from symbackprop.api import REPORT_LIMITS, as_tex, report_parameters, solve_for_report
 from symbackprop.cli import main
-from symbackprop.derive import solve
+from symbackprop.derive.derivation import solve
 from symbackprop.errors import SymbackpropError
-from symbackprop.layers import WIDTH_LIMIT, layer_view
-from symbackprop.spec import LIMITS, load_spec, spec_from_dict
-from symbackprop.yamlload import YAML_LIMITS, load_yaml
+from symbackprop.derive.layers import WIDTH_LIMIT, layer_view
+from symbackprop.spec.reading import LIMITS, load_spec, spec_from_dict
+from symbackprop.io.yamlload import YAML_LIMITS, load_yaml
 
 
 def mlp(sizes, examples=1, steps=1):

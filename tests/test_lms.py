@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from symbackprop import solve
-from symbackprop.exact import round_to
-from symbackprop.lms import default_steps, moodle_xml, questions, questions_csv
-from symbackprop.variants import make_variants
+from symbackprop.core.exact import round_to
+from symbackprop.exercises.lms import default_steps, moodle_xml, questions, questions_csv
+from symbackprop.exercises.variants import make_variants
 
 from conftest import ROOT
 
@@ -53,7 +53,7 @@ def test_moodle_xml_is_valid_and_its_answers_are_the_keys(variants):
     for q, v in zip(numerical[:len(default_steps(variants[0].spec))], [variants[0]] * 99):
         quantity = q.find("name/text").text.split(": ")[1]
         d = solve(v.spec).derivations[0]
-        from symbackprop.derive import flat_values
+        from symbackprop.derive.derivation import flat_values
         assert Decimal(q.find("answer/text").text) == round_to(flat_values(d)[quantity], 5)
         assert Decimal(q.find("answer/tolerance").text) >= Decimal("0.000005")
 

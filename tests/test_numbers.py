@@ -14,12 +14,12 @@ import pytest
 from conftest import ROOT
 from symbackprop.api import as_json, as_text
 from symbackprop.cli import main
-from symbackprop.derive import solve
+from symbackprop.derive.derivation import solve
 from symbackprop.errors import SymbackpropError
-from symbackprop.exact import exact
-from symbackprop.numeric import Network
-from symbackprop.spec import load_spec, spec_from_dict
-from symbackprop.train import Dataset, TrainConfig, dataset, train
+from symbackprop.core.exact import exact
+from symbackprop.numeric.codegen import Network
+from symbackprop.spec.reading import load_spec, spec_from_dict
+from symbackprop.numeric.train import Dataset, TrainConfig, dataset, train
 
 mpmath.mp.dps = 1200
 

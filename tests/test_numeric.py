@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from symbackprop import solve
-from symbackprop.numeric import Network, export_source
+from symbackprop.numeric.codegen import Network, export_source
 
 from test_selfcheck import random_spec
 
@@ -118,7 +118,7 @@ def test_exported_module_equals_the_in_memory_one(tmp_path, seed):
     # the module imports nothing but NumPy (and the standard library's math)
     imports = [l for l in path.read_text().splitlines() if l.startswith(("import ", "from "))]
     assert set(imports) <= {"import numpy as np", "import math"} and "import numpy as np" in imports
-    from symbackprop.numeric import scalar_supported
+    from symbackprop.numeric.codegen import scalar_supported
     # small networks become straight-line scalar code, larger ones array code
     assert ("def _sig(" in path.read_text()) == scalar_supported(spec)
 

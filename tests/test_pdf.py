@@ -93,7 +93,7 @@ def test_frame_counts_match_the_tex(built):
 
 def test_graph_pdfs(tmp_path):
     require_tex()
-    from symbackprop.graph import build_graph
+    from symbackprop.core.graph import build_graph
     from symbackprop.render.report import render_graph_tex
     g = build_graph("sigmoid(w0*x0 + w1*x1 + w2)", {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
                     decompose_sigmoid=True)

@@ -103,7 +103,7 @@ def test_build_errors_quote_the_latex_error():
 
 
 def test_graph_slides_have_a_frame_per_backward_step():
-    from symbackprop.graph import build_graph
+    from symbackprop.core.graph import build_graph
     from symbackprop.render.report import render_graph_tex
     g = build_graph("(x+y)*z", {"x": -2, "y": 5, "z": -4})
     tex = render_graph_tex(g, "slides", "en")

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 import sympy
 
-from symbackprop.evaluate import UndefinedValue, evaluate
-from symbackprop.rules import (ACTIVATION_RULES, LOSS_RULES, l1_penalty, l2_penalty, leaky_relu,
+from symbackprop.core.evaluate import UndefinedValue, evaluate
+from symbackprop.core.rules import (ACTIVATION_RULES, LOSS_RULES, l1_penalty, l2_penalty, leaky_relu,
                                relu, sigmoid, softmax_derivative, softmax_forward, softplus)
 
 z = sympy.Symbol("z", real=True)

@@ -11,8 +11,8 @@ import pytest
 import sympy
 
 from symbackprop import solve, spec_from_dict
-from symbackprop.exact import exact
-from symbackprop.model import build_model, parameter_values, symbol
+from symbackprop.core.exact import exact
+from symbackprop.core.model import build_model, parameter_values, symbol
 
 import reference
 

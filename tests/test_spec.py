@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from symbackprop import SpecError, spec_from_dict, spec_from_text
-from symbackprop.spec import load_spec
+from symbackprop.spec.reading import load_spec
 
 BASE = {
     "inputs": [0.1, 0.5],

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from symbackprop import SymbackpropError, load_spec, spec_from_dict
-from symbackprop.train import (Dataset, TrainConfig, TrainingError, _step, dataset, load_csv, train,
+from symbackprop.numeric.train import (Dataset, TrainConfig, TrainingError, _step, dataset, load_csv, train,
                                trained_spec)
 
 from conftest import ROOT
@@ -41,7 +41,7 @@ def test_the_lecture_network_learns_xor():
     result = train(spec, dataset("xor", spec), TrainConfig(epochs=3000, batch_size=4, optimizer="adam", lr=0.05))
     first, last = result.history[0][1], result.history[-1][1]
     assert last < 0.01 < first
-    from symbackprop.numeric import Network
+    from symbackprop.numeric.codegen import Network
     out = Network(spec).forward(result.params, np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float))
     assert list(np.argmax(out, axis=1)) == [0, 1, 1, 0]
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from symbackprop import SymbackpropError, load_spec, solve
-from symbackprop.exact import round_to
-from symbackprop.spec import spec_from_dict, spec_to_dict
-from symbackprop.variants import make_variants, manifest_document, problems
+from symbackprop.core.exact import round_to
+from symbackprop.spec.reading import spec_from_dict, spec_to_dict
+from symbackprop.exercises.variants import make_variants, manifest_document, problems
 
 
 
@@ -64,7 +64,7 @@ def test_refusals(lecture_spec):
 
 
 def test_a_failing_variant_is_reported_not_raised(tmp_path, lecture_spec):
-    from symbackprop.variants import build_variant
+    from symbackprop.exercises.variants import build_variant
     good = spec_to_dict(lecture_spec)
     bad = {**good, "layers": [{"units": 2, "weights": [[1, 2, 3]]}]}
     assert build_variant((1, "v1", bad, str(tmp_path / "v1"), False, "es"))[1] == "failed"

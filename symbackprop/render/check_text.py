@@ -9,12 +9,12 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from .. import ids
-from ..check import CheckReport, Item
-from ..derive import Solution
-from ..exact import show
-from ..i18n import say
-from ..derive import flat_values
+from ..core import ids
+from ..check.judge import CheckReport, Item
+from ..derive.derivation import Solution
+from ..core.exact import show
+from .i18n import say
+from ..derive.derivation import flat_values
 from .printers import NetworkTextPrinter, derivative_text
 
 __all__ = ["check_text", "check_document", "class_summary", "feedback_context", "SYMBOLS", "CHECK_SCHEMA"]

@@ -17,10 +17,10 @@ from typing import Any
 
 import sympy
 
-from .. import ids
-from ..derive import Chain, Derivation, Factor, Path, Solution
-from ..exact import show
-from ..i18n import CATALOGUES, say
+from ..core import ids
+from ..derive.derivation import Chain, Derivation, Factor, Path, Solution
+from ..core.exact import show
+from .i18n import CATALOGUES, say
 from .diagram import layout, path_marks, styled
 from .printers import NetworkLatexPrinter, derivative_latex
 

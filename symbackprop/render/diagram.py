@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import ids
-from ..model import Model
+from ..core import ids
+from ..core.model import Model
 
 __all__ = ["Diagram", "layout", "EDGE_LABEL_LIMIT"]
 

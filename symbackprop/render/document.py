@@ -1,14 +1,14 @@
 """The JSON document of a solution (schema ``symbackprop.derivation/1``, see the README).
 
 Plain data only: ids, LaTeX strings from the printer, exact Decimals (written at full
-precision by :mod:`symbackprop.jsonio`). Every key is inserted in a fixed order, so the
+precision by :mod:`symbackprop.io.jsonio`). Every key is inserted in a fixed order, so the
 same spec gives byte-identical JSON.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from ..derive import Solution, flat_values
+from ..derive.derivation import Solution, flat_values
 from .printers import NetworkLatexPrinter, derivative_latex
 
 __all__ = ["SCHEMA", "solution_document"]

@@ -11,10 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..exact import show
-from ..graph import Graph
-from ..i18n import say
-from ..notation import PlainNames
+from ..core.exact import show
+from ..core.graph import Graph
+from .i18n import say
+from ..core.notation import PlainNames
 from .graph_text import convention
 from .printers import NetworkLatexPrinter
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..exact import show
-from ..graph import GATES, Graph
-from ..i18n import say
-from ..notation import PlainNames
+from ..core.exact import show
+from ..core.graph import GATES, Graph
+from .i18n import say
+from ..core.notation import PlainNames
 from .printers import NetworkLatexPrinter, NetworkTextPrinter
 
 __all__ = ["graph_text", "graph_document", "GRAPH_SCHEMA"]

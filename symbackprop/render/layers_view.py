@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..exact import show
-from ..i18n import say
-from ..layers import LayerView
+from ..core.exact import show
+from .i18n import say
+from ..derive.layers import LayerView
 
 __all__ = ["layers_text", "layers_context"]
 

@@ -13,9 +13,9 @@ from typing import Mapping
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from .. import ids
-from ..exact import show
-from ..notation import Notation
+from ..core import ids
+from ..core.exact import show
+from ..core.notation import Notation
 
 __all__ = ["NetworkLatexPrinter", "NetworkTextPrinter", "derivative_latex", "derivative_text"]
 

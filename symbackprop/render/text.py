@@ -2,16 +2,16 @@
 
 Forward pass neuron by neuron, the error, then every parameter in the lectures' order
 with its chain, each factor's formula and value, the sum over paths and the update; the
-end-of-iteration table. Sentences come from :mod:`symbackprop.i18n`; numbers are rounded
+end-of-iteration table. Sentences come from :mod:`symbackprop.render.i18n`; numbers are rounded
 here, for display only.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from ..derive import Chain, Derivation, Solution
-from ..exact import show
-from ..i18n import say
+from ..derive.derivation import Chain, Derivation, Solution
+from ..core.exact import show
+from .i18n import say
 from .printers import NetworkTextPrinter, derivative_text
 
 __all__ = ["walkthrough"]

@@ -157,9 +157,9 @@ def _random_spec(seed: int) -> dict:
 def _answers(name: str, rng: random.Random) -> str | None:
     """A student's sheet: most values rounded right, one truncated, one slipped (a sign or a
     decimal), the slip carried into what is computed from it."""
-    from symbackprop.derive import flat_values, solve
-    from symbackprop.exact import fixed
-    from symbackprop.spec import load_spec
+    from symbackprop.derive.derivation import flat_values, solve
+    from symbackprop.core.exact import fixed
+    from symbackprop.spec.reading import load_spec
 
     spec = load_spec(spec_path(name))
     d = solve(spec).derivations[0]

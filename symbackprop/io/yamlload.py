@@ -10,7 +10,7 @@ import re
 
 import yaml
 
-from .errors import SpecError
+from ..errors import SpecError
 
 __all__ = ["load_yaml", "YAML_LIMITS"]
 

@@ -23,13 +23,13 @@ from typing import Mapping
 import sympy
 from sympy import Expr
 
-from . import ids
+from ..core import ids
 from .answers import Answer
-from .derive import Derivation, Solution
-from .evaluate import UndefinedValue, evaluate
-from .exact import exact, round_to
-from .model import symbol
-from .derive import flat_values
+from ..derive.derivation import Derivation, Solution
+from ..core.evaluate import UndefinedValue, evaluate
+from ..core.exact import exact, round_to
+from ..core.model import symbol
+from ..derive.derivation import flat_values
 
 __all__ = ["Options", "Diagnosis", "Item", "CheckReport", "check", "recipes"]
 

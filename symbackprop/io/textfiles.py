@@ -12,7 +12,7 @@ import csv
 import io
 from pathlib import Path
 
-from .errors import SymbackpropError
+from ..errors import SymbackpropError
 
 __all__ = ["read_text", "csv_rows", "TEXT_LIMITS"]
 

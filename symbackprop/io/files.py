@@ -11,7 +11,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from .errors import SymbackpropError
+from ..errors import SymbackpropError
 
 __all__ = ["write_atomic", "safe_name", "distinct_names"]
 

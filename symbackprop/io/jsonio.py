@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from .exact import json_number
+from ..core.exact import json_number
 
 __all__ = ["dumps"]
 

@@ -22,7 +22,7 @@ from typing import Callable, Mapping
 import sympy
 from sympy import Expr, Heaviside, Symbol
 
-from .errors import SymbackpropError
+from ..errors import SymbackpropError
 from .evaluate import UndefinedValue, evaluate
 from .exact import exact, to_decimal
 from .exact import exp as exp_decimal

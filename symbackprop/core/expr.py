@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .errors import SymbackpropError
+from ..errors import SymbackpropError
 
 __all__ = ["Num", "Var", "Unary", "Binary", "Call", "ExpressionError", "parse_expression",
            "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "variables", "parse_number", "evaluate_constant"]

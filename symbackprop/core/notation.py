@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from . import ids
-from .spec import Spec
+from ..spec.reading import Spec
 
 __all__ = ["Notation", "PlainNames"]
 

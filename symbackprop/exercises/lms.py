@@ -12,13 +12,13 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from typing import Any
 
-from . import ids
-from .derive import solve
-from .exact import exact, json_number, round_to, show
-from .i18n import say
-from .derive import flat_values
-from .render.printers import NetworkLatexPrinter, derivative_latex
-from .spec import Spec
+from ..core import ids
+from ..derive.derivation import solve
+from ..core.exact import exact, json_number, round_to, show
+from ..render.i18n import say
+from ..derive.derivation import flat_values
+from ..render.printers import NetworkLatexPrinter, derivative_latex
+from ..spec.reading import Spec
 from .variants import Variant
 
 __all__ = ["default_steps", "questions", "moodle_xml", "questions_csv"]
@@ -77,13 +77,13 @@ def questions(variants: list[Variant], steps: list[str] | None, language: str) -
 
 
 def _recipes(d):
-    from .check import recipes
+    from ..check.judge import recipes
     written = {n.id: n.written for n in d.model.nodes.values() if n.written is not None}
     return {**recipes(d), **written}
 
 
 def _givens(spec: Spec, notation) -> str:
-    from .model import parameter_values
+    from ..core.model import parameter_values
     parts = [f"{notation.latex(ids.x(j))} = {show(v, 5)}" for j, v in enumerate(spec.inputs[0], start=1)]
     parts += [f"{notation.latex(ids.y(k))} = {show(v, 5)}" for k, v in enumerate(spec.targets[0], start=1)]
     parts += [f"{notation.latex(p)} = {show(v, 5)}" for p, v in parameter_values(spec).items()]

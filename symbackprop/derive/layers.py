@@ -19,11 +19,11 @@ from decimal import Decimal
 
 import sympy
 
-from .evaluate import evaluate
-from .exact import exact
-from .rules import ACTIVATION_RULES, LOSS_RULES, softmax_forward
-from .errors import SpecError
-from .spec import Spec
+from ..core.evaluate import evaluate
+from ..core.exact import exact
+from ..core.rules import ACTIVATION_RULES, LOSS_RULES, softmax_forward
+from ..errors import SpecError
+from ..spec.reading import Spec
 
 __all__ = ["Module", "LayerView", "layer_view", "WIDTH_LIMIT"]
 

@@ -1,4 +1,4 @@
-"""Files shipped with the package (the lecture example; later the templates).
+"""Files shipped with the package (the lecture example; the templates are found by render.latex).
 
 An installed symbackprop reads them from inside the package (``importlib.resources``); a
 source checkout, where they live at the top of the repository, reads them from there.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 __all__ = ["LECTURE_EXAMPLE", "read_lecture_example"]
 
-_REPO = Path(__file__).resolve().parent.parent
+_REPO = Path(__file__).resolve().parent.parent.parent
 LECTURE_EXAMPLE = "lecture_2_2_2.yaml"
 
 

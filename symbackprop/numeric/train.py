@@ -22,10 +22,10 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import SymbackpropError
-from .numeric import Network
-from .spec import Regularization, Spec
-from .textfiles import csv_rows, read_text
+from ..errors import SymbackpropError
+from .codegen import Network
+from ..spec.reading import Regularization, Spec
+from ..io.textfiles import csv_rows, read_text
 
 __all__ = ["TrainConfig", "Dataset", "TrainResult", "TrainingError", "train", "dataset", "load_csv",
            "DATASETS", "OPTIMIZERS"]

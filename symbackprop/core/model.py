@@ -1,6 +1,6 @@
 """The network as SymPy symbols and defining equations: a graph of named quantities.
 
-:func:`build_model` turns a :class:`~symbackprop.spec.Spec` into a :class:`Model`:
+:func:`build_model` turns a :class:`~symbackprop.spec.reading.Spec` into a :class:`Model`:
 
 * one :class:`Node` per quantity (inputs, targets, parameters, z, a, the error terms E_k
   and the penalty R), in forward order, each with its defining equation;
@@ -9,7 +9,7 @@
   lecture's named form (``a(1 − a)``), both SymPy expressions.
 
 E is the sum of the terms. The model knows nothing of numbers' display or templates; the
-derivation (:mod:`symbackprop.derive`) walks this graph.
+derivation (:mod:`symbackprop.derive.derivation`) walks this graph.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from . import ids
 from .notation import Notation
 from .rules import (ACTIVATION_RULES, LOSS_RULES, l1_penalty, l2_penalty, softmax_derivative,
                     softmax_forward)
-from .spec import Spec
+from ..spec.reading import Spec
 
 __all__ = ["Node", "Edge", "Model", "build_model", "symbol", "rational"]
 

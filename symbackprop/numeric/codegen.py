@@ -1,7 +1,7 @@
 """The numeric path: the derivation's per-layer formulas as NumPy code that trains.
 
 The activation derivatives and loss derivatives are the ones of the rules table
-(:mod:`symbackprop.rules`), printed by a NumPy printer: the code a student exports is the
+(:mod:`symbackprop.core.rules`), printed by a NumPy printer: the code a student exports is the
 derivation on the slides, vectorized over a batch and over a layer (∂E/∂W = δᵀ A, ∂E/∂A = δ W).
 Two pairs are fused where the textbook form is unstable, as every framework does:
 sigmoid + binary cross-entropy (∂E/∂z = ŷ − y) and softmax + cross-entropy
@@ -22,8 +22,8 @@ from sympy.printing.numpy import NumPyPrinter
 
 from dataclasses import replace
 
-from .rules import ACTIVATION_RULES, LOSS_RULES
-from .spec import Regularization, Spec
+from ..core.rules import ACTIVATION_RULES, LOSS_RULES
+from ..spec.reading import Regularization, Spec
 
 __all__ = ["Network", "export_source", "param_arrays", "scalar_supported", "BACKENDS"]
 
@@ -444,7 +444,7 @@ class _ScalarPrinter(_Printer):
 
 def scalar_supported(spec: Spec) -> bool:
     """Straight-line code covers the losses that need no fusion and elementwise activations."""
-    from .model import parameter_values
+    from ..core.model import parameter_values
     fused = (spec.loss in ("binary_cross_entropy", "cross_entropy"))
     return (not fused and all(l.activation != "softmax" for l in spec.layers)
             and len(parameter_values(spec)) <= SCALAR_LIMIT)
@@ -452,7 +452,7 @@ def scalar_supported(spec: Spec) -> bool:
 
 def _scalar_body(spec: Spec) -> list[str]:
     """loss_and_gradients as straight-line scalar code: the derivation's nodes and edges."""
-    from .model import build_model
+    from ..core.model import build_model
     one = replace(spec, inputs=spec.inputs[:1], targets=spec.targets[:1], batch=False, steps=1,
                   regularization=Regularization())
     model = build_model(one)

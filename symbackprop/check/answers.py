@@ -17,13 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
 
-from . import ids
-from .derive import Derivation
-from .errors import AnswerError, SymbackpropError
-from .expr import MAX_LENGTH, ExpressionError, parse_expression
-from .notation import Notation
-from .textfiles import csv_rows, read_text
-from .yamlload import load_yaml
+from ..core import ids
+from ..derive.derivation import Derivation
+from ..errors import AnswerError, SymbackpropError
+from ..core.expr import MAX_LENGTH, ExpressionError, parse_expression
+from ..core.notation import Notation
+from ..io.textfiles import csv_rows, read_text
+from ..io.yamlload import load_yaml
 
 __all__ = ["Answer", "NameIndex", "read_value", "load_answers", "load_class", "MAX_ANSWERS_BYTES"]
 
@@ -58,8 +58,8 @@ def read_value(text: str, source: str) -> tuple[Decimal, int | None]:
         places -= int(exponent) if exponent else 0
         # Past the engine's 50 digits more written places say nothing more.
         return value, min(max(places, 0), MAX_PLACES)
-    from .graph import CONSTANTS
-    from .expr import evaluate_constant
+    from ..core.graph import CONSTANTS
+    from ..core.expr import evaluate_constant
     try:
         tree = parse_expression(raw, source=source, decimal_comma="," in raw and ";" not in raw
                                 and "max" not in raw and "min" not in raw)

@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from .derive import solve
-from .errors import SymbackpropError
-from .exact import round_to
-from .derive import flat_values
-from .spec import Layer, Spec, spec_from_dict, spec_to_dict
+from ..derive.derivation import solve
+from ..errors import SymbackpropError
+from ..core.exact import round_to
+from ..derive.derivation import flat_values
+from ..spec.reading import Layer, Spec, spec_from_dict, spec_to_dict
 
 __all__ = ["Variant", "VARY", "make_variants", "manifest_document", "variant_hash", "spec_of_variant"]
 
@@ -137,8 +137,8 @@ OUTPUT_FILES = ("manifest.json", "manifest.csv", "moodle.xml", "questions.json",
 def read_roster(path) -> list[str]:
     """Student ids from the first column of a CSV (a header "student"/"id" is skipped), made
     safe as folder names; duplicates are refused."""
-    from .files import distinct_names
-    from .textfiles import csv_rows, read_text
+    from ..io.files import distinct_names
+    from ..io.textfiles import csv_rows, read_text
     rows = [r for r in csv_rows(read_text(path), str(path)) if r and r[0].strip()]
     if rows and rows[0][0].strip().lower() in ("student", "id", "estudiante", "alumno"):
         rows = rows[1:]
@@ -149,7 +149,7 @@ def read_roster(path) -> list[str]:
 
 def variant_hash(variant: Variant, extra: str = "") -> str:
     """Identifies a variant's outputs: the same hash means the same files (for resuming)."""
-    from . import __version__
+    from .. import __version__
     text = f"{__version__}|{extra}|{_key(variant.spec)}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -170,7 +170,7 @@ def manifest_document(spec: Spec, variants: list[Variant], *, seed: int, vary, p
 
 
 def manifest_csv(document: dict[str, Any]) -> str:
-    from .exact import json_number
+    from ..core.exact import json_number
     lines = ["variant,name,quantity,value"]
     for v in document["variants"]:
         for q, value in v["expected"].items():
@@ -218,8 +218,8 @@ def build_variant(job: tuple) -> tuple[int, str, str | None]:
     """Write one variant's exercise sheet and key (.tex, and .pdf when asked) into its folder.
     Runs in a worker process; returns (number, "built" | "skipped" | "failed", error)."""
     from pathlib import Path
-    from .api import solve_for_report, write_report
-    from .files import write_atomic
+    from ..api import solve_for_report, write_report
+    from ..io.files import write_atomic
     number, name, spec_data, directory, pdf, language = job
     try:
         spec = spec_from_dict(spec_data, f"variant {number}")

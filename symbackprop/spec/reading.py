@@ -19,10 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import ids
-from .errors import SpecError
-from .exact import exact, round_to, to_decimal
-from .yamlload import load_yaml
+from ..core import ids
+from ..errors import SpecError
+from ..core.exact import exact, round_to, to_decimal
+from ..io.yamlload import load_yaml
 
 __all__ = [
     "Spec", "Layer", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
@@ -134,8 +134,8 @@ class Spec:
 # ----------------------------------------------------------------------------- loading
 
 def load_spec(path: str | Path) -> Spec:
-    from .textfiles import read_text
-    from .yamlload import YAML_LIMITS
+    from ..io.textfiles import read_text
+    from ..io.yamlload import YAML_LIMITS
 
     def refuse(message: str):         # read_text says "PATH: what"; a SpecError keeps PATH apart
         return SpecError(str(path), "", message[len(str(Path(path))) + 2:])

@@ -27,12 +27,12 @@ from typing import Callable, Mapping
 import sympy
 from sympy import Expr
 
-from . import ids
-from .errors import SymbackpropError
-from .evaluate import UndefinedValue, evaluate
-from .exact import HIGH_PRECISION, precision, exact, round_to
-from .model import Edge, Model, build_model, parameter_values, symbol
-from .spec import Spec
+from ..core import ids
+from ..errors import SymbackpropError
+from ..core.evaluate import UndefinedValue, evaluate
+from ..core.exact import HIGH_PRECISION, precision, exact, round_to
+from ..core.model import Edge, Model, build_model, parameter_values, symbol
+from ..spec.reading import Spec
 
 __all__ = [
     "PATH_LIMIT", "Factor", "Path", "Partial", "Chain", "Derivation", "Solution",
