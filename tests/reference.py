@@ -20,6 +20,10 @@ def _act(name, z, slope):
         return z
     if name == "softplus":
         return mpmath.log(1 + mpmath.exp(z))
+    if name == "elu":
+        return z if z > 0 else mpmath.exp(z) - 1
+    if name == "swish":
+        return z / (1 + mpmath.exp(-z))
     raise ValueError(name)
 
 

@@ -5,8 +5,8 @@ import pytest
 import sympy
 
 from symbackprop.core.evaluate import UndefinedValue, evaluate
-from symbackprop.core.rules import (ACTIVATION_RULES, LOSS_RULES, l1_penalty, l2_penalty, leaky_relu,
-                               relu, sigmoid, softmax_derivative, softmax_forward, softplus)
+from symbackprop.core.ops import (ACTIVATIONS as ACTIVATION_RULES, LOSSES as LOSS_RULES, PENALTIES, leaky_relu,
+                               elu, relu, sigmoid, softmax_derivative, softmax_forward, softplus)
 
 z = sympy.Symbol("z", real=True)
 a = sympy.Symbol("a", real=True)
@@ -58,14 +58,14 @@ def test_softmax_jacobian():
 
 def test_penalties():
     lam, w = sympy.Rational(1, 5), sympy.Symbol("w", real=True)
-    value, derivative = l2_penalty(lam, w)
-    assert sympy.diff(value, w) == derivative
-    value, derivative = l1_penalty(lam, w)
-    assert sympy.diff(value, w) == derivative
+    for penalty in PENALTIES.values():
+        assert sympy.diff(penalty.value(lam, w), w) == penalty.derivative(lam, w)
+    assert PENALTIES["l2"].value(lam, w) == w**2 / 10 and PENALTIES["l1"].value(lam, w) == sympy.Abs(w) / 10
 
 
 @pytest.mark.parametrize("expr", [
-    sigmoid(z), sympy.tanh(z), relu(z), leaky_relu(z, SLOPE), softplus(z), sympy.exp(z) / 3,
+    sigmoid(z), sympy.tanh(z), relu(z), leaky_relu(z, SLOPE), softplus(z), elu(z), z * sigmoid(z),
+    sympy.exp(z) / 3,
     sympy.log(z**2 + 1), sympy.sqrt(z**2 + 2), sympy.Abs(z) * sympy.sign(z), z**-2,
 ])
 @pytest.mark.parametrize("point", ["-1.7", "0.3", "2.25"])

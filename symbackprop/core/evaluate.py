@@ -3,8 +3,8 @@
 The derivation's formulas (defining equations, textbook derivatives) are SymPy
 expressions; their values come from this small evaluator, so the number printed next to a
 formula is the value of that very formula. Symbols are looked up by name in ``env``.
-Only the operations the engine produces are known; anything else is an error, never a
-guess.
+Functions are computed as the table of operations (:mod:`.ops`) says; anything not in it is
+an error, never a guess.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Mapping
 import sympy
 
 from . import exact as _exact
-from .rules import leaky_relu, relu, sigmoid, softplus
+from .ops import FUNCTIONS, Undefined
 
 __all__ = ["evaluate", "UndefinedValue"]
 
@@ -76,38 +76,10 @@ def _ev(e: sympy.Basic, env: Mapping[str, Decimal]) -> Decimal:
         if power == sympy.Rational(1, 2):
             return b.sqrt()
         return (_ev(power, env) * b.ln()).exp()
-    f = e.func
-    if f is sigmoid:
-        return _exact.sigmoid(_ev(e.args[0], env))
-    if f is sympy.tanh:
-        return _exact.tanh(_ev(e.args[0], env))
-    if f is sympy.exp:
-        return _ev(e.args[0], env).exp()
-    if f is sympy.log:
-        x = _ev(e.args[0], env)
-        if x <= 0:
-            raise UndefinedValue("logarithm of a number <= 0")
-        return x.ln()
-    if f is softplus:
-        return _exact.softplus(_ev(e.args[0], env))
-    if f is relu:
-        x = _ev(e.args[0], env)
-        return x if x > 0 else Decimal(0)
-    if f is leaky_relu:
-        x = _ev(e.args[0], env)
-        return x if x > 0 else _ev(e.args[1], env) * x
-    if f is sympy.Heaviside:
-        x = _ev(e.args[0], env)
-        if x == 0:
-            return _ev(e.args[1], env) if len(e.args) > 1 else Decimal("0.5")
-        return Decimal(1) if x > 0 else Decimal(0)
-    if f is sympy.Abs:
-        return abs(_ev(e.args[0], env))
-    if f is sympy.sign:
-        x = _ev(e.args[0], env)
-        return Decimal((x > 0) - (x < 0))
-    if f is sympy.Max:
-        return max(_ev(a, env) for a in e.args)
-    if f is sympy.Min:
-        return min(_ev(a, env) for a in e.args)
-    raise ValueError(f"cannot evaluate {type(e).__name__}")
+    entry = FUNCTIONS.get(e.func)
+    if entry is None:
+        raise ValueError(f"cannot evaluate {type(e).__name__}")
+    try:
+        return entry.exact(*[_ev(a, env) for a in e.args])
+    except Undefined as exc:
+        raise UndefinedValue(str(exc)) from None

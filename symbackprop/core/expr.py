@@ -8,7 +8,8 @@
     atom       := NUMBER | NAME | NAME "(" args ")" | "(" sum ")"
     NUMBER     := digits with "." or "," as the decimal separator, optional exponent (1e-3)
 
-Functions: exp, log (natural; ln too), sqrt, abs, max, min, sigmoid, tanh, relu. The parser
+Functions: exp, log (natural; ln too), sqrt, abs, max, min and every activation of the table
+of operations (sigmoid, tanh, relu, leaky_relu(x[, slope]), softplus, elu, swish). The parser
 returns a small tree of tuples (:class:`Num`, :class:`Var`, :class:`Unary`, :class:`Binary`,
 :class:`Call`); a syntax error is an :class:`ExpressionError` that shows the expression with a
 caret under the place. Sizes are bounded before any work: at most ``MAX_LENGTH`` characters
@@ -21,14 +22,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from ..errors import SymbackpropError
+from .ops import GATE_FUNCTIONS
 
 __all__ = ["Num", "Var", "Unary", "Binary", "Call", "ExpressionError", "parse_expression",
            "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "variables", "parse_number", "evaluate_constant"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 100
-FUNCTIONS = {"exp": 1, "log": 1, "ln": 1, "sqrt": 1, "abs": 1, "max": 2, "min": 2,
-             "sigmoid": 1, "tanh": 1, "relu": 1}
+#: name -> the numbers of arguments it takes (from the table of operations)
+FUNCTIONS = GATE_FUNCTIONS
 
 
 class ExpressionError(SymbackpropError):
@@ -201,8 +203,9 @@ class _Parser:
                 self.expect(")")
                 self.depth -= 1
                 name = "log" if value == "ln" else value
-                if len(args) != FUNCTIONS[value]:
-                    self.fail(pos, f"{value} takes {FUNCTIONS[value]} argument(s), found {len(args)}")
+                if len(args) not in FUNCTIONS[value]:
+                    takes = " or ".join(map(str, FUNCTIONS[value]))
+                    self.fail(pos, f"{value} takes {takes} argument(s), found {len(args)}")
                 return Call(name, tuple(args))
             return Var(value)
         if kind == "op" and value == "(":
@@ -277,9 +280,7 @@ def evaluate_constant(tree, constants=None) -> Decimal:
                 if x < 0:
                     raise SymbackpropError("square root of a negative number")
                 return x.sqrt()
-            return {"abs": lambda: abs(x), "max": lambda: max(args), "min": lambda: min(args),
-                    "sigmoid": lambda: _x.sigmoid(x), "tanh": lambda: _x.tanh(x),
-                    "relu": lambda: max(x, Decimal(0))}[t.name]()
+            return _call(t.name, args)
         a, b = ev(t.left), ev(t.right)
         if t.op == "+":
             out = a + b
@@ -310,3 +311,22 @@ def evaluate_constant(tree, constants=None) -> Decimal:
 
     with _x.exact():
         return ev(tree)
+
+
+def _call(name: str, args: list[Decimal]) -> Decimal:
+    """A function of the table of operations at exact values."""
+    import sympy
+
+    from .evaluate import UndefinedValue, evaluate
+    from .ops import ACTIVATIONS, ELEMENTARY
+
+    xs = [sympy.Symbol(f"_a{i}", real=True) for i in range(len(args))]
+    if name in ELEMENTARY:
+        expr = ELEMENTARY[name](*xs)
+    else:
+        act = ACTIVATIONS[name]
+        expr = act.forward(xs[0], xs[1] if len(xs) > 1 else sympy.Rational(str(act.default or 0)))
+    try:
+        return evaluate(expr, {s.name: v for s, v in zip(xs, args)})
+    except UndefinedValue as exc:
+        raise SymbackpropError(f"{name}(...) has no finite value here ({exc})") from None

@@ -27,7 +27,7 @@ from .evaluate import UndefinedValue, evaluate
 from .exact import exact, to_decimal
 from .exact import exp as exp_decimal
 from .expr import Binary, Call, ExpressionError, Num, Unary, Var, parse_expression, variables
-from .rules import relu, sigmoid
+from .ops import ACTIVATIONS, ELEMENTARY
 
 __all__ = ["GraphNode", "Edge", "Graph", "GATES", "build_graph", "graph_from_sympy", "parse_at"]
 
@@ -72,10 +72,20 @@ GATES: dict[str, Gate] = {g.op: g for g in (
          lambda a, o, c: (Heaviside(a[0] - a[1], 1), Heaviside(a[1] - a[0], 0)), "max"),
     Gate("min", "min", lambda a, c: sympy.Min(a[0], a[1]),
          lambda a, o, c: (Heaviside(a[1] - a[0], 1), Heaviside(a[0] - a[1], 0)), "max"),
-    Gate("sigmoid", "σ", lambda a, c: sigmoid(a[0]), lambda a, o, c: (o * (1 - o),)),
-    Gate("tanh", "tanh", lambda a, c: sympy.tanh(a[0]), lambda a, o, c: (1 - o ** 2,)),
-    Gate("relu", "relu", lambda a, c: relu(a[0]), lambda a, o, c: (Heaviside(a[0], 0),)),
 )}
+
+
+def _activation_gate(act) -> Gate:
+    """An activation of the table as a gate: its forward and its textbook derivative, in terms
+    of the gate's own output where the lectures write it so (σ′ = σ(1 − σ)). A gate's constant
+    is the activation's parameter (leaky_relu's slope)."""
+    def p(c):
+        return _c(c) if c is not None else sympy.Integer(0)
+    return Gate(act.name, act.text, lambda a, c: act.forward(a[0], p(c)),
+                lambda a, o, c: (act.named(o, a[0], p(c)),))
+
+
+GATES.update({name: _activation_gate(act) for name, act in ACTIVATIONS.items() if act.in_graphs})
 
 
 @dataclass(frozen=True)
@@ -179,6 +189,14 @@ class _Builder:
             return self.new("neg", (self.visit(tree.arg),))
         if isinstance(tree, Call):
             args = tuple(self.visit(a) for a in tree.args)
+            act = ACTIVATIONS.get(tree.name)
+            if act is not None and act.parameter:
+                # leaky_relu(x) or leaky_relu(x, 0.1): the parameter is the gate's constant
+                parameter = args[1] if len(args) > 1 else act.default
+                if not isinstance(parameter, Decimal):
+                    raise SymbackpropError(f"expression: the {act.parameter} of {tree.name}(...) must be "
+                                           f"a number, found an expression with variables")
+                return self.new(tree.name, (self.lift(args[0]),), parameter)
             args = tuple(self.lift(a) for a in args)
             if tree.name == "sigmoid" and self.decompose:
                 # σ(x) = 1/(1 + e^(−x)), as deck 000 draws it: *−1, exp, +1, 1/x
@@ -237,10 +255,10 @@ def _sympy_of(tree, symbols):
         a, b = symbols
         return {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a ** b}[tree.op]
     name = tree.name
-    if name in ("max", "min"):
-        return (sympy.Max if name == "max" else sympy.Min)(*symbols)
-    return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
-            "sigmoid": sigmoid, "tanh": sympy.tanh, "relu": relu}[name](symbols[0])
+    if name in ELEMENTARY:
+        return ELEMENTARY[name](*symbols)
+    act = ACTIVATIONS[name]
+    return act.forward(symbols[0], symbols[1] if len(symbols) > 1 else _c(act.default))
 
 
 def _eval(text: str, expr: Expr, env) -> Decimal:

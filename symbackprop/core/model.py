@@ -23,8 +23,7 @@ from sympy import Expr, Integer, Rational, Symbol
 
 from . import ids
 from .notation import Notation
-from .rules import (ACTIVATION_RULES, LOSS_RULES, l1_penalty, l2_penalty, softmax_derivative,
-                    softmax_forward)
+from .ops import ACTIVATIONS, LOSSES, PENALTIES, softmax_derivative, softmax_forward
 from ..spec.reading import Spec
 
 __all__ = ["Node", "Edge", "Model", "build_model", "symbol", "rational"]
@@ -203,7 +202,7 @@ def build_model(spec: Spec) -> Model:
                 _softmax(layer, l, ex(n), nodes, edges)
 
     # The error: one term per output (and per example), plus the penalty.
-    loss = LOSS_RULES[spec.loss]
+    loss = LOSSES[spec.loss]
     L = len(spec.layers)
     K = spec.layers[-1].units
     scale = Rational(1, spec.n_examples) if spec.reduction == "mean" else Integer(1)
@@ -228,10 +227,11 @@ def build_model(spec: Spec) -> Model:
         parts: list[Expr] = []
         for p in penalized:
             value, general, named = Integer(0), Integer(0), Integer(0)
-            for lam, rule in ((reg.l2, l2_penalty), (reg.l1, l1_penalty)):
+            for name, penalty in PENALTIES.items():
+                lam = getattr(reg, name)
                 if lam is not None:
-                    v, d = rule(rational(lam), symbol(p))
-                    value, named = value + v, named + d
+                    value = value + penalty.value(rational(lam), symbol(p))
+                    named = named + penalty.derivative(rational(lam), symbol(p))
             general = sympy.diff(value, symbol(p))
             parts.append(value)
             edges.append(Edge("R", p, general, named))
@@ -269,7 +269,7 @@ _Z = Symbol("_z", real=True)
 
 def _activation(layer, l: int, i: int, example: int | None,
                 nodes: dict[str, Node], edges: list[Edge]) -> None:
-    rule = ACTIVATION_RULES[layer.activation]
+    rule = ACTIVATIONS[layer.activation]
     slope = rational(layer.slope) if layer.slope is not None else Integer(0)
     zid, aid = ids.z(l, i, example), ids.a(l, i, example)
     zs = symbol(zid)
@@ -281,7 +281,7 @@ def _activation(layer, l: int, i: int, example: int | None,
 @lru_cache(maxsize=None)
 def _general_derivative(activation: str, slope: Expr) -> Expr:
     """g'(z) differentiated once per activation, then renamed for each neuron."""
-    return ACTIVATION_RULES[activation].general(_Z, slope)
+    return ACTIVATIONS[activation].general(_Z, slope)
 
 
 def _softmax(layer, l: int, example: int | None, nodes: dict[str, Node], edges: list[Edge]) -> None:

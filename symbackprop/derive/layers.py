@@ -21,7 +21,7 @@ import sympy
 
 from ..core.evaluate import evaluate
 from ..core.exact import exact
-from ..core.rules import ACTIVATION_RULES, LOSS_RULES, softmax_forward
+from ..core.ops import ACTIVATIONS, LOSSES, PENALTIES, softmax_forward
 from ..errors import SpecError
 from ..spec.reading import Spec
 
@@ -130,7 +130,7 @@ def _view(spec: Spec, params: dict[str, Decimal] | None) -> LayerView:
         records.append((xs, zs, acts))
         xs = acts
     K = spec.layers[-1].units
-    loss = LOSS_RULES[spec.loss]
+    loss = LOSSES[spec.loss]
     a_sym, y_sym = sympy.Symbol("a"), sympy.Symbol("y")
     term, dterm = loss.term(a_sym, y_sym, K), loss.named(a_sym, y_sym, K)
     E = Decimal(0)
@@ -188,7 +188,7 @@ def _activate(layer, z: Vector) -> Vector:
         zs = sympy.symbols(f"z0:{len(z)}")
         env = {s.name: v for s, v in zip(zs, z)}
         return tuple(evaluate(softmax_forward(zs, k), env) for k in range(len(z)))
-    rule = ACTIVATION_RULES[layer.activation]
+    rule = ACTIVATIONS[layer.activation]
     s = sympy.Symbol("z")
     slope = sympy.Rational(str(layer.slope)) if layer.slope is not None else 0
     f = rule.forward(s, slope)
@@ -199,7 +199,7 @@ def _jacobian(layer, z: Vector, a: Vector) -> Matrix:
     n = len(z)
     if layer.activation == "softmax":
         return tuple(tuple(a[k] * ((1 if k == j else 0) - a[j]) for j in range(n)) for k in range(n))
-    rule = ACTIVATION_RULES[layer.activation]
+    rule = ACTIVATIONS[layer.activation]
     slope = sympy.Rational(str(layer.slope)) if layer.slope is not None else 0
     d = rule.named(sympy.Symbol("a"), sympy.Symbol("z"), slope)
     diag = [evaluate(d, {"a": av, "z": zv}) for av, zv in zip(a, z)]
@@ -213,14 +213,15 @@ def _penalty(spec: Spec, weights, biases):
     if not reg.active:
         return total, grads
 
+    lam_s, w_s = sympy.Symbol("lam"), sympy.Symbol("w")
+    forms = [(getattr(reg, name), p.value(lam_s, w_s), p.derivative(lam_s, w_s))
+             for name, p in PENALTIES.items() if getattr(reg, name) is not None]
+
     def add(v: Decimal) -> tuple[Decimal, Decimal]:
         value, grad = Decimal(0), Decimal(0)
-        if reg.l2 is not None:
-            value += reg.l2 / 2 * v * v
-            grad += reg.l2 * v
-        if reg.l1 is not None:
-            value += reg.l1 / 2 * abs(v)
-            grad += reg.l1 / 2 * ((v > 0) - (v < 0))
+        for lam, form, derivative in forms:
+            value += evaluate(form, {"lam": lam, "w": v})
+            grad += evaluate(derivative, {"lam": lam, "w": v})
         return value, grad
 
     for l, W in enumerate(weights, start=1):

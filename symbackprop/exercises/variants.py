@@ -21,6 +21,7 @@ from typing import Any
 from ..derive.derivation import solve
 from ..errors import SymbackpropError
 from ..core.exact import round_to
+from ..core.ops import ACTIVATIONS
 from ..derive.derivation import flat_values
 from ..spec.reading import Layer, Spec, spec_from_dict, spec_to_dict
 
@@ -28,7 +29,6 @@ __all__ = ["Variant", "VARY", "make_variants", "manifest_document", "variant_has
 
 VARY = ("weights", "biases", "inputs", "targets", "learning_rate")
 ATTEMPTS = 500
-SATURATION = Decimal("0.98")
 LARGEST_Z = Decimal(6)
 
 
@@ -83,12 +83,12 @@ def problems(spec: Spec) -> list[str]:
         if node.kind == "z" and abs(v) > LARGEST_Z:
             out.append(f"{node.id} = {v:.3f} is too large to read")
         if node.kind == "a":
-            act = spec.layers[node.layer - 1].activation
-            if act == "sigmoid" and not (1 - SATURATION <= v <= SATURATION):
+            rule = ACTIVATIONS.get(spec.layers[node.layer - 1].activation)
+            if rule is None:                      # softmax: its outputs share the layer
+                continue
+            if rule.saturates and not (rule.saturates[0] <= v <= rule.saturates[1]):
                 out.append(f"{node.id} is saturated")
-            if act == "tanh" and abs(v) > SATURATION:
-                out.append(f"{node.id} is saturated")
-            if act in ("relu", "leaky_relu") and d.values[f"z{node.id[1:]}"] == 0:
+            if rule.kink and d.values[f"z{node.id[1:]}"] == 0:
                 out.append(f"{node.id} sits on the kink at 0")
     for c in d.chains:
         if c.trainable and round_to(c.gradient, spec.decimals) == 0:

@@ -22,7 +22,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from dataclasses import replace
 
-from ..core.rules import ACTIVATION_RULES, LOSS_RULES
+from ..core.ops import ACTIVATIONS as ACTIVATION_RULES, LOSSES as LOSS_RULES
 from ..spec.reading import Regularization, Spec
 
 __all__ = ["Network", "export_source", "param_arrays", "scalar_supported", "BACKENDS"]

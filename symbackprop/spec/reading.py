@@ -22,6 +22,7 @@ from typing import Any
 from ..core import ids
 from ..errors import SpecError
 from ..core.exact import exact, round_to, to_decimal
+from ..core.ops import ACTIVATION_NAMES, LOSS_NAMES, ACTIVATIONS as _RULES
 from ..io.yamlload import load_yaml
 
 __all__ = [
@@ -29,8 +30,9 @@ __all__ = [
     "ACTIVATIONS", "LOSSES", "LIMITS", "spec_to_dict",
 ]
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softplus", "softmax")
-LOSSES = ("half_sse", "mse", "binary_cross_entropy", "cross_entropy")
+# The names come from the table of operations: a new activation or loss is an entry there.
+ACTIVATIONS = ACTIVATION_NAMES
+LOSSES = LOSS_NAMES
 REFUSED_ACTIVATIONS = {
     "step": "the step function is not differentiable: its derivative is 0 everywhere except "
             "at 0, where it does not exist, so no error can flow back through it "
@@ -341,13 +343,15 @@ class _Reader:
         if activation == "softmax" and not is_last:
             self.fail(f"{where}.activation", "softmax is only supported on the output layer")
         slope = None
+        rule = _RULES.get(activation)
         if "slope" in d:
-            if activation != "leaky_relu":
-                self.fail(f"{where}.slope", f"a slope only applies to leaky_relu, "
+            if rule is None or rule.parameter != "slope":
+                takes = [name for name, r in _RULES.items() if r.parameter == "slope"]
+                self.fail(f"{where}.slope", f"a slope only applies to {', '.join(takes)}, "
                                             f"found activation {activation!r}")
             slope = self.number(d["slope"], f"{where}.slope", nonnegative=True)
-        elif activation == "leaky_relu":
-            slope = Decimal("0.01")
+        elif rule is not None and rule.parameter == "slope":
+            slope = rule.default
         if "weights" not in d:
             self.fail(f"{where}.weights", f"missing; expected {units} rows of {n_prev} numbers "
                                           "or an initializer such as {init: xavier, seed: 0}")
@@ -516,7 +520,7 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
     for layer in spec.layers:
         entry: dict[str, Any] = {"units": layer.units, "activation": layer.activation,
                                  "weights": [[num(v) for v in row] for row in layer.weights]}
-        if layer.activation == "leaky_relu" and layer.slope is not None:
+        if layer.slope is not None:
             entry["slope"] = num(layer.slope)
         if isinstance(layer.bias, Decimal):
             entry["bias"] = num(layer.bias)

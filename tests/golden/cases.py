@@ -211,6 +211,8 @@ def update() -> None:
 
 
 if __name__ == "__main__":
+    # Freeze what this checkout computes, not an installed copy of the package.
+    sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
     if "--make-inputs" in sys.argv:
         make_inputs()

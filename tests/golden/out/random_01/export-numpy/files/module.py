@@ -100,9 +100,9 @@ def loss_and_gradients(params, X, Y):
         E += scale * ((0.5)*(-a2_1 + y1)**2)
         E += scale * ((0.5)*(-a2_2 + y2)**2)
         d_a2_2 = scale * (a2_2 - y2)   # ∂E/∂a2_2
-        d_z2_2 = d_a2_2 * ((0.95)*_heaviside(z2_2, 0) + 0.05)   # ∂E/∂z2_2
+        d_z2_2 = d_a2_2 * ((0.05)*(1 - _heaviside(z2_2, 0)) + _heaviside(z2_2, 0))   # ∂E/∂z2_2
         d_a2_1 = scale * (a2_1 - y1)   # ∂E/∂a2_1
-        d_z2_1 = d_a2_1 * ((0.95)*_heaviside(z2_1, 0) + 0.05)   # ∂E/∂z2_1
+        d_z2_1 = d_a2_1 * ((0.05)*(1 - _heaviside(z2_1, 0)) + _heaviside(z2_1, 0))   # ∂E/∂z2_1
         d_a1_3 = d_z2_1 * (w2_1_3) + d_z2_2 * (w2_2_3)   # ∂E/∂a1_3
         d_z1_3 = d_a1_3 * (1)   # ∂E/∂z1_3
         d_a1_2 = d_z2_1 * (w2_1_2) + d_z2_2 * (w2_2_2)   # ∂E/∂a1_2

@@ -65,7 +65,7 @@ def loss_and_gradients(params, X, Y):
         a1_1 = (z1_1 if z1_1 > 0 else 0.05 * z1_1)
         E += scale * ((0.5)*(-a1_1 + y1)**2)
         d_a1_1 = scale * (a1_1 - y1)   # ∂E/∂a1_1
-        d_z1_1 = d_a1_1 * ((0.95)*_heaviside(z1_1, 0) + 0.05)   # ∂E/∂z1_1
+        d_z1_1 = d_a1_1 * ((0.05)*(1 - _heaviside(z1_1, 0)) + _heaviside(z1_1, 0))   # ∂E/∂z1_1
         g_w1_1_1 += d_z1_1 * (x1)   # ∂E/∂w1_1_1
     grads = {}
     grads['W1'] = np.array([[g_w1_1_1]])

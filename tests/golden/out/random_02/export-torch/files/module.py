@@ -97,7 +97,7 @@ def loss_and_gradients(params, X, Y):
     E += 0.1 / 2 * np.sum(params['W1'] ** 2)   # (λ/2)·Σ w²
     grads = {}
     dA = scale * (A - Y)   # ∂E_k/∂ŷ_k = a - y
-    delta = dA * ((0.95)*np.heaviside(Z, 0) + 0.05)   # δ[1] = ∂E/∂a[1] · g'(z[1]), g' = 19*Heaviside(z, 0)/20 + 1/20
+    delta = dA * ((0.05)*(1 - np.heaviside(Z, 0)) + np.heaviside(Z, 0))   # δ[1] = ∂E/∂a[1] · g'(z[1]), g' = (1 - Heaviside(z, 0))/20 + Heaviside(z, 0)
     A_prev = cache[0]
     grads['W1'] = delta.T @ A_prev                # ∂E/∂W[1] = δ[1]ᵀ a[0], summed over the batch
     grads['W1'] = grads['W1'] + 0.1 * params['W1']   # λ·w

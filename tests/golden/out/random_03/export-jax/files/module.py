@@ -64,7 +64,7 @@ def loss_and_gradients(params, X, Y):
     E = scale * np.sum((0.5)*(-A + Y)**2)
     grads = {}
     dA = scale * (A - Y)   # ∂E_k/∂ŷ_k = a - y
-    delta = dA * ((0.95)*np.heaviside(Z, 0) + 0.05)   # δ[2] = ∂E/∂a[2] · g'(z[2]), g' = 19*Heaviside(z, 0)/20 + 1/20
+    delta = dA * ((0.05)*(1 - np.heaviside(Z, 0)) + np.heaviside(Z, 0))   # δ[2] = ∂E/∂a[2] · g'(z[2]), g' = (1 - Heaviside(z, 0))/20 + Heaviside(z, 0)
     A_prev = cache[1]
     grads['W2'] = delta.T @ A_prev                # ∂E/∂W[2] = δ[2]ᵀ a[1], summed over the batch
     grads['b2'] = delta.sum(axis=0)              # ∂E/∂b[2] = δ[2]

@@ -1,0 +1,337 @@
+"""The one table of operations: every activation, loss, penalty and function, once.
+
+Each entry states what every later stage needs of it, so that a new operation is an entry
+here (plus its tests) and nothing else:
+
+* :data:`FUNCTIONS` — each SymPy function a formula can hold (σ, relu, H, exp, |x|…): how
+  its value is computed exactly (decimals), how it is spelled in array code (NumPy, and so
+  torch and JAX through their NumPy-shaped shims) and in straight-line scalar code, and how
+  it is written in text and LaTeX.
+* :data:`ACTIVATIONS` — forward a = g(z) and the local derivative in the lecture's textbook
+  form, written with the neuron's own output where the lectures do (σ′ = a(1 − a),
+  tanh′ = 1 − a²) and with z where they must (relu′ = H(z)); the general form is
+  differentiated from the forward rule. The convention at a kink, the names (text, LaTeX,
+  words in es/en), whether the graph grammar knows it, where it saturates.
+* :data:`LOSSES` — the error of one output E_k, its derivative ∂E_k/∂ŷ_k in textbook form,
+  the term as the lectures write it (unevaluated).
+* :data:`PENALTIES` — L2 and L1 on one parameter: value and derivative.
+* :data:`GATE_FUNCTIONS` — the functions the expression grammar of graph mode knows, with
+  their arities.
+
+Conventions at non-differentiable points (documented, and the same as PyTorch):
+relu′(0) = 0 (H(0) = 0), leaky_relu′(0) = slope, |w|′ at 0 = sign(0) = 0. (ELU with α = 1 is
+differentiable at 0: elu′(0) = 1 from both sides.)
+Every rule is tested against ``sympy.diff`` and against finite differences.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Mapping
+
+import sympy
+from sympy import Expr, Heaviside, Integer, Rational, exp, log, sign, tanh
+
+from . import exact as _x
+
+__all__ = [
+    "sigmoid", "relu", "leaky_relu", "softplus", "elu", "step",
+    "Function", "Activation", "Loss", "Penalty",
+    "FUNCTIONS", "ACTIVATIONS", "LOSSES", "PENALTIES", "GATE_FUNCTIONS",
+    "ACTIVATION_NAMES", "LOSS_NAMES", "softmax_forward", "softmax_derivative", "function_of",
+]
+
+
+# ----------------------------------------------------------------------------- SymPy functions
+
+def step(z: Expr) -> Expr:
+    """H(z) with the convention H(0) = 0."""
+    return Heaviside(z, 0)
+
+
+class sigmoid(sympy.Function):
+    """σ(z) = 1 / (1 + e^(−z)), with σ′ = σ(1 − σ)."""
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return 1 / (1 + exp(-z))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+class relu(sympy.Function):
+    """max(0, z), with relu′ = H(z), H(0) = 0."""
+
+    def fdiff(self, argindex=1):
+        return step(self.args[0])
+
+    def _eval_rewrite_as_Max(self, z, **kwargs):
+        return sympy.Max(0, z)
+
+
+class leaky_relu(sympy.Function):
+    """z for z > 0, slope·z otherwise; derivative H(z) + slope·(1 − H(z))."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        z, slope = self.args
+        if argindex != 1:
+            return sympy.Min(z, 0)
+        return step(z) + slope * (1 - step(z))
+
+    def _eval_rewrite_as_Piecewise(self, z, slope, **kwargs):
+        return sympy.Piecewise((z, z > 0), (slope * z, True))
+
+
+class softplus(sympy.Function):
+    """ln(1 + e^z), whose derivative is σ(z)."""
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_log(self, z, **kwargs):
+        return log(1 + exp(z))
+
+
+class elu(sympy.Function):
+    """z for z > 0, e^z − 1 otherwise (α = 1); derivative H(z) + e^z·(1 − H(z))."""
+
+    def fdiff(self, argindex=1):
+        z = self.args[0]
+        return step(z) + exp(z) * (1 - step(z))
+
+    def _eval_rewrite_as_Piecewise(self, z, **kwargs):
+        return sympy.Piecewise((z, z > 0), (exp(z) - 1, True))
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return sympy.Piecewise((z, z > 0), (exp(z) - 1, True))
+
+
+# ----------------------------------------------------------------------------- exact values
+
+class Undefined(ArithmeticError):
+    """No finite value here (log of 0…): the evaluator says it in words."""
+
+
+def _log(x: Decimal) -> Decimal:
+    if x <= 0:
+        raise Undefined("logarithm of a number <= 0")
+    return x.ln()
+
+
+def _heaviside(x: Decimal, at_zero: Decimal = Decimal("0.5")) -> Decimal:
+    if x == 0:
+        return at_zero
+    return Decimal(1) if x > 0 else Decimal(0)
+
+
+def _elu(x: Decimal) -> Decimal:
+    return x if x > 0 else x.exp() - 1
+
+
+@dataclass(frozen=True)
+class Function:
+    """One function a formula can hold, with every spelling of it.
+
+    ``numpy`` and ``scalar`` are code templates in the arguments ``{0}``, ``{1}``; ``None``
+    where SymPy's own NumPy printer spells it already (exp, log, tanh…)."""
+
+    cls: type
+    name: str                                  # the name in the grammar and in code
+    text: str                                  # as the walkthrough writes it
+    latex: str                                 # as the slides write it
+    exact: Callable[..., Decimal]              # on decimals, inside exact()
+    numpy: str | None = None                   # array code (torch/JAX run it through their shims)
+    scalar: str | None = None                  # straight-line code on Python floats
+    arguments: int = 1                         # how many of the arguments are printed
+
+
+FUNCTIONS: Mapping[type, Function] = {f.cls: f for f in (
+    Function(sigmoid, "sigmoid", "σ", r"\sigma", _x.sigmoid, "_sigmoid({0})", "_sig({0})"),
+    Function(relu, "relu", "relu", r"\operatorname{relu}", lambda x: x if x > 0 else Decimal(0),
+             "np.maximum({0}, 0.0)", "max({0}, 0.0)"),
+    Function(leaky_relu, "leaky_relu", "leaky_relu", r"\operatorname{leaky\,relu}",
+             lambda x, s: x if x > 0 else s * x,
+             "np.where({0} > 0, {0}, {1} * {0})", "({0} if {0} > 0 else {1} * {0})"),
+    Function(softplus, "softplus", "softplus", r"\operatorname{softplus}", _x.softplus,
+             "np.logaddexp(0.0, {0})", "(max({0}, 0.0) + math.log1p(math.exp(-abs({0}))))"),
+    Function(elu, "elu", "elu", r"\operatorname{elu}", _elu,
+             "np.where({0} > 0, {0}, np.expm1(np.minimum({0}, 0.0)))",
+             "({0} if {0} > 0 else math.expm1({0}))"),
+    Function(Heaviside, "H", "H", "H", _heaviside, "np.heaviside({0}, {1})", "_heaviside({0}, {1})"),
+    Function(sympy.tanh, "tanh", "tanh", r"\tanh", _x.tanh),
+    Function(sympy.exp, "exp", "exp", r"\exp", lambda x: x.exp()),
+    Function(sympy.log, "log", "log", r"\log", _log),
+    Function(sympy.Abs, "abs", "abs", "", abs),
+    Function(sympy.sign, "sign", "sign", r"\operatorname{sign}", lambda x: Decimal((x > 0) - (x < 0))),
+    Function(sympy.Max, "max", "max", r"\max", lambda *xs: max(xs)),
+    Function(sympy.Min, "min", "min", r"\min", lambda *xs: min(xs)),
+)}
+
+
+def function_of(expr: Expr) -> Function | None:
+    """The table's entry for the function at the top of ``expr``, if it is one of ours."""
+    return FUNCTIONS.get(expr.func)
+
+
+# ----------------------------------------------------------------------------- activations
+
+# Unevaluated sums and products keep the order in which the lectures write a formula.
+def _mul(*args: Expr) -> Expr:
+    return sympy.Mul(*args, evaluate=False)
+
+
+def _pow(base: Expr, n: int) -> Expr:
+    return sympy.Pow(base, n, evaluate=False)
+
+
+def _sub(x: Expr, y: Expr) -> Expr:
+    return sympy.Add(x, sympy.Mul(-1, y, evaluate=False), evaluate=False)
+
+
+def _add(*args: Expr) -> Expr:
+    return sympy.Add(*args, evaluate=False)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """a = forward(z, p); named(a, z, p) is g′ written in the lecture's form. ``p`` is the
+    activation's parameter (leaky_relu's slope), 0 where it has none."""
+
+    name: str
+    forward: Callable[[Expr, Expr], Expr]
+    named: Callable[[Expr, Expr, Expr], Expr]
+    text: str                                   # g as text: "σ"
+    latex: str                                  # g in LaTeX: r"\sigma"
+    words: Mapping[str, str]                    # {"es": "sigmoide", "en": "sigmoid"}
+    kink: str | None = None                     # the convention at its non-differentiable point z = 0
+    parameter: str | None = None                # the spec key of its parameter ("slope")
+    default: Decimal | None = None              # the parameter's default
+    saturates: tuple[Decimal, Decimal] | None = None   # outputs beyond these are saturated
+    in_graphs: bool = True                      # the graph grammar knows it as a gate
+
+    def general(self, z: Expr, p: Expr = Integer(0)) -> Expr:
+        """g′(z) straight from differentiating the forward rule."""
+        return sympy.diff(self.forward(z, p), z)
+
+
+_SAT = Decimal("0.98")
+
+ACTIVATIONS: Mapping[str, Activation] = {a.name: a for a in (
+    Activation("sigmoid", lambda z, s: sigmoid(z), lambda a, z, s: a * (1 - a), "σ", r"\sigma",
+               {"es": "sigmoide", "en": "sigmoid"}, saturates=(1 - _SAT, _SAT)),
+    Activation("tanh", lambda z, s: tanh(z), lambda a, z, s: 1 - a**2, "tanh", r"\tanh",
+               {"es": "tangente hiperbólica", "en": "hyperbolic tangent"}, saturates=(-_SAT, _SAT)),
+    Activation("relu", lambda z, s: relu(z), lambda a, z, s: step(z), "relu", r"\operatorname{relu}",
+               {"es": "ReLU", "en": "ReLU"}, kink="relu′(0) = H(0) = 0"),
+    Activation("leaky_relu", lambda z, s: leaky_relu(z, s), lambda a, z, s: _add(step(z), _mul(s, 1 - step(z))),
+               "leaky_relu", r"\operatorname{leaky\,relu}", {"es": "ReLU con fuga", "en": "leaky ReLU"},
+               kink="leaky_relu′(0) = slope", parameter="slope", default=Decimal("0.01")),
+    Activation("linear", lambda z, s: z, lambda a, z, s: Integer(1), "id", r"\operatorname{id}",
+               {"es": "lineal", "en": "linear"}, in_graphs=False),
+    Activation("softplus", lambda z, s: softplus(z), lambda a, z, s: sigmoid(z), "softplus",
+               r"\operatorname{softplus}", {"es": "softplus", "en": "softplus"}),
+    # ELU with α = 1: elu′ = 1 for z > 0, e^z = a + 1 otherwise.
+    Activation("elu", lambda z, s: elu(z), lambda a, z, s: _add(step(z), _mul(a + 1, 1 - step(z))),
+               "elu", r"\operatorname{elu}", {"es": "ELU", "en": "ELU"}),
+    # swish (SiLU): a = z·σ(z), a′ = σ(z) + a(1 − σ(z)).
+    Activation("swish", lambda z, s: z * sigmoid(z), lambda a, z, s: _add(sigmoid(z), _mul(a, 1 - sigmoid(z))),
+               "swish", r"\operatorname{swish}", {"es": "swish (SiLU)", "en": "swish (SiLU)"}),
+)}
+
+#: Every activation a layer may have: the elementwise ones and softmax (a layer-wide one).
+ACTIVATION_NAMES: tuple[str, ...] = (*ACTIVATIONS, "softmax")
+
+
+def softmax_forward(zs: tuple[Expr, ...], k: int) -> Expr:
+    """a_k = e^(z_k) / Σ_j e^(z_j)  (k counts from 0)."""
+    return exp(zs[k]) / sympy.Add(*[exp(z) for z in zs])
+
+
+def softmax_derivative(a_k: Expr, a_j: Expr, same: bool) -> Expr:
+    """∂a_k/∂z_j = a_k(1 − a_k) when k = j, −a_k·a_j otherwise."""
+    return a_k * (1 - a_k) if same else -a_k * a_j
+
+
+# ----------------------------------------------------------------------------- losses
+
+@dataclass(frozen=True)
+class Loss:
+    """term(ŷ, y, K): the error of one output; named(ŷ, y, K): its derivative, textbook form;
+    written(ŷ, y, K): the term unevaluated, in the order the lectures write it."""
+
+    name: str
+    term: Callable[[Expr, Expr, int], Expr]
+    named: Callable[[Expr, Expr, int], Expr]
+    written: Callable[[Expr, Expr, int], Expr]
+    words: Mapping[str, str] = field(default_factory=dict)
+
+    def general(self, a: Expr, y: Expr, outputs: int) -> Expr:
+        return sympy.diff(self.term(a, y, outputs), a)
+
+
+LOSSES: Mapping[str, Loss] = {rule.name: rule for rule in (
+    # E = ½ Σ_k (y_k − ŷ_k)², deck 003/004; ∂E_k/∂ŷ_k = ŷ_k − y_k.
+    Loss("half_sse", lambda a, y, K: Rational(1, 2) * (y - a) ** 2, lambda a, y, K: a - y,
+         lambda a, y, K: _mul(Rational(1, 2), _pow(_sub(y, a), 2)),
+         {"es": "½ suma de errores al cuadrado", "en": "half sum of squared errors"}),
+    # mean over the outputs: E = (1/K) Σ_k (y_k − ŷ_k)²
+    Loss("mse", lambda a, y, K: (y - a) ** 2 / K, lambda a, y, K: 2 * (a - y) / K,
+         lambda a, y, K: _mul(Rational(1, K), _pow(_sub(y, a), 2)),
+         {"es": "error cuadrático medio", "en": "mean squared error"}),
+    Loss("binary_cross_entropy", lambda a, y, K: -(y * log(a) + (1 - y) * log(1 - a)),
+         lambda a, y, K: (a - y) / (a * (1 - a)),
+         lambda a, y, K: _mul(Integer(-1), sympy.Add(
+             _mul(y, log(a)), _mul(_sub(Integer(1), y), log(_sub(Integer(1), a))), evaluate=False)),
+         {"es": "entropía cruzada binaria", "en": "binary cross-entropy"}),
+    Loss("cross_entropy", lambda a, y, K: -y * log(a), lambda a, y, K: -y / a,
+         lambda a, y, K: _mul(Integer(-1), _mul(y, log(a))),
+         {"es": "entropía cruzada", "en": "cross-entropy"}),
+)}
+
+LOSS_NAMES: tuple[str, ...] = tuple(LOSSES)
+
+
+# ----------------------------------------------------------------------------- penalties
+
+@dataclass(frozen=True)
+class Penalty:
+    """The penalty of one parameter w with strength λ: value and derivative (SymPy; exact
+    values come from evaluating them), and the same in array code (``{lam}``, ``{w}``)."""
+
+    name: str
+    value: Callable[[Expr, Expr], Expr]
+    derivative: Callable[[Expr, Expr], Expr]
+    numpy_value: str
+    numpy_derivative: str
+
+
+PENALTIES: Mapping[str, Penalty] = {p.name: p for p in (
+    # (λ/2)·w², derivative λ·w.
+    Penalty("l2", lambda lam, w: lam / 2 * w**2, lambda lam, w: lam * w,
+            "{lam} / 2 * np.sum({w} ** 2)", "{lam} * {w}"),
+    # (λ/2)·|w|, as deck 004 writes the L1 penalty; derivative (λ/2)·sign(w).
+    Penalty("l1", lambda lam, w: lam / 2 * sympy.Abs(w), lambda lam, w: lam / 2 * sign(w),
+            "{lam} / 2 * np.sum(np.abs({w}))", "{lam} / 2 * np.sign({w})"),
+)}
+
+
+# ----------------------------------------------------------------------------- the graph grammar
+
+#: Functions of the expression grammar (graph mode and answers), with the numbers of
+#: arguments each takes: the elementary ones and every activation a gate can be.
+GATE_FUNCTIONS: Mapping[str, tuple[int, ...]] = {
+    "exp": (1,), "log": (1,), "ln": (1,), "sqrt": (1,), "abs": (1,), "max": (2,), "min": (2,),
+    **{a.name: ((1, 2) if a.parameter else (1,)) for a in ACTIVATIONS.values() if a.in_graphs},
+}
+
+#: The elementary functions of the grammar as SymPy callables (activations come from ACTIVATIONS).
+ELEMENTARY: Mapping[str, Callable[..., Expr]] = {
+    "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
+    "max": sympy.Max, "min": sympy.Min,
+}

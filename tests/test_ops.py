@@ -1,0 +1,195 @@
+"""The table of operations is the one source: every activation of it works in every command,
+checked against numbers computed here independently (mpmath, finite differences, values
+worked by hand), so that a new entry is covered the moment it is added."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import mpmath
+import pytest
+import sympy
+
+import reference
+from symbackprop import solve, spec_from_dict
+from symbackprop.core.exact import exact
+from symbackprop.core.graph import build_graph
+from symbackprop.core.model import parameter_values
+from symbackprop.core.ops import ACTIVATIONS, FUNCTIONS, GATE_FUNCTIONS, elu, sigmoid
+from symbackprop.derive.layers import layer_view
+from symbackprop.spec import ACTIVATIONS as SPEC_ACTIVATIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# An independent spelling of every activation and of its derivative, from the textbook.
+MP = {
+    "sigmoid": lambda z, s: 1 / (1 + mpmath.exp(-z)),
+    "tanh": lambda z, s: mpmath.tanh(z),
+    "relu": lambda z, s: z if z > 0 else mpmath.mpf(0),
+    "leaky_relu": lambda z, s: z if z > 0 else s * z,
+    "linear": lambda z, s: z,
+    "softplus": lambda z, s: mpmath.log(1 + mpmath.exp(z)),
+    "elu": lambda z, s: z if z > 0 else mpmath.exp(z) - 1,
+    "swish": lambda z, s: z / (1 + mpmath.exp(-z)),
+}
+
+
+def spec_with(hidden: str, output: str = "sigmoid", slope=None) -> dict:
+    layer = {"units": 3, "activation": hidden,
+             "weights": [[0.4, -0.6], [-0.3, 0.8], [0.9, 0.2]], "bias": [0.1, -0.2, 0.05]}
+    if slope is not None:
+        layer["slope"] = slope
+    return {"title": f"{hidden} net", "decimals": 5, "inputs": [[0.5, -0.3], [-0.7, 0.2]],
+            "targets": [[0.2, 0.7], [0.9, 0.1]],
+            "layers": [layer, {"units": 2, "activation": output,
+                               "weights": [[0.5, -0.2, 0.3], [0.3, 0.9, -0.4]], "bias": 0.2}],
+            "loss": "half_sse", "learning_rate": 0.5}
+
+
+def test_the_spec_reads_its_names_from_the_table():
+    assert SPEC_ACTIVATIONS == (*ACTIVATIONS, "softmax")
+    for name in ("elu", "swish", "leaky_relu"):
+        assert name in SPEC_ACTIVATIONS and name in GATE_FUNCTIONS
+
+
+def test_every_activation_has_an_independent_reference():
+    assert set(MP) == set(ACTIVATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_derivative_of_every_activation_by_finite_differences(name):
+    """The textbook form of g′, evaluated exactly, against central differences of mpmath's g."""
+    act = ACTIVATIONS[name]
+    a, z = sympy.Symbol("a", real=True), sympy.Symbol("z", real=True)
+    slope = sympy.Rational(1, 10)
+    from symbackprop.core.evaluate import evaluate
+    with mpmath.workdps(60):
+        for point in ("-2.3", "-0.4", "0.35", "1.9"):
+            zv = Decimal(point)
+            av = evaluate(act.forward(z, slope), {"z": zv})
+            got = evaluate(act.named(a, z, slope), {"a": av, "z": zv})
+            h = mpmath.mpf("1e-25")
+            zm = mpmath.mpf(point)
+            fd = (MP[name](zm + h, mpmath.mpf("0.1")) - MP[name](zm - h, mpmath.mpf("0.1"))) / (2 * h)
+            assert abs(av - Decimal(str(MP[name](zm, mpmath.mpf("0.1"))))) < Decimal("1e-40")
+            assert abs(got - Decimal(mpmath.nstr(fd, 50))) < Decimal("1e-20"), (name, point)
+
+
+def test_textbook_forms_of_the_new_activations():
+    a, z = sympy.Symbol("a"), sympy.Symbol("z")
+    assert sympy.simplify(ACTIVATIONS["swish"].named(a, z, 0) - (sigmoid(z) + a * (1 - sigmoid(z)))) == 0
+    assert sympy.sstr(ACTIVATIONS["swish"].named(a, z, 0), order="none").startswith("sigmoid(z)")     # σ(z) first, as written
+    assert sympy.sstr(ACTIVATIONS["elu"].named(a, z, 0), order="none").startswith("Heaviside(z, 0)")
+    assert sympy.sstr(ACTIVATIONS["leaky_relu"].named(a, z, sympy.Rational(1, 10)), order="none").startswith("Heaviside(z, 0)")
+    # elu′ = e^z for z ≤ 0: in terms of its output, a + 1
+    assert sympy.diff(elu(z), z).subs(z, -1) == sympy.exp(-1)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_every_activation_in_a_network_by_finite_differences(name):
+    spec = spec_from_dict(spec_with(name, slope=0.1 if ACTIVATIONS[name].parameter else None), "<t>")
+    d = solve(spec).derivations[0]
+    with mpmath.workdps(60):
+        params = {k: mpmath.mpf(str(v)) for k, v in parameter_values(spec).items()}
+        assert abs(Decimal(mpmath.nstr(reference.error(spec, params), 50)) - d.E) < Decimal("1e-40")
+        for p in params:
+            fd = Decimal(mpmath.nstr(reference.finite_difference(spec, params, p), 50))
+            with exact():
+                assert abs(d.gradients[p] - fd) <= Decimal("1e-25") * (1 + abs(fd)), (name, p)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_the_layer_view_agrees_with_the_network_view(name):
+    spec = spec_from_dict(spec_with(name), "<t>")
+    d = solve(spec).derivations[0]
+    view = layer_view(spec)
+    assert view.E == d.E
+    grads = view.gradients()
+    assert set(grads) == set(d.gradients)
+    with exact():
+        for p, g in d.gradients.items():
+            assert abs(grads[p] - g) < Decimal("1e-40"), (name, p)
+
+
+@pytest.mark.parametrize("expression,point", [
+    ("elu(x)*swish(y) + leaky_relu(x - y, 0.2)", {"x": "-0.5", "y": "1.2"}),
+    ("swish(x*y) - elu(y - x)", {"x": "0.3", "y": "-0.8"}),
+    ("leaky_relu(x) * softplus(y)", {"x": "-1.5", "y": "0.4"}),
+])
+def test_graph_gates_of_the_new_activations(expression, point):
+    g = build_graph(expression, {k: Decimal(v) for k, v in point.items()})
+
+    def f(x, y):
+        e = lambda v: v if v > 0 else mpmath.exp(v) - 1                       # noqa: E731
+        sw = lambda v: v / (1 + mpmath.exp(-v))                                # noqa: E731
+        lr = lambda v, s=mpmath.mpf("0.01"): v if v > 0 else s * v             # noqa: E731
+        sp = lambda v: mpmath.log(1 + mpmath.exp(v))                           # noqa: E731
+        return {"elu(x)*swish(y) + leaky_relu(x - y, 0.2)": lambda: e(x) * sw(y) + lr(x - y, mpmath.mpf("0.2")),
+                "swish(x*y) - elu(y - x)": lambda: sw(x * y) - e(y - x),
+                "leaky_relu(x) * softplus(y)": lambda: lr(x) * sp(y)}[expression]()
+
+    with mpmath.workdps(60):
+        x, y = mpmath.mpf(point["x"]), mpmath.mpf(point["y"])
+        h = mpmath.mpf("1e-25")
+        assert abs(g.value - Decimal(mpmath.nstr(f(x, y), 50))) < Decimal("1e-40")
+        dx = (f(x + h, y) - f(x - h, y)) / (2 * h)
+        dy = (f(x, y + h) - f(x, y - h)) / (2 * h)
+        assert abs(g.gradients["x"] - Decimal(mpmath.nstr(dx, 50))) < Decimal("1e-20")
+        assert abs(g.gradients["y"] - Decimal(mpmath.nstr(dy, 50))) < Decimal("1e-20")
+
+
+def test_a_gate_states_the_textbook_derivative():
+    g = build_graph("swish(x)", {"x": Decimal("0.5")})
+    node = g.node("f")
+    x, f = sympy.Symbol("x", real=True), sympy.Symbol("f", real=True)
+    # written with the gate's own output f, as σ′ = σ(1 − σ) is: σ(x) + f·(1 − σ(x))
+    assert sympy.sstr(node.local_forms[0], order="none") == "sigmoid(x) + f*(1 - sigmoid(x))"
+    # by hand: σ(0.5) = 0.6224593312, swish′(0.5) = σ + x·σ(1 − σ) = 0.6224593312 + 0.1175018561
+    assert abs(node.local[0] - Decimal("0.7399611873")) < Decimal("1e-10")
+
+
+def test_leaky_relu_in_a_graph_needs_a_number_for_its_slope():
+    from symbackprop import SymbackpropError
+    with pytest.raises(SymbackpropError, match="slope of leaky_relu"):
+        build_graph("leaky_relu(x, y)", {"x": 1, "y": 2})
+    # the default slope is PyTorch's 0.01
+    assert build_graph("leaky_relu(x)", {"x": -2}).value == Decimal("-0.02")
+
+
+def test_every_function_of_a_formula_is_in_the_table():
+    """Each function the model writes has its exact, text and LaTeX spellings; ours also
+    their array and scalar code."""
+    for cls, entry in FUNCTIONS.items():
+        assert entry.text and callable(entry.exact)
+        if cls.__module__.startswith("symbackprop"):
+            assert entry.numpy and entry.scalar and entry.latex
+
+
+def _run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "symbackprop", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.mark.parametrize("name", ["elu", "swish", "leaky_relu"])
+def test_the_new_activations_through_the_command(name, tmp_path):
+    import yaml
+    spec = spec_with(name)
+    (tmp_path / "net.yaml").write_text(yaml.safe_dump(spec))
+    for args in (["solve", "net.yaml"], ["solve", "net.yaml", "--format", "json", "-o", "."],
+                 ["solve", "net.yaml", "--format", "tex", "--style", "slides", "-o", "."],
+                 ["solve", "net.yaml", "--view", "layers", "--format", "json"],
+                 ["solve", "net.yaml", "--rounding", "hand"]):
+        result = _run(*args, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)
+    doc = json.loads((tmp_path / "net.json").read_text())
+    assert doc["steps"] == 1
+    tex = (tmp_path / "net-slides-es.tex").read_text()
+    assert r"\operatorname{" + {"elu": "elu", "swish": "swish", "leaky_relu": r"leaky\,relu"}[name] in tex \
+        or r"\sigma" in tex
+    result = _run("graph", f"{name}(x)*y", "--at", "x=-0.4,y=3", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    grad = json.loads(result.stdout)
+    assert grad is not None
