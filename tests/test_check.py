@@ -228,3 +228,28 @@ def test_class_file(lecture, tmp_path):
     path.write_text("student,a1_1\nana,0.6,extra\n")
     with pytest.raises(AnswerError, match="line 2: expected 2 columns"):
         load_class(path, index)
+
+
+def test_a_slipped_update_in_a_batch_is_diagnosed_not_a_crash():
+    """Found by the golden files: in a batch the per-example partials are named dE1@1/dw…,
+    and looking for the slip behind a wrong update read '1/dw…' as an example number."""
+    from symbackprop import spec_from_dict
+    spec = spec_from_dict({"inputs": [[0.1, 0.5], [0.3, -0.2]], "targets": [[0.05, 0.95], [0.9, 0.2]],
+                           "layers": [{"units": 2, "activation": "sigmoid",
+                                       "weights": [[0.1, 0.3], [0.2, 0.4]], "bias": 0.25},
+                                      {"units": 2, "activation": "sigmoid",
+                                       "weights": [[0.5, 0.6], [0.7, 0.8]], "bias": 0.35}],
+                           "learning_rate": 0.6}, "<batch>")
+    solution = solve(spec)
+    d = solution.derivations[0]
+    index = NameIndex(d, flat_values(d))
+    new = d.updated["w2_1_1"]
+    right = str(round_to(new, 5))
+    slipped = str(round_to(new * 10, 5))
+    report = check(solution, sheet(index, [("new_w2_1_1", slipped), ("dE/dw2_1_1", str(round_to(d.gradients["w2_1_1"], 5)))]),
+                   Options())
+    items = {i.quantity: i for i in report.items}
+    assert items["new_w2_1_1"].verdict == "wrong" and items["new_w2_1_1"].diagnosis.kind == "decimal"
+    assert items["dE/dw2_1_1"].verdict == "correct"
+    report = check(solution, sheet(index, [("new_w2_1_1", right)]), Options())
+    assert report.items[0].verdict == "correct"

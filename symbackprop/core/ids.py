@@ -28,8 +28,10 @@ def with_example(base: str, example: int | None) -> str:
 
 
 def split_example(qid: str) -> tuple[str, int | None]:
-    base, sep, n = qid.partition("@")
-    return (base, int(n)) if sep else (base, None)
+    """``a2_1@3`` -> (``a2_1``, 3). Only a trailing ``@n`` is an example: ``dE1@1/dw3_2_1``
+    (a derivative of one example's error term) is not a per-example quantity id."""
+    base, sep, n = qid.rpartition("@")
+    return (base, int(n)) if sep and n.isdigit() else (qid, None)
 
 
 def x(j: int, example: int | None = None) -> str:
