@@ -78,39 +78,9 @@ class CheckReport:
 
 
 def recipes(d: Derivation) -> dict[str, Expr]:
-    """How every quantity is computed from the others (the formulas the student uses)."""
-    model = d.model
-    out: dict[str, Expr] = {}
-    for node in model.nodes.values():
-        if node.definition is not None:
-            out[node.id] = node.definition
-    out["E"] = sympy.Add(*[symbol(t) for t in model.terms])
-    for fid, f in d.factors.items():
-        out.setdefault(fid, f.named)
-    for zid, f in d.deltas.items():
-        out.setdefault(f.id, f.named)
-    for aid, node in model.nodes.items():
-        if node.kind == "a":
-            parts = []
-            for e in model.edges_from.get(aid, ()):
-                up = sympy.Integer(1) if e.child in model.terms else symbol(ids.derivative("E", e.child))
-                parts.append(up * e.named)
-            if parts:
-                out[ids.derivative("E", aid)] = sympy.Add(*parts)
-    eta = sympy.Rational(str(model.spec.learning_rate))
-    for c in d.chains:
-        by_term: dict[str, list] = {}
-        for p in c.paths:
-            by_term.setdefault(p.term, []).append(sympy.Mul(*[symbol(f) for f in p.factors]))
-        for p in c.partials:
-            out[p.id] = sympy.Add(*by_term[p.term])
-        if c.partials:
-            out[c.id] = sympy.Add(*[symbol(p.id) for p in c.partials])
-        else:
-            out[c.id] = sympy.Add(*[sympy.Mul(*[symbol(f) for f in p.factors]) for p in c.paths])
-        if c.trainable:
-            out[ids.new(c.param)] = symbol(c.param) - eta * symbol(c.id)
-    return out
+    """How every quantity is computed from the others (the formulas the student uses): the
+    ledger's formulas."""
+    return d.ledger.recipes()
 
 
 def _deps(expr: Expr) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ from ..core.evaluate import UndefinedValue, evaluate
 from ..core.exact import HIGH_PRECISION, precision, exact, round_to
 from ..core.model import Edge, Model, build_model, parameter_values, symbol
 from ..spec.reading import Spec
+from .ledger import Ledger, build_ledger
 
 __all__ = [
     "PATH_LIMIT", "Factor", "Path", "Partial", "Chain", "Derivation", "Solution",
@@ -120,6 +121,7 @@ class Derivation:
     chains: tuple[Chain, ...]              # in the lectures' order (output layer first)
     hand_values: Mapping[str, Decimal] | None = None
     hand_adjoints: Mapping[str, Decimal] | None = None
+    ledger: Ledger | None = None           # every quantity once: kind, formula, exact and hand values
 
     @property
     def E(self) -> Decimal:
@@ -363,10 +365,12 @@ def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
     for zid in model.delta_nodes:
         if zid in num.adjoint and zid not in deltas:
             deltas[zid] = _make_delta(model, zid, num, hand)
+    ledger = build_ledger(model, num.values, num.adjoint, factors, deltas, chains,
+                          hand.values if hand else None, hand.adjoint if hand else None, eta)
     return Derivation(model=model, step=step, rounding=rounding, values=num.values,
                       adjoints=num.adjoint, factors=factors, deltas=deltas, chains=tuple(chains),
                       hand_values=hand.values if hand else None,
-                      hand_adjoints=hand.adjoint if hand else None)
+                      hand_adjoints=hand.adjoint if hand else None, ledger=ledger)
 
 
 def _make_delta(model: Model, zid: str, num: _Numbers, hand: _Numbers | None) -> Factor:
@@ -397,22 +401,5 @@ def solve(spec: Spec, *, rounding: str = "exact", paths: str = "auto",
 
 
 def flat_values(d: Derivation, hand: bool = False) -> dict[str, Decimal]:
-    """Every quantity of one step by id: nodes, ∂E/∂node, factors, partials, gradients, updates."""
-    values = d.hand_values if hand else d.values
-    adjoints = d.hand_adjoints if hand else d.adjoints
-    if values is None or adjoints is None:
-        return {}
-    out: dict[str, Decimal] = dict(values)
-    for node_id, node in d.model.nodes.items():
-        if node.kind in ("z", "a") and node_id in adjoints:
-            out[ids.derivative("E", node_id)] = adjoints[node_id]
-    for fid, f in d.factors.items():
-        out.setdefault(fid, f.hand if hand else f.value)
-    for c in d.chains:
-        for p in c.partials:
-            out[p.id] = p.hand if hand else p.value
-    for c in d.chains:
-        out[c.id] = c.hand_gradient if hand else c.gradient
-    for c in d.chains:
-        out[ids.new(c.param)] = c.hand_new if hand else c.new
-    return out
+    """Every quantity of one step a student writes down, by id (the ledger's values)."""
+    return d.ledger.values(hand)

@@ -1,0 +1,193 @@
+"""The ledger: one record per quantity of a derivation step, the one place its formula and
+its values live.
+
+    q = d.ledger["dE1/dw1_1_1"]
+    q.kind, q.formula, q.depends_on, q.exact, q.hand
+    d.ledger.values()            # {id: exact value} of every quantity a student writes down
+    d.ledger.values(hand=True)   # the same, as computed with hand rounding (when asked for)
+
+Kinds, in the order a lecture meets them: ``input``, ``target``, ``weight``, ``bias``, ``z``,
+``a``, ``error`` (E_k), ``penalty`` (R), ``total`` (E), ``adjoint`` (∂E/∂a, ∂E/∂z), ``factor``
+(a local derivative), ``delta`` (δ = ∂E/∂z as defined from the next layer), ``path`` (the
+product of one path's factors), ``partial`` (∂E_k/∂p: the sum of the paths from one error
+term), ``gradient`` (∂E/∂p) and ``update`` (the parameter after the step).
+
+A path's id is its partial's id and its number among that partial's paths
+(``dE2/db1#1``, ``dE2/db1#2``), so a single path's product is never named like their sum.
+Formulas are SymPy expressions over symbols named by ids; a path, partial, gradient or update
+keeps its formula as an operation over ids and builds the expression only when asked for (a
+100-100-10 network has 111 000 paths). The hand value is a second column of the same record,
+not a twin structure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterator, Mapping
+
+import sympy
+from sympy import Expr
+
+from ..core import ids
+from ..core.model import Model, symbol
+
+__all__ = ["Quantity", "Ledger", "path_id", "WRITTEN"]
+
+#: The kinds a student writes down, in a sheet and in the JSON document's ``values`` (a path's
+#: product stands in its chain instead).
+WRITTEN = ("input", "target", "weight", "bias", "z", "a", "error", "penalty", "total", "adjoint",
+           "factor", "delta", "partial", "gradient", "update")
+
+
+def path_id(partial: str, n: int) -> str:
+    """The id of the n-th path (from 1) of a partial sum or gradient: ``dE2/db1#1``."""
+    return f"{partial}#{n}"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity: what it is, how it is computed from the others, its values.
+
+    ``op`` says how ``depends_on`` combine when there is no written ``definition``:
+    ``"product"`` (a path), ``"sum"`` (a partial, a gradient from its partials or paths),
+    ``"update"`` (p − η·∂E/∂p, with ``eta``)."""
+
+    id: str
+    kind: str
+    depends_on: tuple[str, ...]
+    exact: Decimal
+    hand: Decimal | None = None
+    definition: Expr | None = None
+    op: str | None = None
+    eta: Decimal | None = None
+
+    @property
+    def formula(self) -> Expr | None:
+        """The formula over the ids it depends on (None for a given value)."""
+        if self.definition is not None:
+            return self.definition
+        if self.op == "product":
+            return sympy.Mul(*[symbol(i) for i in self.depends_on])
+        if self.op == "sum":
+            return sympy.Add(*[symbol(i) for i in self.depends_on])
+        if self.op == "update":
+            param, gradient = self.depends_on
+            return symbol(param) - sympy.Rational(str(self.eta)) * symbol(gradient)
+        return None
+
+    def value(self, hand: bool = False) -> Decimal | None:
+        return self.hand if hand else self.exact
+
+
+class Ledger(Mapping[str, Quantity]):
+    """Every quantity of one step by id, in the order the lecture meets them."""
+
+    def __init__(self, quantities: Mapping[str, Quantity], has_hand: bool):
+        self._q = dict(quantities)
+        self.has_hand = has_hand
+
+    def __getitem__(self, qid: str) -> Quantity:
+        return self._q[qid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._q)
+
+    def __len__(self) -> int:
+        return len(self._q)
+
+    def values(self, hand: bool = False) -> dict[str, Decimal]:  # type: ignore[override]
+        """{id: value} of every quantity a student writes down (every kind but ``path``);
+        with ``hand``, the hand-rounded values, or {} when hand rounding was not asked for."""
+        if hand and not self.has_hand:
+            return {}
+        return {q.id: (q.hand if hand else q.exact) for q in self._q.values() if q.kind != "path"}
+
+    def of_kind(self, *kinds: str) -> tuple[Quantity, ...]:
+        return tuple(q for q in self._q.values() if q.kind in kinds)
+
+    def recipes(self) -> dict[str, Expr]:
+        """How every written quantity is computed from the others, a path's product written
+        out inside its partial (a student multiplies the factors and adds the paths)."""
+        out: dict[str, Expr] = {}
+        for q in self._q.values():
+            if q.kind == "path" or q.formula is None:
+                continue
+            if q.op == "sum" and any(self._q[i].kind == "path" for i in q.depends_on):
+                out[q.id] = sympy.Add(*[self._q[i].formula if self._q[i].kind == "path" else symbol(i)
+                                        for i in q.depends_on])
+            else:
+                out[q.id] = q.formula
+        return out
+
+
+def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[str, Decimal],
+                 factors, deltas, chains, hand_values=None, hand_adjoints=None,
+                 eta: Decimal | None = None) -> Ledger:
+    """The ledger of one step from what the derivation computed (values, adjoints, factors,
+    δ's, chains); nothing is computed again."""
+    hand = hand_values is not None
+    q: dict[str, Quantity] = {}
+
+    def put(qid, kind, depends_on, exact, hand_value=None, **how):
+        q[qid] = Quantity(qid, kind, tuple(depends_on), exact, hand_value if hand else None, **how)
+
+    def hv(mapping, key):
+        return mapping[key] if hand and mapping is not None else None
+
+    def deps_of(expr) -> tuple[str, ...]:
+        return tuple(sorted(s.name for s in expr.free_symbols))
+
+    for qid, value in values.items():
+        node = model.nodes.get(qid)
+        if qid == "E":
+            put("E", "total", model.terms, value, hv(hand_values, "E"),
+                definition=sympy.Add(*[symbol(t) for t in model.terms]))
+        elif node is not None:
+            definition = node.definition
+            put(qid, node.kind, deps_of(definition) if definition is not None else (), value,
+                hv(hand_values, qid), definition=definition)
+    for node_id, node in model.nodes.items():
+        if node.kind not in ("z", "a") or node_id not in adjoints:
+            continue
+        qid = ids.derivative("E", node_id)
+        if node_id in deltas:
+            # ∂E/∂z is δ, defined from the δ's of the next layer as on the board
+            definition = deltas[node_id].named
+            put(qid, "delta", deps_of(definition), adjoints[node_id], hv(hand_adjoints, node_id),
+                definition=definition)
+            continue
+        # ∂E/∂a: the sum over the quantities that use a
+        parts = [(sympy.Integer(1) if e.child in model.terms else symbol(ids.derivative("E", e.child))) * e.named
+                 for e in model.edges_from.get(node_id, ())]
+        definition = sympy.Add(*parts)
+        put(qid, "adjoint", deps_of(definition), adjoints[node_id], hv(hand_adjoints, node_id),
+            definition=definition)
+    for fid, f in factors.items():
+        if fid in q:
+            continue
+        kind = "delta" if f.is_delta else "factor"
+        put(fid, kind, tuple(sorted(s.name for s in f.named.free_symbols)), f.value, f.hand,
+            definition=f.named)
+    for c in chains:
+        counted: dict[str, int] = {}
+        for p in c.paths:
+            owner = ids.derivative(p.term, c.param) if c.partials else c.id
+            counted[owner] = counted.get(owner, 0) + 1
+            put(path_id(owner, counted[owner]), "path", p.factors, p.value, p.hand, op="product")
+        for part in c.partials:
+            n = counted.get(part.id, 0)
+            if part.id in q and q[part.id].kind == "factor":
+                # ∂R/∂w: the penalty's one path is its own factor, already in the ledger
+                continue
+            put(part.id, "partial", [path_id(part.id, i) for i in range(1, n + 1)], part.value, part.hand,
+                op="sum")
+    for c in chains:
+        deps = ([p.id for p in c.partials] if c.partials
+                else [path_id(c.id, i) for i in range(1, len(c.paths) + 1)])
+        put(c.id, "gradient", deps, c.gradient, c.hand_gradient, op="sum")
+    for c in chains:
+        if c.trainable:
+            put(ids.new(c.param), "update", (c.param, c.id), c.new, c.hand_new, op="update", eta=eta)
+        else:
+            put(ids.new(c.param), "update", (c.param,), c.new, c.hand_new)
+    return Ledger(q, hand)
