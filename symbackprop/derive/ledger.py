@@ -60,6 +60,7 @@ class Quantity:
     definition: Expr | None = None
     op: str | None = None
     eta: Decimal | None = None
+    written: Expr | None = None       # the definition unevaluated, as the lectures write it
 
     @property
     def formula(self) -> Expr | None:
@@ -145,7 +146,7 @@ def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[
         elif node is not None:
             definition = node.definition
             put(qid, node.kind, deps_of(definition) if definition is not None else (), value,
-                hv(hand_values, qid), definition=definition)
+                hv(hand_values, qid), definition=definition, written=node.written)
     for node_id, node in model.nodes.items():
         if node.kind not in ("z", "a") or node_id not in adjoints:
             continue

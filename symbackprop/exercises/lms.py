@@ -16,7 +16,6 @@ from ..core import ids
 from ..derive.derivation import solve
 from ..core.exact import exact, json_number, round_to, show
 from ..render.i18n import say
-from ..derive.derivation import flat_values
 from ..render.printers import NetworkLatexPrinter, derivative_latex
 from ..spec.reading import Spec
 from .variants import Variant
@@ -47,11 +46,12 @@ def questions(variants: list[Variant], steps: list[str] | None, language: str) -
         spec = v.spec
         solution = solve(spec, rounding="hand")
         d = solution.derivations[0]
-        exact_values, hand_values = flat_values(d), flat_values(d, hand=True)
+        ledger = d.ledger
+        exact_values, hand_values = ledger.values(), ledger.values(hand=True)
+        recipes = ledger.recipes()
         notation = d.model.notation
         printer = NetworkLatexPrinter(notation)
         numbers = NetworkLatexPrinter(notation, exact_values, spec.decimals)
-        recipes = _recipes(d)
         given = _givens(spec, notation)
         for q in steps or default_steps(spec):
             if q not in exact_values:
@@ -61,7 +61,7 @@ def questions(variants: list[Variant], steps: list[str] | None, language: str) -
                 tolerance = Decimal(5) * Decimal(10) ** (-spec.decimals - 1) + abs(hand_values[q] - value)
                 tolerance = Decimal(f"{tolerance:.3g}")         # three significant digits are plenty
             name = _name(spec, notation, q, language)
-            formula = recipes.get(q)
+            formula = ledger[q].written if ledger[q].written is not None else recipes.get(q)
             solution_tex = name
             if formula is not None and not formula.is_Symbol:
                 solution_tex += f" = {printer.doprint(formula)} = {numbers.doprint(formula)}"
@@ -74,12 +74,6 @@ def questions(variants: list[Variant], steps: list[str] | None, language: str) -
                 "solution": rf"\({solution_tex}\)",
             })
     return out
-
-
-def _recipes(d):
-    from ..check.judge import recipes
-    written = {n.id: n.written for n in d.model.nodes.values() if n.written is not None}
-    return {**recipes(d), **written}
 
 
 def _givens(spec: Spec, notation) -> str:
