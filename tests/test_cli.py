@@ -144,15 +144,33 @@ def test_python_dash_m(tmp_path):
     assert result.returncode == 0 and "symbackprop" in result.stdout
 
 
-def test_the_installed_package_carries_the_lecture_example():
-    import symbackprop
-    from symbackprop.io.resources import read_lecture_example
-    assert read_lecture_example() == LECTURE.read_text()
-    if os.environ.get("CI"):
-        # CI tests the regular install, not the source tree.
-        assert "site-packages" in symbackprop.__file__
-        packaged = Path(symbackprop.__file__).parent / "data" / "lecture_2_2_2.yaml"
-        assert packaged.read_text() == LECTURE.read_text()
+def test_the_installed_package_carries_the_lecture_example(tmp_path):
+    """`make test` runs against a regular (non-editable) install in .venv: the interpreter that
+    runs the tests, started isolated (-I: no PYTHONPATH, no current folder on sys.path) from a
+    folder outside the checkout, imports symbackprop from site-packages, and the package
+    carries the lecture example and every template, equal to the repository's."""
+    probe = (
+        "import json, symbackprop\n"
+        "from symbackprop.io.resources import read_lecture_example\n"
+        "from symbackprop.render.latex import _template_dir\n"
+        "t = _template_dir()\n"
+        "print(json.dumps({'file': symbackprop.__file__, 'lecture': read_lecture_example(),\n"
+        "    'template_dir': str(t),\n"
+        "    'templates': {p.name: p.read_text(encoding='utf-8') for p in sorted(t.iterdir())}}))\n"
+    )
+    result = subprocess.run([sys.executable, "-I", "-c", probe], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    package = Path(found["file"]).parent
+    assert "site-packages" in package.parts, (
+        f"symbackprop imported from {package}: the tests need a regular install (pip install .)")
+    assert package != ROOT / "symbackprop"
+    assert found["lecture"] == LECTURE.read_text()
+    assert (package / "data" / "lecture_2_2_2.yaml").read_text() == LECTURE.read_text()
+    assert Path(found["template_dir"]) == package / "templates"
+    assert found["templates"] == {p.name: p.read_text(encoding="utf-8")
+                                  for p in sorted((ROOT / "templates").iterdir())}
 
 
 def test_graph_command(tmp_path):
