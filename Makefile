@@ -20,9 +20,9 @@ install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet .
 
 # PyTorch is a test-only dependency (the CPU wheel of torch==2.13.0): the tests compare every
-# gradient with its autograd.
+# gradient with its autograd. JAX (CPU, jax==0.10.2) is one too: it runs the exported JAX backend.
 install-test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet ".[test]" "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet ".[test]" "torch==2.13.0" "jax==0.10.2" "jaxlib==0.10.2"
 
 tex:
 	@if command -v latexmk >/dev/null 2>&1 && kpsewhich lmodern.sty >/dev/null 2>&1 \

@@ -327,19 +327,6 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(epoch: int, total: int, loss: float) -> None:
-    width = 30
-    done = int(width * epoch / total)
-    line = f"\r[{'#' * done}{'.' * (width - done)}] {epoch}/{total}  E = {loss:.6g}"
-    if sys.stderr.isatty():
-        sys.stderr.write(line)
-        if epoch == total:
-            sys.stderr.write("\n")
-    elif epoch == total or epoch % max(1, total // 10) == 0:
-        sys.stderr.write(line.lstrip("\r") + "\n")
-    sys.stderr.flush()
-
-
 def _train(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     language = args.lang or spec.language
@@ -349,7 +336,8 @@ def _train(args: argparse.Namespace) -> int:
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
                          lr=args.lr, l1=args.l1, l2=args.l2, early_stopping=args.early_stopping,
                          validation=args.validation, seed=args.seed, dtype=args.dtype)
-    result = train(spec, data, config, progress=_progress)
+    result = train(spec, data, config,
+                   progress=lambda epoch, total, loss: _bar(epoch, total, f"E = {loss:.6g}"))
     stem = Path(args.spec).stem
     out = Path(args.output)
     last = result.history[-1]
@@ -424,6 +412,8 @@ def _variants(args: argparse.Namespace) -> int:
 
 
 def _bar(done: int, total: int, text: str) -> None:
+    """The one progress bar (training epochs, variant sheets), on stderr: redrawn in place on
+    a terminal; otherwise (a log, a pipe) one line at every tenth of the way and at the end."""
     width = 30
     filled = int(width * done / total)
     line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {text}"

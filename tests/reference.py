@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import mpmath
 
-mp = mpmath.mp.clone() if hasattr(mpmath.mp, "clone") else mpmath.mp
-
 
 def _act(name, z, slope):
     if name == "sigmoid":
@@ -69,7 +67,9 @@ def error(spec, params: dict) -> mpmath.mpf:
     return total
 
 
-def finite_difference(spec, params: dict, pid: str, h=mpmath.mpf("1e-20")) -> mpmath.mpf:
+def finite_difference(spec, params: dict, pid: str, h: str = "1e-20") -> mpmath.mpf:
+    """Central difference at the caller's mpmath precision (h is made there, not at import)."""
+    h = mpmath.mpf(h)
     up = dict(params)
     down = dict(params)
     up[pid] += h

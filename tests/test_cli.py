@@ -1,8 +1,10 @@
 """The command as a user runs it: installed entry point, real files, exit codes."""
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,15 +146,33 @@ def test_python_dash_m(tmp_path):
     assert result.returncode == 0 and "symbackprop" in result.stdout
 
 
-def test_the_installed_package_carries_the_lecture_example():
-    import symbackprop
-    from symbackprop.io.resources import read_lecture_example
-    assert read_lecture_example() == LECTURE.read_text()
-    if os.environ.get("CI"):
-        # CI tests the regular install, not the source tree.
-        assert "site-packages" in symbackprop.__file__
-        packaged = Path(symbackprop.__file__).parent / "data" / "lecture_2_2_2.yaml"
-        assert packaged.read_text() == LECTURE.read_text()
+def test_the_installed_package_carries_the_lecture_example(tmp_path):
+    """`make test` runs against a regular (non-editable) install in .venv: the interpreter that
+    runs the tests, started isolated (-I: no PYTHONPATH, no current folder on sys.path) from a
+    folder outside the checkout, imports symbackprop from site-packages, and the package
+    carries the lecture example and every template, equal to the repository's."""
+    probe = (
+        "import json, symbackprop\n"
+        "from symbackprop.io.resources import read_lecture_example\n"
+        "from symbackprop.render.latex import _template_dir\n"
+        "t = _template_dir()\n"
+        "print(json.dumps({'file': symbackprop.__file__, 'lecture': read_lecture_example(),\n"
+        "    'template_dir': str(t),\n"
+        "    'templates': {p.name: p.read_text(encoding='utf-8') for p in sorted(t.iterdir())}}))\n"
+    )
+    result = subprocess.run([sys.executable, "-I", "-c", probe], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    package = Path(found["file"]).parent
+    assert "site-packages" in package.parts, (
+        f"symbackprop imported from {package}: the tests need a regular install (pip install .)")
+    assert package != ROOT / "symbackprop"
+    assert found["lecture"] == LECTURE.read_text()
+    assert (package / "data" / "lecture_2_2_2.yaml").read_text() == LECTURE.read_text()
+    assert Path(found["template_dir"]) == package / "templates"
+    assert found["templates"] == {p.name: p.read_text(encoding="utf-8")
+                                  for p in sorted((ROOT / "templates").iterdir())}
 
 
 def test_graph_command(tmp_path):
@@ -236,13 +256,35 @@ def test_train_command(tmp_path):
     result = run("train", xor, "--dataset", "xor", "--epochs", "300", "--batch-size", "4",
                  "--optimizer", "adam", "--lr", "0.05", "--lang", "en", "-o", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "300 epochs" in result.stdout and "300/300" in result.stderr
+    assert "300 epochs" in result.stdout
+    # not a terminal: one line of the bar at every tenth of the epochs
+    lines = result.stderr.splitlines()
+    assert [line.split(": ")[0] for line in lines[10:]] == ["Written"] * 3
+    bars = [re.fullmatch(r"\[(#*)(\.*)\] (\d+)/300 E = (\S+)", line) for line in lines[:10]]
+    assert all(bars) and [int(m[3]) for m in bars] == list(range(30, 301, 30))
+    assert [len(m[1]) for m in bars] == list(range(3, 31, 3)) and all(len(m[1] + m[2]) == 30 for m in bars)
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["xor_2_2_2-gradients.png", "xor_2_2_2-loss.png", "xor_2_2_2-trained.yaml"]
     solved = run("solve", tmp_path / "out" / "xor_2_2_2-trained.yaml", "--format", "json", cwd=tmp_path)
     assert solved.returncode == 0
     bad = run("train", xor, "--dataset", "sine", cwd=tmp_path)
     assert bad.returncode == 2 and "sine has 1 input" in bad.stderr
+
+
+def test_the_progress_bar_redraws_in_place_on_a_terminal(monkeypatch):
+    from symbackprop.cli import _bar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    for done in range(1, 5):
+        _bar(done, 4, "x" * (200 if done == 1 else 3))
+    frames = screen.getvalue().split("\r")[1:]
+    assert [len(f) for f in frames] == [100, 100, 100, 101] and frames[-1].endswith("\n")
+    assert frames[1] == ("[" + "#" * 15 + "." * 15 + "] 2/4 xxx").ljust(100)   # clears the longer line
 
 
 def test_variants_command_grades_a_students_own_variant(tmp_path):

@@ -143,14 +143,14 @@ def test_random_expressions_match_sympy_and_finite_differences(e, x, y, z):
     assert abs(g.value - Decimal(str(sympy.N(expr.subs(subs), 40)))) < Decimal("1e-30")
     f = sympy.lambdify((X, Y, Z), expr, "mpmath")
     import mpmath
-    mpmath.mp.dps = 50
     for n in names:
         want = sympy.N(sympy.diff(expr, {"x": X, "y": Y, "z": Z}[n]).subs(subs), 40)
         assert abs(g.gradients[n] - Decimal(str(want))) < Decimal("1e-28"), (text, n)
-        h = mpmath.mpf("1e-15")
-        args = {k: mpmath.mpf(str(point[k])) for k in ("x", "y", "z")}
-        up, down = dict(args), dict(args)
-        up[n] += h
-        down[n] -= h
-        fd = (f(up["x"], up["y"], up["z"]) - f(down["x"], down["y"], down["z"])) / (2 * h)
+        with mpmath.workdps(50):
+            h = mpmath.mpf("1e-15")
+            args = {k: mpmath.mpf(str(point[k])) for k in ("x", "y", "z")}
+            up, down = dict(args), dict(args)
+            up[n] += h
+            down[n] -= h
+            fd = (f(up["x"], up["y"], up["z"]) - f(down["x"], down["y"], down["z"])) / (2 * h)
         assert abs(float(g.gradients[n]) - float(fd)) < 1e-12 * (1 + abs(float(fd))), (text, n)

@@ -21,7 +21,9 @@ from symbackprop.numeric.codegen import Network
 from symbackprop.spec.reading import load_spec, spec_from_dict
 from symbackprop.numeric.train import Dataset, TrainConfig, dataset, train
 
-mpmath.mp.dps = 1200
+# Every test that computes with mpmath sets its own precision (mpmath.workdps), never the
+# global mp.dps: the other test modules then cannot change what these compare against.
+DIGITS = 1200
 
 
 def one_neuron(w, x, y, activation="sigmoid", loss="binary_cross_entropy", **extra):
@@ -39,9 +41,10 @@ def close(decimal_value, mp_value, digits=25):
 def test_saturated_sigmoid_with_cross_entropy_is_finite_and_exact(z):
     """σ(1000) is 1 to 434 digits, so ln(1 − ŷ) needs them: E = ln(1 + e^z) ≈ z, ∂E/∂w = σ(z)·x."""
     d = solve(one_neuron([[z]], 1, 0)).derivations[0]
-    E = mpmath.log(1 + mpmath.exp(z))
-    assert close(d.values["E"], E)
-    assert close(d.gradients["w1_1_1"], 1 / (1 + mpmath.exp(-z)))
+    with mpmath.workdps(DIGITS):
+        E = mpmath.log(1 + mpmath.exp(z))
+        assert close(d.values["E"], E)
+        assert close(d.gradients["w1_1_1"], 1 / (1 + mpmath.exp(-z)))
     document = as_json(solve(one_neuron([[z]], 1, 0)))
     assert "NaN" not in document and "Infinity" not in document
     assert "nan" not in as_text(solve(one_neuron([[z]], 1, 0)), "en").lower()
@@ -62,12 +65,13 @@ def test_softmax_of_large_logits():
     """Logits 1000, 0, −1000 with the target on the last: E = −ln softmax₃ ≈ 2000."""
     spec = one_neuron([[1000], [0], [-1000]], 1, [0, 0, 1], activation="softmax", loss="cross_entropy")
     d = solve(spec).derivations[0]
-    logits = [mpmath.mpf(1000), mpmath.mpf(0), mpmath.mpf(-1000)]
-    log_sum = mpmath.log(sum(mpmath.exp(v) for v in logits))
-    assert close(d.values["E"], log_sum - logits[2])
-    p = [mpmath.exp(v - log_sum) for v in logits]
-    # ∂E/∂w_k = (p_k − y_k)·x
-    assert close(d.gradients["w1_1_1"], p[0]) and close(d.gradients["w1_3_1"], p[2] - 1)
+    with mpmath.workdps(DIGITS):
+        logits = [mpmath.mpf(1000), mpmath.mpf(0), mpmath.mpf(-1000)]
+        log_sum = mpmath.log(sum(mpmath.exp(v) for v in logits))
+        assert close(d.values["E"], log_sum - logits[2])
+        p = [mpmath.exp(v - log_sum) for v in logits]
+        # ∂E/∂w_k = (p_k − y_k)·x
+        assert close(d.gradients["w1_1_1"], p[0]) and close(d.gradients["w1_3_1"], p[2] - 1)
 
 
 def test_tiny_learning_rate_is_exact():
@@ -118,7 +122,8 @@ def test_cross_entropy_of_a_certain_wrong_answer_in_the_numeric_path():
 def test_graph_mode_at_the_edges(capsys):
     assert main(["graph", "exp(x)*y", "--at", "x=700,y=2", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert float(document["value"]) == pytest.approx(2 * float(mpmath.exp(700)))
+    with mpmath.workdps(DIGITS):
+        assert float(document["value"]) == pytest.approx(2 * float(mpmath.exp(700)))
     assert main(["graph", "log(x-1)*y", "--at", "x=1,y=2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no finite value" in err and "logarithm" in err

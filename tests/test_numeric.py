@@ -1,6 +1,8 @@
 """The numeric path against PyTorch autograd (float64), against the exact derivation, and
 the exported module against the in-memory one. PyTorch is a test-only dependency: without
-it these tests skip on a laptop and fail in CI (CI or SYMBACKPROP_REQUIRE_TORCH set)."""
+it these tests skip on a laptop and fail in CI (CI or SYMBACKPROP_REQUIRE_TORCH set). JAX
+(jax==0.10.2, CPU) is the same kind of test-only dependency for the exported JAX backend
+(CI or SYMBACKPROP_REQUIRE_JAX set)."""
 from __future__ import annotations
 
 import importlib.util
@@ -24,6 +26,17 @@ def require_torch():
         pytest.skip("no PyTorch on this machine")
     import torch
     return torch
+
+
+def require_jax():
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") or os.environ.get("SYMBACKPROP_REQUIRE_JAX"):
+            pytest.fail("JAX (jax==0.10.2) is missing: CI must install it (make test does)")
+        pytest.skip("no JAX on this machine")
+    import jax
+    return jax
 
 
 def torch_loss_and_gradients(torch, spec, params, X, Y):
@@ -136,7 +149,7 @@ def test_torch_and_jax_backends_run_the_same_lines(tmp_path, backend, seed):
     if backend == "torch":
         require_torch()
     else:
-        pytest.importorskip("jax", reason="JAX is optional: the backend is tested where it is installed")
+        require_jax()
     spec = random_spec(seed, max_layers=3, max_units=4)
     ours = _load(_write(tmp_path / f"np{seed}.py", export_source(spec)), f"np{seed}")
     theirs = _load(_write(tmp_path / f"{backend}{seed}.py", export_source(spec, backend=backend)),

@@ -102,13 +102,13 @@ def test_chain_rule_equals_sympy_diff(seed):
 def test_chain_rule_equals_finite_differences(seed):
     spec = random_spec(seed, max_layers=4, max_units=4)
     d = solve(spec).derivations[0]
-    mpmath.mp.dps = 60
-    params = {k: mpmath.mpf(str(v)) for k, v in parameter_values(spec).items()}
-    assert abs(dec(reference.error(spec, params)) - d.E) < Decimal("1e-40")
-    for p in params:
-        fd = dec(reference.finite_difference(spec, params, p))
-        with exact():
-            assert abs(d.gradients[p] - fd) <= Decimal("1e-25") * (1 + abs(fd)), (seed, p)
+    with mpmath.workdps(60):
+        params = {k: mpmath.mpf(str(v)) for k, v in parameter_values(spec).items()}
+        assert abs(dec(reference.error(spec, params)) - d.E) < Decimal("1e-40")
+        for p in params:
+            fd = dec(reference.finite_difference(spec, params, p))
+            with exact():
+                assert abs(d.gradients[p] - fd) <= Decimal("1e-25") * (1 + abs(fd)), (seed, p)
 
 
 @pytest.mark.parametrize("seed", range(200, 215))

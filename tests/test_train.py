@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
 
 from symbackprop import SymbackpropError, load_spec, spec_from_dict
+from symbackprop.spec.reading import spec_to_dict
 from symbackprop.numeric.train import (Dataset, TrainConfig, TrainingError, _step, dataset, load_csv, train,
                                trained_spec)
 
@@ -91,3 +93,26 @@ def test_trained_spec_round_trips():
     result = train(spec, dataset("xor", spec), TrainConfig(epochs=3, batch_size=4))
     again = spec_from_dict(trained_spec(spec, result.params))
     assert float(again.layers[0].weights[0][0]) == pytest.approx(float(result.params["W1"][0, 0]), abs=0)
+
+
+@pytest.mark.parametrize("example", ["lecture_2_2_2_numbered.yaml", "xor_2_2_2.yaml"])
+def test_trained_spec_keeps_everything_but_the_parameters(example):
+    """Labels, steps, notation and the rest survive training; weights and biases are the
+    trained floats exactly; the dict reads back to a spec that serializes to the same dict."""
+    raw = yaml.safe_load((ROOT / "examples" / example).read_text())
+    spec = spec_from_dict({**raw, "steps": 3}, example)
+    result = train(spec, dataset("xor", spec), TrainConfig(epochs=5, batch_size=4, lr=0.5))
+    data = trained_spec(spec, result.params)
+    again = spec_from_dict(data, example)
+    assert again.steps == 3 and again.labels == spec.labels == tuple(
+        (k, v) for k, v in raw.get("labels", {}).items())
+    assert data.get("labels") == raw.get("labels")
+    for l, (layer, before) in enumerate(zip(again.layers, spec.layers), start=1):
+        assert np.array_equal(np.array(layer.weights, dtype=float), result.params[f"W{l}"])
+        assert not np.array_equal(np.array(layer.weights, dtype=float), np.array(before.weights, dtype=float))
+        assert np.array_equal(np.array(layer.bias, dtype=float), result.params[f"b{l}"])
+        assert (layer.units, layer.activation, layer.slope) == (before.units, before.activation, before.slope)
+    untouched = ("title", "language", "notation", "decimals", "inputs", "targets", "loss",
+                 "reduction", "regularization", "learning_rate", "update_biases", "batch")
+    assert all(getattr(again, k) == getattr(spec, k) for k in untouched)
+    assert spec_to_dict(again) == data

@@ -1,7 +1,8 @@
 """Writing outputs safely: to a temporary file in the same folder, then renamed.
 
 A run that fails or is interrupted leaves either the previous file or the new one, never
-half of one.
+half of one. The file gets the mode any new file of the user gets (0o666 less the umask:
+0o644 under umask 022), not the 0o600 of a temporary file.
 """
 from __future__ import annotations
 
@@ -49,11 +50,19 @@ def distinct_names(texts, source: str, reserved=()) -> list[str]:
     return out
 
 
+def _umask() -> int:
+    # The only portable way to read the umask is to set it and set it back at once.
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes it 0o600
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import SymbackpropError
 from .codegen import Network
-from ..spec.reading import Regularization, Spec
+from ..spec.reading import Regularization, Spec, spec_to_dict
 from ..io.textfiles import csv_rows, read_text
 
 __all__ = ["TrainConfig", "Dataset", "TrainResult", "TrainingError", "train", "dataset", "load_csv",
@@ -263,26 +263,18 @@ def _check_finite(loss: float, grads: dict[str, np.ndarray], step: int, lr: floa
 
 
 def trained_spec(spec: Spec, params: dict[str, np.ndarray]) -> dict:
-    """The spec as a plain dict with the trained parameters (so `solve` can derive it)."""
+    """The spec as a plain dict (the one serializer, ``spec_to_dict``) with the trained
+    parameters in place of the initial ones, so `solve` can derive it; everything else
+    (labels, steps, notation, ...) is kept. Each float is written as its shortest repr."""
+    def number(v) -> Decimal:
+        return Decimal(repr(float(v)))
+
     layers = []
     for l, layer in enumerate(spec.layers, start=1):
-        entry: dict = {"units": layer.units, "activation": layer.activation,
-                       "weights": [[float(v) for v in row] for row in params[f"W{l}"]]}
-        if layer.slope is not None and layer.activation == "leaky_relu":
-            entry["slope"] = float(layer.slope)
+        weights = tuple(tuple(number(v) for v in row) for row in params[f"W{l}"])
+        bias = layer.bias
         b = params.get(f"b{l}")
         if b is not None:
-            entry["bias"] = float(b) if b.ndim == 0 else [float(v) for v in b]
-        layers.append(entry)
-    reg = spec.regularization
-    out = {"title": spec.title, "language": spec.language, "notation": spec.notation,
-           "decimals": spec.decimals,
-           "inputs": [[float(v) for v in row] for row in spec.inputs] if spec.batch else [float(v) for v in spec.inputs[0]],
-           "targets": [[float(v) for v in row] for row in spec.targets] if spec.batch else [float(v) for v in spec.targets[0]],
-           "layers": layers, "loss": spec.loss, "reduction": spec.reduction,
-           "learning_rate": float(spec.learning_rate), "update_biases": spec.update_biases}
-    if reg.active:
-        out["regularization"] = {k: float(v) for k, v in (("l1", reg.l1), ("l2", reg.l2)) if v is not None}
-        if reg.include_biases:
-            out["regularization"]["include_biases"] = True
-    return out
+            bias = number(b) if b.ndim == 0 else tuple(number(v) for v in b)
+        layers.append(replace(layer, weights=weights, bias=bias))
+    return spec_to_dict(replace(spec, layers=tuple(layers)))
