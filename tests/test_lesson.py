@@ -147,3 +147,61 @@ def test_paren_wraps_only_a_negative():
     assert paren("-0.01046") == "(-0.01046)"
     assert paren("0.03495") == "0.03495"
     assert paren("-0.5", "latex") == r"\left(-0.5\right)"
+
+
+# ----------------------------------------------------------------------------- the defect
+# "the slides name one path's product ∂E2/∂b[1] = −0.00555 on one frame and use
+# ∂E2/∂b[1] = −0.01046 (the sum of two paths) on the next": one path of several is its own
+# quantity, and is never named like the partial it adds up to.
+
+def test_a_path_of_several_has_its_own_id(lecture):
+    c = lecture.derivations[0].chain("b1")
+    pids = [L.path_id(c, p) for p in c.paths]
+    assert pids == ["dE1/db1#1", "dE1/db1#2", "dE2/db1#1", "dE2/db1#2"]
+    assert [p.id for p in c.partials] == ["dE1/db1", "dE2/db1"]
+    # a path alone from its error term is the partial itself
+    w = lecture.derivations[0].chain("w1_1_1")
+    assert [L.path_id(w, p) for p in w.paths] == ["dE1/dw1_1_1", "dE2/dw1_1_1"]
+
+
+def test_the_text_never_names_one_path_like_the_partial(lecture):
+    text = walkthrough(lecture, "en")
+    assert "\n  ∂E2/∂b[1] = ∂E2/∂a[2]_2" not in text
+    assert "  path 2 of ∂E2/∂b[1] = ∂E2/∂a[2]_2 · " in text
+    assert "∂E/∂b[1] = ∂E1/∂b[1] + ∂E2/∂b[1] = 0.03495 + (-0.01046) = 0.02448" in text
+    assert "camino 2 de ∂E2/∂b[1] = " in walkthrough(lecture, "es")
+
+
+@pytest.mark.parametrize("style", ["slides", "article", "answers"])
+def test_the_tex_never_names_one_path_like_the_partial(lecture, style):
+    from symbackprop.render.report import render_tex
+    tex = render_tex(lecture, style, "es")
+    partial = r"\frac{\partial E_{2}}{\partial b^{[1]}}"
+    value = r"\answer{-0.00555}" if style == "answers" else "-0.00555"
+    assert f"{{{partial} = {value}}}" not in tex
+    assert rf"\text{{camino 2 de }}{partial} = {value}" in tex
+    # the sum names the partials, which are the sums of their paths
+    assert rf"\frac{{\partial E}}{{\partial b^{{[1]}}}} = \frac{{\partial E_{{1}}}}{{\partial b^{{[1]}}}} + {partial}" in tex
+
+
+def test_every_together_frame_is_named_by_its_own_path(lecture):
+    plan = L.lesson_plan(lecture)
+    printer = LatexLessonPrinter(lecture, "slides", "en")
+    notation = lecture.model.notation
+    for step in plan:
+        frames = printer.doprint(step)
+        if not isinstance(step, L.Together):
+            continue
+        lhs = {b["math"].split(" = ")[0] for b in frames[0]["blocks"]}
+        assert lhs == {display(notation, step.path, "latex", "en")}
+
+
+def test_delta_form_paths_are_named_apart(lecture_spec):
+    from symbackprop.api import solve
+    solution = solve(lecture_spec, paths="none")
+    c = solution.derivations[0].chain("b1")
+    pids = [L.path_id(c, p) for p in c.paths]
+    assert pids == ["dE/db1#1", "dE/db1#2"]
+    plan = L.lesson_plan(solution)
+    assert [s for s in plan if isinstance(s, L.SumOverOutputs) and s.param == "b1"][0].parts == tuple(pids)
+    assert "path 1 of ∂E/∂b[1] = δ[1]_1 · ∂z[1]_1/∂b[1]" in walkthrough(solution, "en")

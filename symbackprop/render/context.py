@@ -238,9 +238,6 @@ class LatexLessonPrinter(LessonPrinter):
     def chain_lhs(self, term: str, param: str) -> str:
         return self.name(ids.derivative(term, param))
 
-    def path_lhs(self, c: Chain, pid: str) -> str:
-        split = ids.split_path(pid)
-        return self.name(split[0] if split else pid)
 
     def product(self, factors: tuple[str, ...], boxed: int | None = None) -> str:
         parts = []
@@ -355,7 +352,7 @@ class LatexLessonPrinter(LessonPrinter):
     def _print_Together(self, step: L.Together) -> list[dict[str, Any]]:
         c = self.d.chain(step.param)
         _, path = L.find_path(c, step.path)
-        lhs = self.path_lhs(c, step.path)
+        lhs = self.name(step.path)     # one of several paths has its own name, not the partial's
         factors = [self.d.factors[fid] for fid in path.factors]
         named = r" \cdot ".join(f"\\left[{self.names.doprint(f.named)}\\right]" for f in factors)
         values = r" \cdot ".join(self.paren(self.slot(self.fvalue(f))) for f in factors)

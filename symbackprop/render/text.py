@@ -12,7 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .. import lesson as L
-from ..core import ids
 from ..derive.derivation import Chain, Derivation, Path, Solution
 from ..core.exact import show
 from .i18n import say
@@ -76,11 +75,9 @@ class TextLessonPrinter(LessonPrinter):
         return L.find_path(c, pid)
 
     def path_name(self, c: Chain, pid: str) -> str:
-        number, _ = self.path(c, pid)
-        if c.form == "delta":
-            return self.name(c.id) if len(c.paths) == 1 else f"[{number}]"
-        split = ids.split_path(pid)
-        return self.name(split[0] if split else pid)
+        # One of several paths is named as such ("path 2 of ∂E2/∂b[1]"), never like the partial
+        # it adds up to; a path alone from its error term is that partial.
+        return self.name(pid)
 
     # ------------------------------------------------------------------ steps
     def _print_Notation(self, step: L.Notation) -> list[str]:
