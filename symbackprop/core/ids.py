@@ -10,6 +10,7 @@ are numbered from 1. In a batch, per-example quantities carry ``@n`` (n from 1):
     E, E1, R              total error, error of output 1, regularization penalty
     dE/dw2_1_1            a derivative d{num}/d{den}
     new_w2_1_1            a parameter after the update
+    dE2/db1#1             one of several paths of a partial (here path 1 of dE2/db1)
 
 This module is pure string handling: no SymPy, no numbers.
 """
@@ -19,7 +20,7 @@ import re
 
 __all__ = [
     "x", "y", "z", "a", "w", "b", "error_term", "with_example", "split_example",
-    "derivative", "split_derivative", "new", "parse", "ID_RE",
+    "derivative", "split_derivative", "new", "path", "split_path", "parse", "ID_RE",
 ]
 
 
@@ -69,6 +70,16 @@ def derivative(num: str, den: str) -> str:
 def split_derivative(did: str) -> tuple[str, str] | None:
     m = re.fullmatch(r"d([^/]+)/d([^/]+)", did)
     return (m.group(1), m.group(2)) if m else None
+
+
+def path(partial: str, n: int) -> str:
+    """Path ``n`` (from 1) of the several whose products add up to ``partial``."""
+    return f"{partial}#{n}"
+
+
+def split_path(pid: str) -> tuple[str, int] | None:
+    partial, sep, n = pid.rpartition("#")
+    return (partial, int(n)) if sep and n.isdigit() else None
 
 
 def new(param: str) -> str:

@@ -39,9 +39,8 @@ WRITTEN = ("input", "target", "weight", "bias", "z", "a", "error", "penalty", "t
            "factor", "delta", "partial", "gradient", "update")
 
 
-def path_id(partial: str, n: int) -> str:
-    """The id of the n-th path (from 1) of a partial sum or gradient: ``dE2/db1#1``."""
-    return f"{partial}#{n}"
+#: The id of the n-th path (from 1) of a partial sum or gradient: ``dE2/db1#1``.
+path_id = ids.path
 
 
 @dataclass(frozen=True)

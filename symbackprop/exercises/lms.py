@@ -16,7 +16,8 @@ from ..core import ids
 from ..derive.derivation import solve
 from ..core.exact import exact, json_number, round_to, show
 from ..render.i18n import say
-from ..render.printers import NetworkLatexPrinter, derivative_latex
+from ..render.names import display
+from ..render.printers import NetworkLatexPrinter
 from ..spec.reading import Spec
 from .variants import Variant
 
@@ -34,10 +35,7 @@ def default_steps(spec: Spec) -> list[str]:
 
 
 def _name(spec: Spec, notation, q: str, language: str) -> str:
-    if q.startswith("new_"):
-        return rf"\text{{{say(language, 'tex_new')}\_}}{notation.latex(q[4:])}"
-    parts = ids.split_derivative(q)
-    return derivative_latex(notation, *parts) if parts else notation.latex(q)
+    return display(notation, q, "latex", language)
 
 
 def questions(variants: list[Variant], steps: list[str] | None, language: str) -> list[dict[str, Any]]:

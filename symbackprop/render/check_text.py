@@ -9,13 +9,13 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from ..core import ids
 from ..check.judge import CheckReport, Item
 from ..derive.derivation import Solution
 from ..core.exact import show
 from .i18n import say
 from ..derive.derivation import flat_values
-from .printers import NetworkTextPrinter, derivative_text
+from .names import display
+from .printers import NetworkTextPrinter
 
 __all__ = ["check_text", "check_document", "class_summary", "feedback_context", "SYMBOLS", "CHECK_SCHEMA"]
 
@@ -33,14 +33,7 @@ class _Words:
         self.exact = solution.derivations[0].values
 
     def name(self, q: str) -> str:
-        if q.startswith("new_"):
-            return say(self.lang, "new", name=self.notation.text(q[4:]))
-        parts = ids.split_derivative(q)
-        if parts:
-            if parts[0] == "E" and parts[1].startswith("z"):
-                return self.notation.delta_text(parts[1])
-            return derivative_text(self.notation, *parts)
-        return self.notation.text(q)
+        return display(self.notation, q, "text", self.lang)
 
     def num(self, v: Decimal | None) -> str:
         return "" if v is None else show(v, self.decimals)
@@ -139,7 +132,7 @@ _LATEX_SYMBOLS = {"correct": r"\checkmark", "rounding": r"\approx", "carried_for
 
 def feedback_context(solution: Solution, report: CheckReport, language: str, who: str) -> dict[str, Any]:
     """Plain data for the feedback sheet (templates/feedback.tex.j2)."""
-    from .printers import NetworkLatexPrinter, derivative_latex
+    from .printers import NetworkLatexPrinter
     w = _Words(solution, language)
     notation = solution.model.notation
     names = NetworkLatexPrinter(notation)
@@ -147,14 +140,7 @@ def feedback_context(solution: Solution, report: CheckReport, language: str, who
     numbers = NetworkLatexPrinter(notation, flat_values(d), solution.spec.decimals)
 
     def latex_name(q: str) -> str:
-        if q.startswith("new_"):
-            return rf"\text{{{say(language, 'tex_new')}\_}}{notation.latex(q[4:])}"
-        parts = ids.split_derivative(q)
-        if parts:
-            if parts[0] == "E" and parts[1].startswith("z"):
-                return notation.delta_latex(parts[1])
-            return derivative_latex(notation, *parts)
-        return notation.latex(q)
+        return display(notation, q, "latex", language)
 
     rows = [{"symbol": _LATEX_SYMBOLS[i.verdict], "name": latex_name(i.quantity), "given": i.given_text,
              "expected": w.num(i.expected), "note": w.diagnosis(i)} for i in report.items]

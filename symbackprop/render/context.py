@@ -1,10 +1,11 @@
-"""From a derivation to the plain data the LaTeX templates lay out.
+"""From a lesson plan to the plain data the LaTeX templates lay out.
 
-:func:`report_context` returns dicts, lists and ready LaTeX strings: the steps of the
-lecture in order (notation, network, forward pass neuron by neuron, error, then for every
-parameter its question, one step per factor, the product, the sum over paths, the update,
-and the end of the iteration). Templates only place them: slides put one step per frame,
-the article puts them in sections.
+:func:`report_context` prints :func:`symbackprop.lesson.lesson_plan` through
+:class:`LatexLessonPrinter` (one ``_print_<Step>`` method per kind of step) into dicts,
+lists and ready LaTeX strings: notation, network, forward pass neuron by neuron, error,
+then for every parameter its question, one step per factor, the product, the sum over
+paths, the update, and the end of the iteration. Templates only place them: slides put one
+step per frame, the article puts them in sections.
 
 Numbers are formatted here. In the ``exercise`` style every value the student computes
 becomes ``\\blank``; in ``answers`` it becomes ``\\answer{value}``; given values (inputs,
@@ -17,14 +18,16 @@ from typing import Any
 
 import sympy
 
+from .. import lesson as L
 from ..core import ids
 from ..derive.derivation import Chain, Derivation, Factor, Path, Solution
 from ..core.exact import show
 from .i18n import CATALOGUES, say
 from .diagram import layout, path_marks, styled
-from .printers import NetworkLatexPrinter, derivative_latex
+from .names import display, paren
+from .printers import LessonPrinter, NetworkLatexPrinter
 
-__all__ = ["report_context", "STYLES"]
+__all__ = ["report_context", "STYLES", "LatexLessonPrinter"]
 
 STYLES = ("slides", "article", "exercise", "answers")
 #: Rows of the end-of-iteration table per step (one frame holds about this many).
@@ -39,10 +42,13 @@ def M(latex: str) -> dict[str, str]:
     return {"math": latex}
 
 
-class _Builder:
-    def __init__(self, solution: Solution, style: str, language: str, only=None):
+class LatexLessonPrinter(LessonPrinter):
+    """Each step becomes a list of the templates' step dicts (one per frame; none for a step
+    the slides do not show). The printer remembers what the drawings need: the parameters
+    updated so far (drawn in blue), and whether the forward and backward sections began."""
+
+    def __init__(self, solution: Solution, style: str, language: str):
         self.solution = solution
-        self.only = None if only is None else set(only)
         self.spec = solution.spec
         self.model = solution.model
         self.d: Derivation = solution.derivations[0]
@@ -55,7 +61,7 @@ class _Builder:
         self.numbers = NetworkLatexPrinter(self.notation, self.values, self.spec.decimals)
         self.diagram = layout(self.model)
         self.updated: list[str] = []
-        self.steps: list[dict[str, Any]] = []
+        self.sections: set[str] = set()
         self.shown_rules: set[str] = set()
         self._base: tuple[str, ...] | None = None
 
@@ -76,18 +82,23 @@ class _Builder:
         return text
 
     def paren(self, text: str) -> str:
-        return f"\\left({text}\\right)" if text.startswith("-") else text
+        return paren(text, "latex")
 
     def name(self, qid: str) -> str:
-        return self.notation.latex(qid)
+        return display(self.notation, qid, "latex", self.lang)
+
+    def section(self, key: str) -> str | None:
+        """The section's title at its first step, None after."""
+        if key in self.sections:
+            return None
+        self.sections.add(key)
+        return self.t(key)
 
     def m(self, latex: str) -> str:
         return f"${latex}$"
 
     def factor_symbol(self, f: Factor) -> str:
-        if f.is_delta:
-            return self.notation.delta_latex(f.den)
-        return derivative_latex(self.notation, f.num, f.den)
+        return self.name(f.id)
 
     def fvalue(self, f: Factor) -> Decimal:
         return f.hand if self.hand else f.value
@@ -100,7 +111,7 @@ class _Builder:
 
     def step(self, kind: str, title: str, *, heading: str | None = None, lines=(), notes=(), blocks=None,
              section: str | None = None, marks: tuple[set, set] | None = None, table=None,
-             diagram: bool = True) -> None:
+             diagram: bool = True) -> dict[str, Any]:
         """One step of the lecture. ``blocks`` is the ordered content, each a dict with
         ``text`` (a sentence, math in $...$) or ``math`` (a displayed equation); by default
         the notes come first, then the lines."""
@@ -115,18 +126,19 @@ class _Builder:
         # Layout hints for a frame: how much room the text takes decides the drawing's size.
         load = sum(1.6 if "math" in b else 0.8 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0) \
             + (1.0 if heading else 0)
-        self.steps.append({
+        return {
             "kind": kind, "title": title, "heading": heading, "section": section, "blocks": blocks,
             "table": table,
             "size": r"\small" if load <= 7 else r"\footnotesize",
             "diagram_height": 0.45 if load <= 4 else 0.36 if load <= 6 else 0.28 if load <= 8 else 0.15,
             "diagram": drawn, "rebase": rebase,
-        })
+        }
 
     # ------------------------------------------------------------------ sections
-    def notation_step(self) -> None:
+    # ------------------------------------------------------------------ steps
+    def _print_Notation(self, step: L.Notation) -> list[dict[str, Any]]:
         spec = self.spec
-        if spec.notation == "layered" and not spec.labels:
+        if step.layered_legend:
             units = ",\\quad ".join([f"n^{{[0]}} = {spec.n_inputs}"] +
                                     [f"n^{{[{l}]}} = {layer.units}"
                                      for l, layer in enumerate(spec.layers, start=1)])
@@ -138,72 +150,66 @@ class _Builder:
                 self.m(r"w^{[l]}_{i,j}") + ": " + self.t("tex_weight"),
                 self.m(r"b^{[l]}") + ": " + self.t("tex_bias"),
             ]
-            self.step("notation", self.t("tex_notation"), lines=[units], notes=notes, diagram=False)
-            return
+            return [self.step("notation", self.t("tex_notation"), lines=[units], notes=notes, diagram=False)]
         rows = []
-        for l, layer in enumerate(spec.layers, start=1):
-            for i in range(1, layer.units + 1):
-                rows.append([self.m(self.name(ids.z(l, i))), self.m(self.name(ids.a(l, i))),
-                             self.m(self.names.doprint(self.model.nodes[ids.a(l, i, self._ex())].definition
-                                                       .xreplace({sympy.Symbol(ids.z(l, i, self._ex()), real=True):
-                                                                  sympy.Symbol(ids.z(l, i), real=True)})))])
-        self.step("notation", self.t("tex_names"), table={"head": ["z", "a", "a = g(z)"], "rows": rows},
-                  notes=[self.m(f"L = {len(spec.layers)}") + ": " + self.t("tex_layers")], diagram=False)
+        for z, a in step.neurons:
+            # the definition is the first example's; the table names the neuron without it
+            node = self.model.nodes[ids.with_example(a, self._ex())]
+            rows.append([self.m(self.name(z)), self.m(self.name(a)),
+                         self.m(self.names.doprint(node.definition.xreplace(
+                             {sympy.Symbol(ids.with_example(z, self._ex()), real=True): sympy.Symbol(z, real=True)})))])
+        return [self.step("notation", self.t("tex_names"), table={"head": ["z", "a", "a = g(z)"], "rows": rows},
+                  notes=[self.m(f"L = {len(spec.layers)}") + ": " + self.t("tex_layers")], diagram=False)]
 
     def _ex(self) -> int | None:
         return 1 if self.spec.batch else None
 
-    def network_step(self) -> None:
+    def _print_Network(self, step: L.Network) -> list[dict[str, Any]]:
         spec = self.spec
-        xs = ", ".join(f"{self.name(ids.x(j, self._ex()))} = {self.given(v)}"
-                       for j, v in enumerate(spec.inputs[0], start=1))
-        ys = ", ".join(f"{self.name(ids.y(k, self._ex()))} = {self.given(v)}"
-                       for k, v in enumerate(spec.targets[0], start=1))
+        xs = ", ".join(f"{self.name(x)} = {self.given(v)}" for x, v in zip(step.inputs, spec.inputs[0]))
+        ys = ", ".join(f"{self.name(y)} = {self.given(v)}" for y, v in zip(step.targets, spec.targets[0]))
         note = self.t("tex_data", inputs=self.m(xs), targets=self.m(ys),
                       eta=self.m(rf"\eta = {self.given(spec.learning_rate)}"))
         params = self.model.parameters()
-        weights = [f"{self.name(p)} = {self.given(params[p])}" for p in self.model.params]
+        weights = [f"{self.name(p)} = {self.given(params[p])}" for p in step.params]
         lines = [",\\ ".join(weights[i:i + 4]) for i in range(0, len(weights), 4)]
         notes = [note] + ([self.t("tex_hand", decimals=spec.decimals)] if self.hand else [])
         if len(weights) > 24:
             lines = []
-        self.step("network", self.t("tex_network"), lines=lines, notes=notes)
+        return [self.step("network", self.t("tex_network"), lines=lines, notes=notes)]
 
-    def forward_steps(self) -> None:
-        section = self.t("tex_forward")
-        for node in self.model.nodes.values():
-            if node.kind != "a":
-                continue
-            z = self.model.nodes[ids.z(node.layer, node.index, node.example)]
-            symbolic = " + ".join(f"{self.name(w)}\\,{self.name(s)}" for w, s in z.terms)
-            numeric = " + ".join(f"{self.given(self.values[w])} \\cdot {self.paren(self.slot_or_given(s))}"
-                                 for w, s in z.terms)
-            if z.bias:
-                symbolic += f" + {self.name(z.bias)}"
-                numeric += f" + {self.paren(self.given(self.values[z.bias]))}"
-            lines = [f"{self.name(z.id)} = {symbolic}",
-                     f"{self.name(z.id)} = {numeric} = {self.slot(self.values[z.id])}"]
-            a_line = f"{self.name(node.id)} = {self.names.doprint(node.definition)}"
-            numbers = self.with_numbers(node.definition)
-            if numbers:
-                a_line += f" = {numbers}"
-            lines.append(a_line + f" = {self.slot(self.values[node.id])}")
-            blocks = [T(self.t("tex_weighted_sum")), M(lines[0]), M(lines[1]),
-                      T(self.t("tex_apply")), M(lines[2])]
-            self.step("forward", self.t("tex_forward"),
-                      heading=self.t("tex_compute", name=self.m(self.name(node.id))),
-                      blocks=blocks, section=section,
-                      marks=(set(), {f"n{node.layer}_{node.index}"}))
-            section = None
+    def _print_Forward(self, step: L.Forward) -> list[dict[str, Any]]:
+        section = self.section("tex_forward")
+        node = self.model.nodes[step.a]
+        z = self.model.nodes[step.z]
+        symbolic = " + ".join(f"{self.name(w)}\\,{self.name(s)}" for w, s in z.terms)
+        numeric = " + ".join(f"{self.given(self.values[w])} \\cdot {self.paren(self.slot_or_given(s))}"
+                             for w, s in z.terms)
+        if z.bias:
+            symbolic += f" + {self.name(z.bias)}"
+            numeric += f" + {self.paren(self.given(self.values[z.bias]))}"
+        lines = [f"{self.name(z.id)} = {symbolic}",
+                 f"{self.name(z.id)} = {numeric} = {self.slot(self.values[z.id])}"]
+        a_line = f"{self.name(node.id)} = {self.names.doprint(node.definition)}"
+        numbers = self.with_numbers(node.definition)
+        if numbers:
+            a_line += f" = {numbers}"
+        lines.append(a_line + f" = {self.slot(self.values[node.id])}")
+        blocks = [T(self.t("tex_weighted_sum")), M(lines[0]), M(lines[1]),
+                  T(self.t("tex_apply")), M(lines[2])]
+        return [self.step("forward", self.t("tex_forward"),
+                          heading=self.t("tex_compute", name=self.m(self.name(node.id))),
+                          blocks=blocks, section=section,
+                          marks=(set(), {f"n{node.layer}_{node.index}"}))]
 
     def slot_or_given(self, qid: str) -> str:
         kind = self.model.nodes[qid].kind
         value = self.values[qid]
         return self.given(value) if kind in ("input", "target") else self.slot(value)
 
-    def error_steps(self) -> None:
+    def _print_Error(self, step: L.Error) -> list[dict[str, Any]]:
         lines = []
-        for t in self.model.terms:
+        for t in step.terms:
             node = self.model.nodes[t]
             written = node.written if node.written is not None else node.definition
             line = f"{self.name(t)} = {self.names.doprint(written)}"
@@ -214,20 +220,24 @@ class _Builder:
             if numbers:
                 line += f" = {numbers}"
             lines.append(line + f" = {self.slot(self.values[t])}")
-        total = " + ".join(self.name(t) for t in self.model.terms)
-        if len(self.model.terms) > 6:
-            total = " + ".join(self.name(t) for t in self.model.terms[:2]) + r" + \cdots + " + \
-                self.name(self.model.terms[-1])
+        terms = step.terms
+        total = " + ".join(self.name(t) for t in terms)
+        if len(terms) > 6:
+            total = " + ".join(self.name(t) for t in terms[:2]) + r" + \cdots + " + self.name(terms[-1])
         numbers = ""
-        if 1 < len(self.model.terms) <= 6:
-            numbers = " = " + " + ".join(self.paren(self.slot(self.values[t])) for t in self.model.terms)
-        lines.append(f"{self.name('E')} = {total}{numbers} = {self.slot(self.values['E'])}")
-        self.step("error", self.t("tex_error"), lines=lines, section=self.t("tex_error"),
-                  marks=(set(), {n["id"] for n in self.diagram.nodes if n["kind"] == "output"}))
+        if 1 < len(terms) <= 6:
+            numbers = " = " + " + ".join(self.paren(self.slot(self.values[t])) for t in terms)
+        lines.append(f"{self.name(step.total)} = {total}{numbers} = {self.slot(self.values[step.total])}")
+        return [self.step("error", self.t("tex_error"), lines=lines, section=self.t("tex_error"),
+                  marks=(set(), {n["id"] for n in self.diagram.nodes if n["kind"] == "output"}))]
+
+    def _print_Deltas(self, step: L.Deltas) -> list[dict[str, Any]]:
+        return []          # each δ is defined where a chain first uses it
 
     # ------------------------------------------------------------------ backward
     def chain_lhs(self, term: str, param: str) -> str:
-        return derivative_latex(self.notation, term, param)
+        return self.name(ids.derivative(term, param))
+
 
     def product(self, factors: tuple[str, ...], boxed: int | None = None) -> str:
         parts = []
@@ -236,7 +246,9 @@ class _Builder:
             parts.append(rf"\boxed{{{symbol}}}" if n == boxed else symbol)
         return r" \cdot ".join(parts)
 
-    def question_step(self, c: Chain, section: str | None) -> None:
+    def _print_Question(self, step: L.Question) -> list[dict[str, Any]]:
+        c = self.d.chain(step.param)
+        section = self.section("tex_backward")
         p = c.param
         value = c.hand_old if self.hand else c.old
         title = self.t("tex_question", param=self.m(f"{self.name(p)} = {self.given(value)}"),
@@ -273,8 +285,8 @@ class _Builder:
             lines.append(f"{self.chain_lhs('E', p)} = " + " + ".join(
                 self.product(path.factors) for path in c.paths[:6]))
         marks = self.chain_marks(c)
-        self.step("question", self.t("tex_backward"), heading=title, lines=lines, notes=notes,
-                  section=section, marks=marks)
+        return [self.step("question", self.t("tex_backward"), heading=title, lines=lines, notes=notes,
+                          section=section, marks=marks)]
 
     def chain_marks(self, c: Chain) -> tuple[set, set]:
         edges: set[str] = set()
@@ -290,24 +302,21 @@ class _Builder:
             edges.add(c.param)
         return edges, nodes
 
-    def factor_steps(self, c: Chain, path: Path) -> None:
-        reused = [(n, fid) for n, (fid, r) in enumerate(zip(path.factors, path.reused)) if r]
-        marks = path_marks(path.factors)
-        if reused and len(path.factors) > 1:
-            lines = [self.product(path.factors, None)]
-            for _, fid in reused:
-                f = self.d.factors[fid]
-                lines.append(f"{self.factor_symbol(f)} = {self.names.doprint(f.named)} = "
-                             f"{self.slot(self.fvalue(f))}")
-            self.step("reused", self.t("tex_backward"), lines=lines, notes=[self.t("tex_reused")],
-                      marks=marks)
-        for n, (fid, was_reused) in enumerate(zip(path.factors, path.reused)):
-            if was_reused:
-                continue
+    def _print_Reused(self, step: L.Reused) -> list[dict[str, Any]]:
+        _, path = L.find_path(self.d.chain(step.param), step.path)
+        lines = [self.product(path.factors, None)]
+        for fid in step.factors:
             f = self.d.factors[fid]
-            self.factor_step(c, path, n, f, marks)
+            lines.append(f"{self.factor_symbol(f)} = {self.names.doprint(f.named)} = "
+                         f"{self.slot(self.fvalue(f))}")
+        return [self.step("reused", self.t("tex_backward"), lines=lines, notes=[self.t("tex_reused")],
+                          marks=path_marks(path.factors))]
 
-    def factor_step(self, c: Chain, path: Path, n: int, f: Factor, marks) -> None:
+    def _print_Factor(self, step: L.Factor) -> list[dict[str, Any]]:
+        if step.reused:
+            return []          # shown on the path's "reused" frame
+        _, path = L.find_path(self.d.chain(step.param), step.path)
+        n, f, marks = step.position, self.d.factors[step.factor], path_marks(path.factors)
         heading = self.t("tex_component", n=n + 1) if len(path.factors) > 1 else None
         lines = [self.product(path.factors, n)] if len(path.factors) > 1 else []
         notes = [self.t("tex_recall")]
@@ -338,38 +347,44 @@ class _Builder:
             result += f" = {self.slot(self.fvalue(f))}"
         blocks = [M(x) for x in lines] + [T(n) for n in notes] + [M(x) for x in recall] + \
             [T(self.t("tex_therefore")), M(result)]
-        self.step("factor", self.t("tex_backward"), heading=heading, blocks=blocks, marks=marks)
+        return [self.step("factor", self.t("tex_backward"), heading=heading, blocks=blocks, marks=marks)]
 
-    def together_step(self, c: Chain, path: Path) -> None:
-        if len(path.factors) == 1:
-            return
-        lhs = self.chain_lhs(path.term, c.param) if c.form == "paths" else self.chain_lhs("E", c.param)
+    def _print_Together(self, step: L.Together) -> list[dict[str, Any]]:
+        c = self.d.chain(step.param)
+        _, path = L.find_path(c, step.path)
+        lhs = self.name(step.path)     # one of several paths has its own name, not the partial's
         factors = [self.d.factors[fid] for fid in path.factors]
         named = r" \cdot ".join(f"\\left[{self.names.doprint(f.named)}\\right]" for f in factors)
         values = r" \cdot ".join(self.paren(self.slot(self.fvalue(f))) for f in factors)
         lines = [f"{lhs} = {self.product(path.factors)}", f"{lhs} = {named}",
                  f"{lhs} = {values}", f"{lhs} = {self.slot(path.hand if self.hand else path.value)}"]
-        self.step("together", self.t("tex_backward"), heading=self.t("tex_together"), lines=lines,
-                  marks=path_marks(path.factors))
+        return [self.step("together", self.t("tex_backward"), heading=self.t("tex_together"), lines=lines,
+                          marks=path_marks(path.factors))]
 
-    def sum_step(self, c: Chain) -> None:
-        parts = c.partials if c.partials else c.paths
-        if len(parts) <= 1:
-            return
+    def part_value(self, c: Chain, pid: str) -> Decimal:
+        for x in c.partials:
+            if x.id == pid:
+                return x.hand if self.hand else x.value
+        _, path = L.find_path(c, pid)
+        return path.hand if self.hand else path.value
+
+    def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[dict[str, Any]]:
+        c = self.d.chain(step.param)
         p = c.param
-        names = " + ".join(self.chain_lhs(x.term, p) for x in c.partials) if c.partials else ""
-        values = " + ".join(self.paren(self.slot(x.hand if self.hand else x.value)) for x in parts)
+        names = " + ".join(self.name(x.id) for x in c.partials) if c.partials else ""
+        values = " + ".join(self.paren(self.slot(self.part_value(c, x))) for x in step.parts)
         grad = c.hand_gradient if self.hand else c.gradient
         lines = ([f"{self.chain_lhs('E', p)} = {names}"] if names else []) + \
             [f"{self.chain_lhs('E', p)} = {values}", f"{self.chain_lhs('E', p)} = {self.slot(grad)}"]
-        self.step("sum", self.t("tex_backward"), heading=self.t("tex_sum"), lines=lines,
-                  marks=self.chain_marks(c))
+        return [self.step("sum", self.t("tex_backward"), heading=self.t("tex_sum"), lines=lines,
+                          marks=self.chain_marks(c))]
 
-    def update_step(self, c: Chain) -> None:
+    def _print_Update(self, step: L.Update) -> list[dict[str, Any]]:
+        c = self.d.chain(step.param)
         p = c.param
         if not c.trainable:
-            return
-        new_name = rf"\text{{{self.t('tex_new')}\_}}{self.name(p)}"
+            return []
+        new_name = self.name(step.new)
         old = c.hand_old if self.hand else c.old
         grad = c.hand_gradient if self.hand else c.gradient
         new = c.hand_new if self.hand else c.new
@@ -378,25 +393,16 @@ class _Builder:
                  f"{self.paren(self.slot(grad))}",
                  f"{new_name} = {self.slot(new)}"]
         self.updated.append(p)
-        self.step("update", self.t("tex_backward"), heading=self.t("tex_update", param=self.m(self.name(p))),
-                  blocks=[M(lines[0]), T(self.t("tex_where_eta")), M(lines[1]), M(lines[2])], marks=({p} if p.startswith("w") else set(), set()))
+        return [self.step("update", self.t("tex_backward"), heading=self.t("tex_update", param=self.m(self.name(p))),
+                          blocks=[M(lines[0]), T(self.t("tex_where_eta")), M(lines[1]), M(lines[2])],
+                          marks=({p} if p.startswith("w") else set(), set()))]
 
-    def backward_steps(self) -> None:
-        section = self.t("tex_backward")
-        for c in self.d.chains:
-            if self.only is not None and c.param not in self.only:
-                continue
-            self.question_step(c, section)
-            section = None
-            for path in c.paths:
-                self.factor_steps(c, path)
-                self.together_step(c, path)
-            self.sum_step(c)
-            self.update_step(c)
-
-    def iteration_step(self) -> None:
+    def _print_IterationTable(self, step: L.IterationTable) -> list[dict[str, Any]]:
+        if step.step != self.d.step:
+            return []          # the report lays out the first step; later ones are the text's
+        by_param = {c.param: c for c in self.d.chains}
         rows = []
-        for c in self.d.chains:
+        for c in (by_param[p] for p in step.params):
             old = c.hand_old if self.hand else c.old
             grad = c.hand_gradient if self.hand else c.gradient
             new = c.hand_new if self.hand else c.new
@@ -407,21 +413,19 @@ class _Builder:
             notes.append(self.t("tex_frozen"))
         head = [self.t("tex_parameter"), self.t("tex_old"), self.t("tex_gradient"), self.t("tex_new")]
         chunks = [rows[i:i + ITERATION_ROWS] for i in range(0, len(rows), ITERATION_ROWS)]
+        out = []
         for n, chunk in enumerate(chunks, start=1):
             title = self.t("tex_iteration", step=self.d.step)
             if len(chunks) > 1:
                 title += f" ({n}/{len(chunks)})"
-            self.step("iteration", title, notes=notes if n == 1 else [],
-                      table={"head": head, "rows": chunk},
-                      section=self.t("tex_summary") if n == 1 else None, diagram=False)
+            out.append(self.step("iteration", title, notes=notes if n == 1 else [],
+                                 table={"head": head, "rows": chunk},
+                                 section=self.t("tex_summary") if n == 1 else None, diagram=False))
+        return out
 
-    def build(self) -> dict[str, Any]:
-        self.notation_step()
-        self.network_step()
-        self.forward_steps()
-        self.error_steps()
-        self.backward_steps()
-        self.iteration_step()
+    # ------------------------------------------------------------------ the whole
+    def print_context(self, plan) -> dict[str, Any]:
+        steps = [frame for frames in self.print_plan(plan) for frame in frames]
         words = {k[4:]: v for k, v in CATALOGUES[self.lang].items() if k.startswith("tex_")}
         return {
             "title": self.spec.title or "symbackprop",
@@ -433,7 +437,7 @@ class _Builder:
             "words": words,
             "intro": (self.t("tex_exercise", blank=r"$\blank$") if self.style == "exercise" else
                       self.t("tex_answers") if self.style == "answers" else ""),
-            "steps": self.steps,
+            "steps": steps,
             "diagram": {"nodes": self.diagram.nodes, "edges": self.diagram.edges,
                         "box": self.diagram.box},
         }
@@ -444,4 +448,5 @@ def report_context(solution: Solution, style: str, language: str | None = None,
     """``only``: the parameters whose chain rule is derived step by step (default: all)."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {', '.join(STYLES)}")
-    return _Builder(solution, style, language or solution.spec.language, only).build()
+    printer = LatexLessonPrinter(solution, style, language or solution.spec.language)
+    return printer.print_context(L.lesson_plan(solution, only))

@@ -16,6 +16,7 @@ from ..core.graph import Graph
 from .i18n import say
 from ..core.notation import PlainNames
 from .graph_text import convention
+from .names import paren
 from .printers import NetworkLatexPrinter
 
 __all__ = ["graph_context"]
@@ -121,7 +122,7 @@ def graph_context(g: Graph, style: str, language: str) -> dict[str, Any]:
             formula = "" if form.is_Number else f"{printer.doprint(form)} = "
             blocks.append({"math": f"{lhs} = {formula}{show(local, DECIMALS)}, \\quad "
                                    rf"\frac{{\partial f}}{{\partial {names.latex(i)}}} \mathrel{{+}}= "
-                                   f"{_p(show(local, DECIMALS))} \\cdot {_p(upstream)} = {show(down, DECIMALS)}"})
+                                   f"{paren(show(local, DECIMALS))} \\cdot {paren(upstream)} = {show(down, DECIMALS)}"})
             done.add((i, n.id))
         title = t("tex_backward")
         steps.append({"kind": "backward", "title": title, "table": None,
@@ -149,10 +150,6 @@ def graph_context(g: Graph, style: str, language: str) -> dict[str, Any]:
         "box": (-0.8, round(-place["_height"][1] / 2 - 0.4, 3), round(out_x + 2.4, 3),
                 round(place["_height"][1] / 2 + 0.4, 3)),
     }
-
-
-def _p(text: str) -> str:
-    return f"({text})" if text.startswith("-") else text
 
 
 def _definition_tree(g: Graph):

@@ -13,6 +13,7 @@ from ..core.exact import show
 from ..core.graph import GATES, Graph
 from .i18n import say
 from ..core.notation import PlainNames
+from .names import paren
 from .printers import NetworkLatexPrinter, NetworkTextPrinter
 
 __all__ = ["graph_text", "graph_document", "GRAPH_SCHEMA"]
@@ -22,8 +23,7 @@ DECIMALS = 5
 
 
 def _num(v: Decimal) -> str:
-    text = show(v, DECIMALS)
-    return f"({text})" if text.startswith("-") else text
+    return paren(show(v, DECIMALS))
 
 
 def graph_text(g: Graph, language: str = "es") -> str:

@@ -1,4 +1,5 @@
-"""Printers for derivation formulas: SymPy's LaTeX and string printers, taught our names.
+"""Printers: formulas through SymPy's LaTeX and string printers taught our names, and the
+base of the lesson printers (one ``_print_<Step>`` method per step of the lesson plan).
 
 Symbols are canonical ids; the printers show them through a :class:`Notation`
 (``a2_1`` -> ``a^{[2]}_{1}`` or ``\\hat{y}_{1}``; ``dE/dz2_1`` -> ``\\delta^{[2]}_{1}``).
@@ -16,15 +17,26 @@ from sympy.printing.str import StrPrinter
 from ..core import ids
 from ..core.exact import show
 from ..core.notation import Notation
+from .names import display, paren
 
-__all__ = ["NetworkLatexPrinter", "NetworkTextPrinter", "derivative_latex", "derivative_text"]
+__all__ = ["NetworkLatexPrinter", "NetworkTextPrinter", "LessonPrinter", "derivative_latex",
+           "derivative_text"]
 
 
-def _is_delta(name: str) -> str | None:
-    parts = ids.split_derivative(name)
-    if parts and parts[0] == "E" and parts[1].startswith("z"):
-        return parts[1]
-    return None
+class LessonPrinter:
+    """Prints the steps of a :func:`symbackprop.lesson.lesson_plan` by dispatching on their
+    class, as SymPy's ``Printer`` does: ``doprint(step)`` calls ``_print_<StepClass>``. A
+    subclass lays out every kind of step its own way (text lines, the templates' dicts); a
+    step it does not show has a method that returns nothing, so that no step is forgotten."""
+
+    def doprint(self, step):
+        method = getattr(self, "_print_" + type(step).__name__, None)
+        if method is None:
+            raise NotImplementedError(f"{type(self).__name__} cannot print a {type(step).__name__} step")
+        return method(step)
+
+    def print_plan(self, plan) -> list:
+        return [self.doprint(step) for step in plan]
 
 
 class _Numbers:
@@ -33,8 +45,7 @@ class _Numbers:
     def _number(self, expr) -> str | None:
         if self.values is None or expr.name not in self.values:
             return None
-        text = show(self.values[expr.name], self.decimals)
-        return f"({text})" if text.startswith("-") else text
+        return paren(show(self.values[expr.name], self.decimals))
 
     def _argument(self, expr) -> str:
         """A function's argument: a lone negative number needs no parentheses of its own."""
@@ -42,6 +53,15 @@ class _Numbers:
         if expr.is_Symbol and text.startswith("(") and text.endswith(")"):
             return text[1:-1]
         return text
+
+
+def _symbol_name(notation, name: str, form: str) -> str:
+    # A symbol is a quantity or a derivative (a δ in the recursive definitions); graph mode's
+    # variables may be called anything, "new_x" included, so only derivatives go through the
+    # composite names.
+    if ids.split_derivative(name):
+        return display(notation, name, form)
+    return notation.latex(name) if form == "latex" else notation.text(name)
 
 
 class NetworkLatexPrinter(LatexPrinter, _Numbers):
@@ -56,13 +76,7 @@ class NetworkLatexPrinter(LatexPrinter, _Numbers):
         number = self._number(expr)
         if number is not None:
             return number
-        zid = _is_delta(expr.name)
-        if zid:
-            return self.notation.delta_latex(zid)
-        parts = ids.split_derivative(expr.name)
-        if parts:
-            return derivative_latex(self.notation, *parts)
-        return self.notation.latex(expr.name)
+        return _symbol_name(self.notation, expr.name, "latex")
 
     def _fn(self, name: str, expr) -> str:
         return name + r"\left(" + ", ".join(self._argument(a) for a in expr.args) + r"\right)"
@@ -99,13 +113,7 @@ class NetworkTextPrinter(StrPrinter, _Numbers):
         number = self._number(expr)
         if number is not None:
             return number
-        zid = _is_delta(expr.name)
-        if zid:
-            return self.notation.delta_text(zid)
-        parts = ids.split_derivative(expr.name)
-        if parts:
-            return derivative_text(self.notation, *parts)
-        return self.notation.text(expr.name)
+        return _symbol_name(self.notation, expr.name, "text")
 
     def _print_Mul(self, expr):
         return super()._print_Mul(expr).replace("*", "·")
@@ -142,8 +150,8 @@ class NetworkTextPrinter(StrPrinter, _Numbers):
 
 
 def derivative_latex(notation: Notation, num: str, den: str) -> str:
-    return r"\frac{\partial " + notation.latex(num) + r"}{\partial " + notation.latex(den) + "}"
+    return display(notation, ids.derivative(num, den), "latex")
 
 
 def derivative_text(notation: Notation, num: str, den: str) -> str:
-    return f"∂{notation.text(num)}/∂{notation.text(den)}"
+    return display(notation, ids.derivative(num, den), "text")

@@ -1,23 +1,30 @@
-"""The terminal walkthrough: the lecture's steps as plain text.
+"""The terminal walkthrough: the lesson plan printed as plain text.
 
 Forward pass neuron by neuron, the error, then every parameter in the lectures' order
 with its chain, each factor's formula and value, the sum over paths and the update; the
-end-of-iteration table. Sentences come from :mod:`symbackprop.render.i18n`; numbers are rounded
-here, for display only.
+end-of-iteration table. :class:`TextLessonPrinter` has one ``_print_<Step>`` method per
+step of :func:`symbackprop.lesson.lesson_plan`; sentences come from
+:mod:`symbackprop.render.i18n`, names from :func:`symbackprop.render.names.display`;
+numbers are rounded here, for display only.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from ..derive.derivation import Chain, Derivation, Solution
+from .. import lesson as L
+from ..derive.derivation import Chain, Derivation, Path, Solution
 from ..core.exact import show
 from .i18n import say
-from .printers import NetworkTextPrinter, derivative_text
+from .names import display, paren
+from .printers import LessonPrinter, NetworkTextPrinter
 
-__all__ = ["walkthrough"]
+__all__ = ["walkthrough", "TextLessonPrinter"]
 
 
-class _Text:
+class TextLessonPrinter(LessonPrinter):
+    """Each step becomes a list of lines. The printer remembers the section it is in (a
+    heading is written when the section changes) and the example of a batch."""
+
     def __init__(self, solution: Solution, language: str | None = None):
         self.solution = solution
         self.spec = solution.spec
@@ -25,59 +32,82 @@ class _Text:
         self.lang = language or self.spec.language
         self.notation = self.model.notation
         self.printer = NetworkTextPrinter(self.notation)
-        self.lines: list[str] = []
+        self.d: Derivation = solution.derivations[0]
+        self.hand = self.d.rounding == "hand"
+        self._section: str | None = None
+        self._example: int | None = None
 
-    # helpers
+    # ------------------------------------------------------------------ helpers
     def num(self, value: Decimal | None) -> str:
         return "?" if value is None else show(value, self.spec.decimals)
 
+    def paren(self, value: Decimal) -> str:
+        return paren(self.num(value))
+
     def name(self, qid: str) -> str:
-        return self.notation.text(qid)
+        return display(self.notation, qid, "text", self.lang)
 
     def numbers(self, d: Derivation) -> NetworkTextPrinter:
         """A printer that writes the numbers of this step in place of the names."""
         values = d.hand_values if d.rounding == "hand" else d.values
         return NetworkTextPrinter(self.notation, values, self.spec.decimals)
 
-    def out(self, line: str = "") -> None:
-        self.lines.append(line)
-
-    def heading(self, title: str) -> None:
-        self.out()
-        self.out(title)
-        self.out("─" * len(title))
-
     def value(self, d: Derivation, qid: str) -> Decimal:
         return d.hand_values[qid] if d.rounding == "hand" else d.values[qid]
 
-    def factor_value(self, d: Derivation, fid: str) -> Decimal:
-        f = d.factors[fid]
-        return f.hand if d.rounding == "hand" else f.value
+    def factor_value(self, fid: str) -> Decimal:
+        f = self.d.factors[fid]
+        return f.hand if self.hand else f.value
 
-    # sections
-    def forward(self, d: Derivation) -> None:
-        self.heading(say(self.lang, "forward"))
-        model = self.model
-        current_example = None
-        for node in model.nodes.values():
-            if node.kind not in ("z", "a"):
-                continue
-            if node.example != current_example and node.example is not None:
-                current_example = node.example
-                self.out(f"  [{say(self.lang, 'example', n=node.example)}]")
+    def heading(self, title: str) -> list[str]:
+        return ["", title, "─" * len(title)]
+
+    def section(self, key: str) -> list[str]:
+        if self._section == key:
+            return []
+        self._section = key
+        return self.heading(say(self.lang, key))
+
+    def chain(self, param: str) -> Chain:
+        return self.d.chain(param)
+
+    def path(self, c: Chain, pid: str) -> tuple[int, Path]:
+        return L.find_path(c, pid)
+
+    def path_name(self, c: Chain, pid: str) -> str:
+        # One of several paths is named as such ("path 2 of ∂E2/∂b[1]"), never like the partial
+        # it adds up to; a path alone from its error term is that partial.
+        return self.name(pid)
+
+    # ------------------------------------------------------------------ steps
+    def _print_Notation(self, step: L.Notation) -> list[str]:
+        return []          # the terminal names quantities as it goes
+
+    def _print_Network(self, step: L.Network) -> list[str]:
+        return []
+
+    def _print_Forward(self, step: L.Forward) -> list[str]:
+        d = self.d
+        out = self.section("forward")
+        for node in [self.model.nodes[z] for z in step.sums] + [self.model.nodes[step.a]]:
+            if node.example != self._example and node.example is not None:
+                self._example = node.example
+                out.append(f"  [{say(self.lang, 'example', n=node.example)}]")
             if node.kind == "z":
                 # the weighted sum as the lectures write it: w·x + … + b, then with its numbers
-                self.out(f"  {self.name(node.id)} = {self.printer.doprint(node.written)}")
-                self.out(f"  {' ' * len(self.name(node.id))} = {self.numbers(d).doprint(node.written)}"
-                         f" = {self.num(self.value(d, node.id))}")
-            else:
-                formula = self.printer.doprint(node.definition)
-                numbers = self.numbers(d).doprint(node.definition)
-                self.out(f"  {self.name(node.id)} = {formula} = {numbers} = {self.num(self.value(d, node.id))}")
+                out.append(f"  {self.name(node.id)} = {self.printer.doprint(node.written)}")
+                out.append(f"  {' ' * len(self.name(node.id))} = {self.numbers(d).doprint(node.written)}"
+                           f" = {self.num(self.value(d, node.id))}")
+        a = self.model.nodes[step.a]
+        formula = self.printer.doprint(a.definition)
+        numbers = self.numbers(d).doprint(a.definition)
+        out.append(f"  {self.name(a.id)} = {formula} = {numbers} = {self.num(self.value(d, a.id))}")
+        return out
 
-    def error(self, d: Derivation) -> None:
-        self.heading(say(self.lang, "error"))
-        for t in self.model.terms:
+    def _print_Error(self, step: L.Error) -> list[str]:
+        d = self.d
+        out = self.section("error")
+        for t in step.terms:
             node = self.model.nodes[t]
             written = node.written if node.written is not None else node.definition
             formula = self.printer.doprint(written)
@@ -86,122 +116,124 @@ class _Text:
                 formula = f"{parts[0]} + {parts[1]} + … + {parts[-1]}"
             numbers = "" if t == "R" else f" = {self.numbers(d).doprint(written)}"
             label = f"{say(self.lang, 'penalty')}: R" if t == "R" else self.name(t)
-            self.out(f"  {label} = {formula}{numbers} = {self.num(self.value(d, t))}")
-        terms = " + ".join(self.name(t) for t in self.model.terms)
-        values = " + ".join(self.paren(self.value(d, t)) for t in self.model.terms)
-        line = f"  {self.name('E')} = {terms}"
-        if len(self.model.terms) > 1:
+            out.append(f"  {label} = {formula}{numbers} = {self.num(self.value(d, t))}")
+        terms = " + ".join(self.name(t) for t in step.terms)
+        values = " + ".join(self.paren(self.value(d, t)) for t in step.terms)
+        line = f"  {self.name(step.total)} = {terms}"
+        if len(step.terms) > 1:
             line += f" = {values}"
-        self.out(f"{line} = {self.num(self.value(d, 'E'))}")
-        if d.rounding == "hand":
-            self.out(f"  ({say(self.lang, 'exact_note')}: {self.num(d.values['E'])})")
+        out.append(f"{line} = {self.num(self.value(d, step.total))}")
+        if self.hand:
+            out.append(f"  ({say(self.lang, 'exact_note')}: {self.num(d.values[step.total])})")
+        return out
 
-    def deltas(self, d: Derivation) -> None:
-        if all(c.form == "paths" for c in d.chains):
-            return
-        self.heading(say(self.lang, "deltas"))
-        nodes = self.model.nodes
-        order = sorted(d.deltas, key=lambda z: (-nodes[z].layer, nodes[z].example or 0, nodes[z].index))
-        for zid in order:
-            f = d.deltas[zid]
-            value = f.hand if d.rounding == "hand" else f.value
-            self.out(f"  {self.notation.delta_text(zid)} = {self.printer.doprint(f.named)} = {self.num(value)}")
+    def _print_Deltas(self, step: L.Deltas) -> list[str]:
+        out = self.section("backward") + self.heading(say(self.lang, "deltas"))
+        for zid in step.zs:
+            f = self.d.deltas[zid]
+            value = f.hand if self.hand else f.value
+            out.append(f"  {self.notation.delta_text(zid)} = {self.printer.doprint(f.named)} = {self.num(value)}")
+        return out
 
-    def chain(self, d: Derivation, c: Chain) -> None:
-        hand = d.rounding == "hand"
-        p = c.param
-        self.out()
-        self.out(say(self.lang, "question", param=self.name(p), value=self.num(c.hand_old if hand else c.old),
-                     error=self.name("E")))
-        grad_name = derivative_text(self.notation, "E", p)
-        if c.form == "delta":
-            self.out("  " + say(self.lang, "paths_many", count=c.path_count))
-        else:
-            self.out("  " + say(self.lang, "chain_rule", count=c.path_count))
-        reused_word = say(self.lang, "reused")
-        for number, path in enumerate(c.paths, start=1):
-            if c.form == "paths":
-                lhs = derivative_text(self.notation, path.term, p)
-            else:
-                lhs = grad_name if len(c.paths) == 1 else f"[{number}]"
-            names = " · ".join(self.factor_name(d, fid) for fid in path.factors)
-            if len(path.factors) > 1:
-                self.out(f"  {lhs} = {names}")
-            for fid, reused in zip(path.factors, path.reused):
-                f = d.factors[fid]
-                note = f"   ({reused_word})" if reused else ""
-                formula = "" if f.named.is_Number else f" = {self.printer.doprint(f.named)}"
-                indent = "      " if len(path.factors) > 1 else "  "
-                self.out(f"{indent}{self.factor_name(d, fid)}{formula}"
-                         f" = {self.num(self.factor_value(d, fid))}{note}")
-            if len(path.factors) > 1:
-                product = " · ".join(self.paren(self.factor_value(d, fid)) for fid in path.factors)
-                self.out(f"    = {product} = {self.num(path.hand if hand else path.value)}")
-        if len(c.partials) > 1 or (c.form == "delta" and len(c.paths) > 1):
-            parts = c.partials if c.partials else c.paths
-            names = " + ".join(derivative_text(self.notation, p.term, c.param)
-                               for p in c.partials)
-            values = " + ".join(self.paren(p.hand if hand else p.value) for p in parts)
-            self.out("  " + say(self.lang, "sum_paths"))
-            self.out(f"  {grad_name} = {names + ' = ' if names else ''}{values} = "
-                     f"{self.num(c.hand_gradient if hand else c.gradient)}")
-        else:
-            self.out(f"  {grad_name} = {self.num(c.hand_gradient if hand else c.gradient)}")
+    def _print_Question(self, step: L.Question) -> list[str]:
+        c = self.chain(step.param)
+        out = self.section("backward") + [""]
+        out.append(say(self.lang, "question", param=self.name(c.param),
+                       value=self.num(c.hand_old if self.hand else c.old), error=self.name("E")))
+        key = "paths_many" if c.form == "delta" else "chain_rule"
+        out.append("  " + say(self.lang, key, count=c.path_count))
+        return out
+
+    def _print_Reused(self, step: L.Reused) -> list[str]:
+        return []          # the reused factors are marked on their own lines
+
+    def _print_Factor(self, step: L.Factor) -> list[str]:
+        c = self.chain(step.param)
+        _, path = self.path(c, step.path)
+        out = []
+        long = len(path.factors) > 1
+        if long and step.position == 0:
+            names = " · ".join(self.name(fid) for fid in path.factors)
+            out.append(f"  {self.path_name(c, step.path)} = {names}")
+        f = self.d.factors[step.factor]
+        note = f"   ({say(self.lang, 'reused')})" if step.reused else ""
+        formula = "" if f.named.is_Number else f" = {self.printer.doprint(f.named)}"
+        indent = "      " if long else "  "
+        out.append(f"{indent}{self.name(step.factor)}{formula} = {self.num(self.factor_value(step.factor))}{note}")
+        return out
+
+    def _print_Together(self, step: L.Together) -> list[str]:
+        c = self.chain(step.param)
+        _, path = self.path(c, step.path)
+        product = " · ".join(self.paren(self.factor_value(fid)) for fid in path.factors)
+        return [f"    = {product} = {self.num(path.hand if self.hand else path.value)}"]
+
+    def part_value(self, c: Chain, pid: str) -> Decimal:
+        for p in c.partials:
+            if p.id == pid:
+                return p.hand if self.hand else p.value
+        _, path = self.path(c, pid)
+        return path.hand if self.hand else path.value
+
+    def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[str]:
+        c = self.chain(step.param)
+        names = " + ".join(self.name(p.id) for p in c.partials)
+        values = " + ".join(self.paren(self.part_value(c, pid)) for pid in step.parts)
+        grad = c.hand_gradient if self.hand else c.gradient
+        return ["  " + say(self.lang, "sum_paths"),
+                f"  {self.name(c.id)} = {names + ' = ' if names else ''}{values} = {self.num(grad)}"]
+
+    def _print_Update(self, step: L.Update) -> list[str]:
+        c = self.chain(step.param)
+        hand = self.hand
+        grad_name = self.name(step.gradient)
+        out = []
+        parts = c.partials if c.partials else c.paths
+        if len(parts) <= 1:          # no sum over outputs came before: the gradient is the one path
+            out.append(f"  {grad_name} = {self.num(c.hand_gradient if hand else c.gradient)}")
         if hand:
-            self.out(f"  ({say(self.lang, 'exact_note')}: {grad_name} = {self.num(c.gradient)})")
-        new_name = say(self.lang, "new", name=self.name(p))
+            out.append(f"  ({say(self.lang, 'exact_note')}: {grad_name} = {self.num(c.gradient)})")
         if not c.trainable:
-            self.out("  " + say(self.lang, "frozen", param=self.name(p)))
-            return
+            out.append("  " + say(self.lang, "frozen", param=self.name(c.param)))
+            return out
+        new_name = self.name(step.new)
         old = c.hand_old if hand else c.old
         grad = c.hand_gradient if hand else c.gradient
         new = c.hand_new if hand else c.new
         lr = self.num(self.spec.learning_rate)
-        self.out(f"  {new_name} = {self.name(p)} - η·{grad_name} = {self.num(old)} - {lr}·"
-                 f"{self.paren(grad)} = {self.num(new)}")
+        out.append(f"  {new_name} = {self.name(c.param)} - η·{grad_name} = {self.num(old)} - {lr}·"
+                   f"{self.paren(grad)} = {self.num(new)}")
         if hand:
-            self.out(f"  ({say(self.lang, 'exact_note')}: {new_name} = {self.num(c.new)})")
+            out.append(f"  ({say(self.lang, 'exact_note')}: {new_name} = {self.num(c.new)})")
+        return out
 
-    def paren(self, value: Decimal) -> str:
-        text = self.num(value)
-        return f"({text})" if text.startswith("-") else text
-
-    def factor_name(self, d: Derivation, fid: str) -> str:
-        f = d.factors[fid]
-        if f.is_delta:
-            return self.notation.delta_text(f.den)
-        return derivative_text(self.notation, f.num, f.den)
-
-    def summary(self, d: Derivation) -> None:
+    def _print_IterationTable(self, step: L.IterationTable) -> list[str]:
+        d = self.solution.derivations[step.step - 1]
         hand = d.rounding == "hand"
-        self.heading(say(self.lang, "iteration_done", step=d.step))
-        width = max(len(self.name(c.param)) for c in d.chains)
-        for c in d.chains:
+        out = []
+        if step.step > 1:
+            out += self.heading(say(self.lang, "iteration", step=d.step))
+            out.append(f"  {self.name('E')} = {self.num(self.value(d, 'E'))}")
+        out += self.heading(say(self.lang, "iteration_done", step=d.step))
+        by_param = {c.param: c for c in d.chains}
+        chains = [by_param[p] for p in step.params]
+        width = max(len(self.name(c.param)) for c in chains)
+        for c in chains:
             old, new = (c.hand_old, c.hand_new) if hand else (c.old, c.new)
-            self.out(f"  {self.name(c.param):<{width}}  {self.num(old):>12} → {self.num(new)}")
+            out.append(f"  {self.name(c.param):<{width}}  {self.num(old):>12} → {self.num(new)}")
+        return out
 
-    def render(self) -> str:
-        spec = self.spec
-        first = self.solution.derivations[0]
-        title = spec.title or "symbackprop"
-        self.out(title)
-        self.out("═" * len(title))
-        if first.rounding == "hand":
-            self.out(say(self.lang, "hand_note", decimals=spec.decimals))
-        self.forward(first)
-        self.error(first)
-        self.heading(say(self.lang, "backward"))
-        self.deltas(first)
-        for c in first.chains:
-            self.chain(first, c)
-        self.summary(first)
-        for d in self.solution.derivations[1:]:
-            self.heading(say(self.lang, "iteration", step=d.step))
-            self.out(f"  {self.name('E')} = {self.num(self.value(d, 'E'))}")
-            self.summary(d)
-        return "\n".join(self.lines) + "\n"
+    # ------------------------------------------------------------------ the whole
+    def print_walkthrough(self, plan) -> str:
+        title = self.spec.title or "symbackprop"
+        lines = [title, "═" * len(title)]
+        if self.hand:
+            lines.append(say(self.lang, "hand_note", decimals=self.spec.decimals))
+        for step_lines in self.print_plan(plan):
+            lines += step_lines
+        return "\n".join(lines) + "\n"
 
 
 def walkthrough(solution: Solution, language: str | None = None) -> str:
     """The whole walkthrough as one string."""
-    return _Text(solution, language).render()
+    return TextLessonPrinter(solution, language).print_walkthrough(L.lesson_plan(solution))

@@ -1,0 +1,200 @@
+"""The lesson plan: the lecture's sequence of steps for one solution, as data.
+
+    plan = lesson_plan(solution)            # tuple[Step, ...]
+    [type(s).__name__ for s in plan]        # Notation, Network, Forward ×4, Error, Question, ...
+
+It sits between ``derive`` and ``render``: it decides *what* is taught and in which order
+(the neuron-by-neuron forward pass, the error, for every parameter its question, each
+factor, the product, the sum over outputs, the update, the end-of-iteration table) and
+holds canonical ids only (``"w2_1_1"``, ``"da2_1/dz2_1"``, ``"dE/dw2_1_1"``,
+``"new_w2_1_1"``). How a step looks is the printers' business (``render.text``,
+``render.context``): they dispatch on the step's class, as SymPy's printers do.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Union
+
+from .core import ids
+from .derive.derivation import Chain, Path, Solution
+
+__all__ = [
+    "Notation", "Network", "Forward", "Error", "Deltas", "Question", "Reused", "Factor",
+    "Together", "SumOverOutputs", "Update", "IterationTable", "Step", "lesson_plan", "path_id",
+    "find_path",
+]
+
+
+@dataclass(frozen=True)
+class Notation:
+    """The names used: the layered legend, or a table of every neuron's z and a."""
+
+    layered_legend: bool
+    neurons: tuple[tuple[str, str], ...]        # (z id, a id) of the first example
+
+
+@dataclass(frozen=True)
+class Network:
+    """The data (inputs, targets, η) and the parameters' starting values."""
+
+    inputs: tuple[str, ...]
+    targets: tuple[str, ...]
+    params: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Forward:
+    """One neuron: its weighted sum, then its activation. ``sums``: the weighted sums first
+    needed here, in the model's order (a softmax neuron needs its whole layer's)."""
+
+    z: str
+    a: str
+    sums: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Error:
+    terms: tuple[str, ...]                      # E1, E2, ..., R; their sum is E
+    total: str = "E"
+
+
+@dataclass(frozen=True)
+class Deltas:
+    """The δ of every weighted sum, before the chains that use them (delta form only)."""
+
+    zs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    """How much does this parameter contribute to E? (the chain's id is dE/d<param>)."""
+
+    param: str
+    gradient: str
+
+
+@dataclass(frozen=True)
+class Reused:
+    """The factors of one path that an earlier step already computed."""
+
+    param: str
+    path: str                                   # the path's id (see :func:`path_id`)
+    factors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of one path, at ``position`` (from 0) in the path's product."""
+
+    param: str
+    path: str
+    factor: str
+    position: int
+    reused: bool
+
+
+@dataclass(frozen=True)
+class Together:
+    """A path's factors multiplied. ``path`` names the product: the partial ∂E_k/∂p when
+    the path is the only one from its error term, a path id of its own otherwise."""
+
+    param: str
+    path: str
+
+
+@dataclass(frozen=True)
+class SumOverOutputs:
+    """∂E/∂p as the sum of its parts (partials ∂E_k/∂p, or the δ-form paths)."""
+
+    param: str
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Update:
+    param: str
+    gradient: str
+    new: str
+
+
+@dataclass(frozen=True)
+class IterationTable:
+    """The parameters before and after gradient-descent step ``step`` (from 1)."""
+
+    step: int
+    params: tuple[str, ...]
+
+
+Step = Union[Notation, Network, Forward, Error, Deltas, Question, Reused, Factor, Together,
+             SumOverOutputs, Update, IterationTable]
+
+
+def path_id(c: Chain, path: Path) -> str:
+    """The id of one path's product. A path alone from its error term *is* the partial
+    ∂E_k/∂p (or ∂E/∂p in delta form with one path), so it takes that id; one of several
+    paths is a different quantity and gets ``<partial>#<n>`` (n from 1 among its siblings),
+    so that it is never named like their sum."""
+    whole = ids.derivative(path.term, c.param)
+    siblings = [p for p in c.paths if p.term == path.term]
+    if len(siblings) == 1:
+        return whole
+    return ids.path(whole, next(n for n, p in enumerate(siblings, start=1) if p is path))
+
+
+def find_path(c: Chain, pid: str) -> tuple[int, Path]:
+    """The path of ``c`` whose product is ``pid``, with its number (from 1) in the chain."""
+    for n, p in enumerate(c.paths, start=1):
+        if path_id(c, p) == pid:
+            return n, p
+    raise KeyError(pid)
+
+
+def _chain_steps(c: Chain) -> Iterable[Step]:
+    yield Question(c.param, c.id)
+    for path in c.paths:
+        pid = path_id(c, path)
+        reused = tuple(fid for fid, r in zip(path.factors, path.reused) if r)
+        if reused and len(path.factors) > 1:
+            yield Reused(c.param, pid, reused)
+        for n, (fid, r) in enumerate(zip(path.factors, path.reused)):
+            yield Factor(c.param, pid, fid, n, r)
+        if len(path.factors) > 1:
+            yield Together(c.param, pid)
+    parts = tuple(p.id for p in c.partials) if c.partials else tuple(path_id(c, p) for p in c.paths)
+    if len(parts) > 1:
+        yield SumOverOutputs(c.param, parts)
+    yield Update(c.param, c.id, ids.new(c.param))
+
+
+def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
+    """The steps of the lecture for ``solution``; ``only``: the parameters whose chain rule
+    is derived step by step (default: all; the iteration table still lists them all)."""
+    spec, model = solution.spec, solution.model
+    d = solution.derivations[0]
+    ex = 1 if spec.batch else None
+    steps: list[Step] = []
+    neurons = tuple((ids.z(l, i), ids.a(l, i)) for l, layer in enumerate(spec.layers, start=1)
+                    for i in range(1, layer.units + 1))
+    steps.append(Notation(spec.notation == "layered" and not spec.labels, neurons))
+    steps.append(Network(tuple(ids.x(j, ex) for j in range(1, len(spec.inputs[0]) + 1)),
+                         tuple(ids.y(k, ex) for k in range(1, len(spec.targets[0]) + 1)),
+                         tuple(model.params)))
+    pending: list[str] = []
+    for node in model.nodes.values():
+        if node.kind == "z":
+            pending.append(node.id)
+        elif node.kind == "a":
+            steps.append(Forward(ids.z(node.layer, node.index, node.example), node.id, tuple(pending)))
+            pending = []
+    steps.append(Error(tuple(model.terms)))
+    if any(c.form == "delta" for c in d.chains):
+        nodes = model.nodes
+        steps.append(Deltas(tuple(sorted(d.deltas, key=lambda z: (-nodes[z].layer, nodes[z].example or 0,
+                                                                   nodes[z].index)))))
+    wanted = None if only is None else set(only)
+    for c in d.chains:
+        if wanted is None or c.param in wanted:
+            steps.extend(_chain_steps(c))
+    for later in solution.derivations:
+        steps.append(IterationTable(later.step, tuple(c.param for c in later.chains)))
+    return tuple(steps)

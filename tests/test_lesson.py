@@ -1,0 +1,207 @@
+"""The lesson plan: the lecture's steps as data (ids only), printed by the text and the LaTeX
+printers from the same plan; one display name per id, notation and language."""
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+
+import pytest
+
+from symbackprop import lesson as L
+from symbackprop import load_spec
+from symbackprop.api import solve_for_report
+from symbackprop.render.context import LatexLessonPrinter
+from symbackprop.render.names import display, paren
+from symbackprop.render.text import TextLessonPrinter, walkthrough
+
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def lecture(lecture_spec):
+    return solve_for_report(lecture_spec)
+
+
+@pytest.fixture(scope="module")
+def numbered():
+    return solve_for_report(load_spec(ROOT / "examples" / "lecture_2_2_2_numbered.yaml"))
+
+
+def names(plan) -> list[str]:
+    return [type(s).__name__ for s in plan]
+
+
+def test_the_plan_follows_decks_003_and_004(lecture):
+    seq = names(L.lesson_plan(lecture))
+    assert seq[:2] == ["Notation", "Network"]
+    assert seq[2:6] == ["Forward"] * 4                  # one neuron at a time
+    assert seq[6] == "Error"
+    # w5 (w2_1_1): its question, three factors one by one, all together, the update
+    assert seq[7:13] == ["Question", "Factor", "Factor", "Factor", "Together", "Update"]
+    # w6 (w2_1_2): the first two factors were already computed
+    assert seq[13:19] == ["Question", "Reused", "Factor", "Factor", "Factor", "Together"]
+    # w1 (w1_1_1): two five-factor chains (E1 and E2), then their sum, then the update
+    plan = L.lesson_plan(lecture)
+    start = next(n for n, s in enumerate(plan) if isinstance(s, L.Question) and s.param == "w1_1_1")
+    end = next(n for n, s in enumerate(plan) if isinstance(s, L.Update) and s.param == "w1_1_1")
+    block = plan[start:end + 1]
+    assert names(block).count("Together") == 2
+    assert names(block)[-2:] == ["SumOverOutputs", "Update"]
+    assert block[-2].parts == ("dE1/dw1_1_1", "dE2/dw1_1_1")
+    assert seq[-1] == "IterationTable"
+
+
+def test_the_plan_holds_ids_only(lecture):
+    plan = L.lesson_plan(lecture)
+    for step in plan:
+        assert is_dataclass(step)
+        for f in fields(step):
+            value = getattr(step, f.name)
+            flat = value if isinstance(value, tuple) else (value,)
+            for v in flat:
+                items = v if isinstance(v, tuple) else (v,)
+                for x in items:
+                    assert isinstance(x, (str, int, bool)), (step, f.name)
+                    if isinstance(x, str):
+                        assert "\\" not in x and "∂" not in x and " " not in x, (step, x)
+    first = plan[7]
+    assert first == L.Question("w2_1_1", "dE/dw2_1_1")
+    assert plan[8] == L.Factor("w2_1_1", "dE1/dw2_1_1", "dE1/da2_1", 0, False)
+    assert plan[12] == L.Update("w2_1_1", "dE/dw2_1_1", "new_w2_1_1")
+
+
+def test_only_keeps_the_chosen_chains_and_the_whole_table(lecture):
+    plan = L.lesson_plan(lecture, only=["w1_1_1"])
+    assert [s.param for s in plan if isinstance(s, L.Question)] == ["w1_1_1"]
+    assert len(plan[-1].params) == len(lecture.derivations[0].chains)
+
+
+FRAME = {"Notation": "notation", "Network": "network", "Forward": "forward", "Error": "error",
+         "Question": "question", "Reused": "reused", "Factor": "factor", "Together": "together",
+         "SumOverOutputs": "sum", "Update": "update", "IterationTable": "iteration"}
+
+
+@pytest.mark.parametrize("style", ["slides", "exercise"])
+def test_text_and_latex_print_the_same_plan_step_by_step(lecture, style):
+    plan = L.lesson_plan(lecture)
+    text = TextLessonPrinter(lecture, "en")
+    latex = LatexLessonPrinter(lecture, style, "en")
+    for step in plan:
+        lines, frames = text.doprint(step), latex.doprint(step)
+        kind = type(step).__name__
+        # every frame is of the step's own kind: the LaTeX side adds no step and drops none
+        assert [f["kind"] for f in frames] == [FRAME[kind]] * len(frames)
+        if kind in ("Notation", "Network"):          # the terminal names quantities as it goes
+            assert lines == [] and len(frames) == 1
+        elif isinstance(step, L.Factor) and step.reused:   # the slides put it on the "reused" frame
+            assert lines and "already computed" in lines[-1] and frames == []
+        elif kind == "Reused":                       # the terminal marks each reused factor instead
+            assert lines == [] and len(frames) == 1
+        elif kind == "Update" and not lecture.derivations[0].chain(step.param).trainable:
+            assert "not updated" in lines[-1] and frames == []     # a frozen bias: no frame
+        else:
+            assert lines and frames, step
+    # printing the plan step by step is the whole walkthrough
+    assert TextLessonPrinter(lecture, "en").print_walkthrough(plan) == walkthrough(lecture, "en")
+
+
+def test_a_printer_refuses_a_step_it_does_not_know(lecture):
+    class Strange:
+        pass
+    with pytest.raises(NotImplementedError, match="Strange"):
+        TextLessonPrinter(lecture).doprint(Strange())
+
+
+@pytest.mark.parametrize("qid,layered,numbered_name", [
+    ("w2_1_1", r"w^{[2]}_{1,1}", r"w_{5}"),
+    ("w1_2_2", r"w^{[1]}_{2,2}", r"w_{4}"),
+    ("a2_1", r"a^{[2]}_{1}", r"\hat{y}_{1}"),
+    ("z1_2", r"z^{[1]}_{2}", r"\mathrm{sum}_{n_{2}}"),
+    ("E", "E", r"E_{\mathrm{total}}"),
+    ("dE1/dw2_1_1", r"\frac{\partial E_{1}}{\partial w^{[2]}_{1,1}}", r"\frac{\partial E_{1}}{\partial w_{5}}"),
+    ("dE/dz2_1", r"\delta^{[2]}_{1}", r"\delta_{\hat{y}_{1}}"),
+])
+def test_display_in_latex_for_both_notations(lecture, numbered, qid, layered, numbered_name):
+    assert display(lecture.model.notation, qid, "latex", "es") == layered
+    assert display(numbered.model.notation, qid, "latex", "en") == numbered_name
+
+
+@pytest.mark.parametrize("qid,language,layered,numbered_name", [
+    ("w2_1_1", "es", "w[2]_1,1", "w5"),
+    ("dE2/da2_2", "en", "∂E2/∂a[2]_2", "∂E2/∂ŷ2"),
+    ("dE/dz1_1", "en", "δ[1]_1", "δ_n1"),
+    ("new_w2_1_1", "es", "nuevo_w[2]_1,1", "nuevo_w5"),
+    ("new_w2_1_1", "en", "new_w[2]_1,1", "new_w5"),
+])
+def test_display_in_text_for_both_notations_and_languages(lecture, numbered, qid, language, layered,
+                                                           numbered_name):
+    assert display(lecture.model.notation, qid, "text", language) == layered
+    assert display(numbered.model.notation, qid, "text", language) == numbered_name
+
+
+def test_new_value_in_latex_in_both_languages(lecture, numbered):
+    assert display(lecture.model.notation, "new_w2_1_1", "latex", "es") == r"\text{nuevo\_}w^{[2]}_{1,1}"
+    assert display(numbered.model.notation, "new_w2_1_1", "latex", "en") == r"\text{new\_}w_{5}"
+
+
+def test_paren_wraps_only_a_negative():
+    assert paren("-0.01046") == "(-0.01046)"
+    assert paren("0.03495") == "0.03495"
+    assert paren("-0.5", "latex") == r"\left(-0.5\right)"
+
+
+# ----------------------------------------------------------------------------- the defect
+# "the slides name one path's product ∂E2/∂b[1] = −0.00555 on one frame and use
+# ∂E2/∂b[1] = −0.01046 (the sum of two paths) on the next": one path of several is its own
+# quantity, and is never named like the partial it adds up to.
+
+def test_a_path_of_several_has_its_own_id(lecture):
+    c = lecture.derivations[0].chain("b1")
+    pids = [L.path_id(c, p) for p in c.paths]
+    assert pids == ["dE1/db1#1", "dE1/db1#2", "dE2/db1#1", "dE2/db1#2"]
+    assert [p.id for p in c.partials] == ["dE1/db1", "dE2/db1"]
+    # a path alone from its error term is the partial itself
+    w = lecture.derivations[0].chain("w1_1_1")
+    assert [L.path_id(w, p) for p in w.paths] == ["dE1/dw1_1_1", "dE2/dw1_1_1"]
+
+
+def test_the_text_never_names_one_path_like_the_partial(lecture):
+    text = walkthrough(lecture, "en")
+    assert "\n  ∂E2/∂b[1] = ∂E2/∂a[2]_2" not in text
+    assert "  path 2 of ∂E2/∂b[1] = ∂E2/∂a[2]_2 · " in text
+    assert "∂E/∂b[1] = ∂E1/∂b[1] + ∂E2/∂b[1] = 0.03495 + (-0.01046) = 0.02448" in text
+    assert "camino 2 de ∂E2/∂b[1] = " in walkthrough(lecture, "es")
+
+
+@pytest.mark.parametrize("style", ["slides", "article", "answers"])
+def test_the_tex_never_names_one_path_like_the_partial(lecture, style):
+    from symbackprop.render.report import render_tex
+    tex = render_tex(lecture, style, "es")
+    partial = r"\frac{\partial E_{2}}{\partial b^{[1]}}"
+    value = r"\answer{-0.00555}" if style == "answers" else "-0.00555"
+    assert f"{{{partial} = {value}}}" not in tex
+    assert rf"\text{{camino 2 de }}{partial} = {value}" in tex
+    # the sum names the partials, which are the sums of their paths
+    assert rf"\frac{{\partial E}}{{\partial b^{{[1]}}}} = \frac{{\partial E_{{1}}}}{{\partial b^{{[1]}}}} + {partial}" in tex
+
+
+def test_every_together_frame_is_named_by_its_own_path(lecture):
+    plan = L.lesson_plan(lecture)
+    printer = LatexLessonPrinter(lecture, "slides", "en")
+    notation = lecture.model.notation
+    for step in plan:
+        frames = printer.doprint(step)
+        if not isinstance(step, L.Together):
+            continue
+        lhs = {b["math"].split(" = ")[0] for b in frames[0]["blocks"]}
+        assert lhs == {display(notation, step.path, "latex", "en")}
+
+
+def test_delta_form_paths_are_named_apart(lecture_spec):
+    from symbackprop.api import solve
+    solution = solve(lecture_spec, paths="none")
+    c = solution.derivations[0].chain("b1")
+    pids = [L.path_id(c, p) for p in c.paths]
+    assert pids == ["dE/db1#1", "dE/db1#2"]
+    plan = L.lesson_plan(solution)
+    assert [s for s in plan if isinstance(s, L.SumOverOutputs) and s.param == "b1"][0].parts == tuple(pids)
+    assert "path 1 of ∂E/∂b[1] = δ[1]_1 · ∂z[1]_1/∂b[1]" in walkthrough(solution, "en")
