@@ -76,8 +76,8 @@ def test_numbers_and_names_in_the_slides(lecture):
     assert r"\text{nuevo\_}w^{[2]}_{1,1} = 0.45188" in tex
     assert r"z^{[1]}_{1} = 0.1 \cdot 0.1 + 0.3 \cdot 0.5 + 0.25 = 0.41" in tex
     assert r"\boxed{\frac{\partial a^{[2]}_{1}}{\partial z^{[2]}_{1}}}" in tex
-    assert r"\frac{d}{dx}\sigma(x) = \sigma(x)\left(1 - \sigma(x)\right)" in tex
-    assert tex.count(r"\frac{d}{dx}\sigma(x)") == 1    # the sigmoid note, once
+    assert r"\frac{d}{dx}\sigma\left(x\right) = \sigma\left(x\right) \cdot \left(1 - \sigma\left(x\right)\right)" in tex
+    assert tex.count(r"\frac{d}{dx}\sigma\left(x\right)") == 1    # the sigmoid note, once
     en = render_tex(lecture, "slides", "en")
     assert "Forward pass" in en and r"\text{new\_}w^{[2]}_{1,1} = 0.45188" in en
 

@@ -219,11 +219,22 @@ class Activation:
         """g′(z) straight from differentiating the forward rule."""
         return sympy.diff(self.forward(z, p), z)
 
+    def own_output_rule(self, x: Expr, p: Expr = Integer(0)) -> tuple[Expr, Expr] | None:
+        """(g(x), g′(x) written with g(x) itself) where the lectures write the derivative with
+        the activation's own output (σ′ = σ(1 − σ), tanh′ = 1 − tanh²); None otherwise."""
+        a = sympy.Dummy("a")
+        named = self.named(a, x, p)
+        if a not in named.free_symbols:
+            return None
+        g = self.forward(x, p)
+        with sympy.evaluate(False):          # keep the order the rule is written in
+            return g, named.xreplace({a: g})
+
 
 _SAT = Decimal("0.98")
 
 ACTIVATIONS: Mapping[str, Activation] = {a.name: a for a in (
-    Activation("sigmoid", lambda z, s: sigmoid(z), lambda a, z, s: a * (1 - a), "σ", r"\sigma",
+    Activation("sigmoid", lambda z, s: sigmoid(z), lambda a, z, s: _mul(a, 1 - a), "σ", r"\sigma",
                {"es": "sigmoide", "en": "sigmoid"}, saturates=(1 - _SAT, _SAT)),
     Activation("tanh", lambda z, s: tanh(z), lambda a, z, s: 1 - a**2, "tanh", r"\tanh",
                {"es": "tangente hiperbólica", "en": "hyperbolic tangent"}, saturates=(-_SAT, _SAT)),

@@ -22,6 +22,8 @@ from .. import lesson as L
 from ..core import ids
 from ..derive.derivation import Chain, Derivation, Factor, Path, Solution
 from ..core.exact import show
+from ..core.notation import PlainNames
+from ..core.ops import ACTIVATIONS
 from .i18n import CATALOGUES, say
 from .diagram import layout, path_marks, styled
 from .names import display, paren
@@ -327,10 +329,15 @@ class LatexLessonPrinter(LessonPrinter):
         elif child is not None and child.kind == "a":
             recall.append(f"{self.name(child.id)} = {self.names.doprint(child.definition)}")
             activation = self.spec.layers[child.layer - 1].activation
-            if activation == "sigmoid" and "sigmoid" not in self.shown_rules:
-                self.shown_rules.add("sigmoid")
-                notes.append(self.t("tex_sigmoid_note"))
-                recall.append(r"\frac{d}{dx}\sigma(x) = \sigma(x)\left(1 - \sigma(x)\right)")
+            layer = self.spec.layers[child.layer - 1]
+            rule = ACTIVATIONS[activation].own_output_rule(
+                sympy.Symbol("x"), sympy.Rational(str(layer.slope or 0))) if activation in ACTIVATIONS else None
+            if rule is not None and activation not in self.shown_rules:
+                # the first time: the rule written with the activation's own output (σ′ = σ(1 − σ))
+                self.shown_rules.add(activation)
+                notes.append(self.t("tex_own_output_note", name=ACTIVATIONS[activation].words[self.lang]))
+                plain = NetworkLatexPrinter(PlainNames())
+                recall.append(rf"\frac{{d}}{{dx}}{plain.doprint(rule[0])} = {plain.doprint(rule[1])}")
         elif child is not None and child.kind in ("error", "penalty", "z"):
             written = child.written if child.written is not None else child.definition
             if child.kind == "penalty" and len(written.args) > 4:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..core.exact import show
+from ..core.ops import ACTIVATIONS
 from ..core.graph import Graph
 from .i18n import say
 from ..core.notation import PlainNames
@@ -31,8 +32,8 @@ def _gate_latex(op: str, const: Decimal | None) -> str:
         "add": "+", "sub": "-", "mul": r"\times", "div": r"\div", "neg": r"\times(-1)",
         "addc": f"+{c}" if not c.startswith("-") else c, "mulc": rf"\times {c}" if not c.startswith("-") else rf"\times({c})",
         "inv": "1/x", "pow": f"x^{{{c}}}", "cpow": f"{c}^x", "powxy": "x^y", "exp": r"\exp",
-        "log": r"\log", "sqrt": r"\sqrt{x}", "abs": "|x|", "max": r"\max", "min": r"\min",
-        "sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{relu}", "const": c,
+        "log": r"\log", "sqrt": r"\sqrt{x}", "abs": "|x|", "max": r"\max", "min": r"\min", "const": c,
+        **{name: act.latex for name, act in ACTIVATIONS.items()},
     }[op]
 
 

@@ -15,6 +15,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from ..core import ids
+from ..core.ops import FUNCTIONS
 from ..core.exact import show
 from ..core.notation import Notation
 from .names import display, paren
@@ -78,26 +79,6 @@ class NetworkLatexPrinter(LatexPrinter, _Numbers):
             return number
         return _symbol_name(self.notation, expr.name, "latex")
 
-    def _fn(self, name: str, expr) -> str:
-        return name + r"\left(" + ", ".join(self._argument(a) for a in expr.args) + r"\right)"
-
-    def _print_sigmoid(self, expr, exp=None):
-        out = self._fn(r"\sigma", expr)
-        return f"{out}^{{{exp}}}" if exp else out
-
-    def _print_relu(self, expr, exp=None):
-        return self._fn(r"\operatorname{relu}", expr)
-
-    def _print_leaky_relu(self, expr, exp=None):
-        return r"\operatorname{leaky\,relu}\left(" + self._argument(expr.args[0]) + r"\right)"
-
-    def _print_softplus(self, expr, exp=None):
-        return self._fn(r"\operatorname{softplus}", expr)
-
-    def _print_Heaviside(self, expr, exp=None):
-        out = r"H\left(" + self._argument(expr.args[0]) + r"\right)"
-        return f"{out}^{{{exp}}}" if exp else out
-
 
 class NetworkTextPrinter(StrPrinter, _Numbers):
     """Plain text for the terminal: σ(z[2]_1), a[2]_1·(1 - a[2]_1)."""
@@ -133,20 +114,24 @@ class NetworkTextPrinter(StrPrinter, _Numbers):
     def _print_Abs(self, expr):
         return "|" + self._argument(expr.args[0]) + "|"
 
-    def _print_sigmoid(self, expr):
-        return "σ(" + self._argument(expr.args[0]) + ")"
 
-    def _print_Heaviside(self, expr):
-        return "H(" + self._argument(expr.args[0]) + ")"
+def _spelled(form: str):
+    """A printer method for one of our functions, spelled as the table of operations says."""
+    def method(self, expr, exp=None):
+        entry = FUNCTIONS[expr.func]
+        args = ", ".join(self._argument(a) for a in expr.args[:entry.arguments])
+        if form == "text":
+            return f"{entry.text}({args})"
+        out = entry.latex + r"\left(" + args + r"\right)"
+        return f"{out}^{{{exp}}}" if exp else out
+    return method
 
-    def _print_relu(self, expr):
-        return "relu(" + self._argument(expr.args[0]) + ")"
 
-    def _print_softplus(self, expr):
-        return "softplus(" + self._argument(expr.args[0]) + ")"
-
-    def _print_leaky_relu(self, expr):
-        return "leaky_relu(" + self._argument(expr.args[0]) + ")"
+# σ, relu, H…: every function the table spells for code is ours to spell in print too.
+for _cls, _entry in FUNCTIONS.items():
+    if _entry.numpy is not None:
+        setattr(NetworkLatexPrinter, f"_print_{_cls.__name__}", _spelled("latex"))
+        setattr(NetworkTextPrinter, f"_print_{_cls.__name__}", _spelled("text"))
 
 
 def derivative_latex(notation: Notation, num: str, den: str) -> str:
