@@ -5,9 +5,11 @@ that very code (compiled in memory into a fresh module), so each formula is writ
 The activation derivatives and loss derivatives are the ones of the rules table
 (:mod:`symbackprop.core.rules`), printed by a NumPy printer: the code a student exports is the
 derivation on the slides, vectorized over a batch and over a layer (∂E/∂W = δᵀ A, ∂E/∂A = δ W).
-Three pairs are fused where the textbook form is unstable, as every framework does:
-sigmoid + binary cross-entropy (∂E/∂z = ŷ − y), sigmoid + cross-entropy (∂E/∂z = −y(1 − ŷ))
-and softmax + cross-entropy (∂E/∂z = ŷ·Σy − y); their losses use log-sigmoid / log-softmax.
+Four pairs are fused where the textbook form is unstable, as every framework does:
+sigmoid + binary cross-entropy (∂E/∂z = ŷ − y), sigmoid + cross-entropy (∂E/∂z = −y(1 − ŷ)),
+softmax + cross-entropy (∂E/∂z = ŷ·Σy − y) and softmax + binary cross-entropy; their losses
+use log-sigmoid / log-softmax (and log(1 − ŷ) from the logits), so that they stay finite
+wherever the exact derivation is finite.
 
     net = Network(spec)                       # the generated array code, compiled in memory
     loss, grads = net.loss_and_gradients(net.initial_params(), X, Y)
@@ -95,6 +97,30 @@ class _OutputCode:
     setup: tuple[str, ...] = ()   # lines before the loss: names that loss and gradient use
 
 
+# softmax + binary cross-entropy. log ŷ_k is log-softmax; log(1 − ŷ_k) = log Σ_{j≠k} ŷ_j. At most
+# one ŷ_m of a row is above ¾ (the "top" one; ¾ rather than ½ so that rounding cannot make two):
+# only its 1 − ŷ_m can underflow, so it is taken from the other logits,
+# log(1 − ŷ_m) = logsumexp_{j≠m} z_j − logsumexp_j z_j; for the others log(1 − ŷ_k) is safe
+# (1 − ŷ_k ≥ ¼). The gradient, fused:
+#   ∂E/∂z_j = ŷ_j − y_j − Σ_{k≠j} (ŷ_k − y_k)·ŷ_j/(1 − ŷ_k)
+# where (ŷ_k − y_k)/(1 − ŷ_k) is at most 4 for every k but the top one, and the top one's term
+# is (ŷ_m − y_m)·exp(log ŷ_j − log(1 − ŷ_m)) with ŷ_j/(1 − ŷ_m) ≤ 1: nothing overflows.
+_SOFTMAX_BCE_SETUP = (
+    "    LP = _log_softmax(Z)                                        # log ŷ",
+    "    top = A > 0.75                                              # at most one ŷ_k per row",
+    "    P = np.where(top, 0.5, A)",
+    "    Zrest = np.where(top, float('-inf'), Z)                     # the other logits of a top one's row",
+    "    M = np.max(Zrest, axis=1, keepdims=True)",
+    "    rest = M + np.log(np.sum(np.exp(Zrest - M), axis=1, keepdims=True))",
+    "    L1P = np.where(top, rest - (Z - LP), np.log(1.0 - P))       # log(1 − ŷ), finite",
+    "    G = np.where(top, 0.0, (P - Y) / (1.0 - P))                 # (ŷ_k − y_k)/(1 − ŷ_k), k not top",
+    "    S = np.sum(G, axis=1, keepdims=True)",
+    "    T = np.sum(np.where(top, A - Y, 0.0), axis=1, keepdims=True)   # ŷ_m − y_m of the top one",
+    "    L1P_top = np.sum(np.where(top, L1P, 0.0), axis=1, keepdims=True)",
+    "    ratio = np.exp(np.where(top, float('-inf'), LP - L1P_top))  # ŷ_j/(1 − ŷ_m) ≤ 1, j not top",
+)
+
+
 def _output_code(spec: Spec) -> _OutputCode:
     """The loss and the output layer's gradient: fused where the textbook form is unstable,
     else the rules table's term and derivative."""
@@ -109,6 +135,10 @@ def _output_code(spec: Spec) -> _OutputCode:
     if spec.loss == "cross_entropy" and out == "sigmoid":
         return _OutputCode("np.sum(Y * np.logaddexp(0.0, -Z))", "Y * (A - 1.0)",
                            "sigmoid + cross-entropy: ∂E/∂z = −y(1 − ŷ)", True)
+    if spec.loss == "binary_cross_entropy" and out == "softmax" and K > 1:
+        return _OutputCode("-np.sum(Y * LP + (1.0 - Y) * L1P)", "A - Y - A * (S - G) - T * ratio",
+                           "softmax + binary cross-entropy: ∂E/∂z_j = ŷ_j − y_j − Σ_{k≠j} (ŷ_k − y_k)·ŷ_j/(1 − ŷ_k)",
+                           True, _SOFTMAX_BCE_SETUP)
     rule = LOSS_RULES[spec.loss]
     named = sympy.sstr(rule.named(sympy.Symbol('a'), sympy.Symbol('y'), K))
     return _OutputCode(f"np.sum({_code(rule.term(_A, _Y, K))})", _code(rule.named(_A, _Y, K)),
