@@ -376,8 +376,9 @@ def _activation_backward(layer, l: int) -> list[str]:
 
 
 class Network:
-    """The spec's network in memory: the array code of :func:`export_source` (NumPy backend),
-    compiled into a fresh module, so the numbers are those of the exported module.
+    """The spec's network in memory: the array code of ``export_source(spec, scalar=False)``
+    (NumPy backend) compiled into a fresh module, whose ``forward`` and ``loss_and_gradients``
+    it calls: one generator, so the in-memory and the exported numbers come from the same lines.
 
     Array code even for small networks: training calls it on batches, where one NumPy call per
     layer beats a Python loop over the examples. The compiled source is ``self.source``
