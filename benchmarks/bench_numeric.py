@@ -1,6 +1,7 @@
 """Training-step time (forward, backward, SGD update), float64, one table from one run:
-symbackprop's exported NumPy code beside PyTorch eager (CPU, 2 threads), JAX jit where
-installed, and a hand-written vectorized NumPy backprop; and the GFLOP/s reached against a
+symbackprop's exported NumPy code and its in-memory Network (the same generator's array code,
+compiled in memory) beside PyTorch eager (CPU, 2 threads), JAX jit where installed, and a
+hand-written vectorized NumPy backprop; and the GFLOP/s reached against a
 plain NumPy matmul of the same shapes.
 
     python benchmarks/bench_numeric.py
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from symbackprop import spec_from_dict
-from symbackprop.numeric.codegen import export_source
+from symbackprop.numeric.codegen import Network, export_source
 
 CASES = [((2, 2, 2), 1, "sigmoid", "half_sse"), ((2, 16, 16, 1), 64, "sigmoid", "half_sse"),
          ((784, 128, 10), 128, "tanh", "cross_entropy"), ((784, 512, 512, 10), 256, "tanh", "cross_entropy")]
@@ -102,7 +103,7 @@ def main() -> None:
     print(f"# float64, batch as shown; times per training step (µs); numpy {np.__version__}"
           + (f", torch {torch.__version__}" if torch else ", torch not installed")
           + (f", jax {__import__('jax').__version__}" if has_jax else ", jax not installed"))
-    header = (f"{'network':<16}{'batch':>6}{'symbackprop':>13}{'hand NumPy':>12}{'torch eager':>13}"
+    header = (f"{'network':<16}{'batch':>6}{'symbackprop':>13}{'in memory':>11}{'hand NumPy':>12}{'torch eager':>13}"
               f"{'jax jit':>10}{'vs torch':>9}{'GFLOP/s':>9}{'matmul GFLOP/s':>16}")
     print(header)
     print("-" * len(header))
@@ -118,6 +119,15 @@ def main() -> None:
                 params[k] -= 0.01 * g
 
         t_ours = timeit(ours)
+        net = Network(spec)
+        net_params = net.initial_params()
+
+        def in_memory():
+            _, grads = net.loss_and_gradients(net_params, X, Y)
+            for k, g in grads.items():
+                net_params[k] -= 0.01 * g
+
+        t_net = timeit(in_memory)
         hand_params = {k: v.copy() for k, v in module.initial_params().items()}
         t_hand = timeit(lambda: hand_numpy_step(hand_params, X, Y, hidden, loss, len(sizes) - 1))
         t_torch = None
@@ -166,7 +176,7 @@ def main() -> None:
         torch_text = f"{t_torch * 1e6:>13.1f}" if t_torch else f"{'—':>13}"
         ratio = f"{t_torch / t_ours:>8.2f}x" if t_torch else f"{'—':>9}"
         jax_text = f"{t_jax * 1e6:>10.1f}" if t_jax else f"{'—':>10}"
-        print(f"{name:<16}{batch:>6}{t_ours * 1e6:>13.1f}{t_hand * 1e6:>12.1f}{torch_text}{jax_text}{ratio}"
+        print(f"{name:<16}{batch:>6}{t_ours * 1e6:>13.1f}{t_net * 1e6:>11.1f}{t_hand * 1e6:>12.1f}{torch_text}{jax_text}{ratio}"
               f"{flops / t_ours / 1e9:>9.2f}{flops / t_mat / 1e9:>16.2f}")
         sys.stdout.flush()
 

@@ -1,5 +1,7 @@
 """The numeric path against PyTorch autograd (float64), against the exact derivation, and
-the exported module against the in-memory one. PyTorch is a test-only dependency: without
+the exported module against the in-memory one. The in-memory Network runs the generated array
+code, so PyTorch is the independent check of both forms the generator writes: the array code
+(through Network) and the straight-line scalar code. PyTorch is a test-only dependency: without
 it these tests skip on a laptop and fail in CI (CI or SYMBACKPROP_REQUIRE_TORCH set). JAX
 (jax==0.10.2, CPU) is the same kind of test-only dependency for the exported JAX backend
 (CI or SYMBACKPROP_REQUIRE_JAX set)."""
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 from symbackprop import solve
-from symbackprop.numeric.codegen import Network, export_source
+from symbackprop.numeric.codegen import Network, _scalar_possible, export_source
 
 from test_selfcheck import random_spec
 
@@ -81,11 +83,17 @@ def close(a, b) -> bool:
     return bool(np.all(np.abs(a - b) <= 1e-10 * np.abs(b) + 1e-15))
 
 
+@pytest.mark.parametrize("form", ["array", "scalar"])
 @pytest.mark.parametrize("seed", range(400, 460))
-def test_gradients_equal_pytorch_autograd(seed):
+def test_gradients_equal_pytorch_autograd(tmp_path, seed, form):
     torch = require_torch()
     spec = random_spec(seed, max_layers=3, max_units=4)
-    net = Network(spec)
+    if form == "array":
+        net = Network(spec)
+    elif _scalar_possible(spec):
+        net = _load(_write(tmp_path / f"scalar{seed}.py", export_source(spec, scalar=True)), f"scalar{seed}")
+    else:
+        pytest.skip("softmax or a fused loss: array code only")
     params = net.initial_params()
     X, Y = batch(spec)
     E, grads = net.loss_and_gradients(params, X, Y)
@@ -122,6 +130,9 @@ def test_exported_module_equals_the_in_memory_one(tmp_path, seed):
     params = module.initial_params()
     for k, v in net.initial_params().items():
         assert np.array_equal(params[k], v) and params[k].shape == v.shape
+    # the in-memory network runs the exported array code (all but initial_params)
+    array_code = export_source(spec, scalar=False)
+    assert net.source.split("def forward(")[1] == array_code.split("def forward(")[1]
     E1, g1 = module.loss_and_gradients(params, X, Y)
     E2, g2 = net.loss_and_gradients(params, X, Y)
     assert E1 == pytest.approx(E2, rel=1e-12)

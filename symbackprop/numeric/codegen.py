@@ -1,26 +1,32 @@
 """The numeric path: the derivation's per-layer formulas as NumPy code that trains.
 
+One generator, :func:`export_source`, writes the code; the in-memory :class:`Network` runs
+that very code (compiled in memory into a fresh module), so each formula is written once.
 The activation derivatives and loss derivatives are the ones of the rules table
 (:mod:`symbackprop.core.rules`), printed by a NumPy printer: the code a student exports is the
 derivation on the slides, vectorized over a batch and over a layer (∂E/∂W = δᵀ A, ∂E/∂A = δ W).
-Two pairs are fused where the textbook form is unstable, as every framework does:
-sigmoid + binary cross-entropy (∂E/∂z = ŷ − y) and softmax + cross-entropy
-(∂E/∂z = ŷ·Σy − y); their losses use log-sigmoid / log-softmax.
+Four pairs are fused where the textbook form is unstable, as every framework does:
+sigmoid + binary cross-entropy (∂E/∂z = ŷ − y), sigmoid + cross-entropy (∂E/∂z = −y(1 − ŷ)),
+softmax + cross-entropy (∂E/∂z = ŷ·Σy − y) and softmax + binary cross-entropy; their losses
+use log-sigmoid / log-softmax (and log(1 − ŷ) from the logits), so that they stay finite
+wherever the exact derivation is finite.
 
-    net = Network(spec)                       # lambdified in memory
+    net = Network(spec)                       # the generated array code, compiled in memory
     loss, grads = net.loss_and_gradients(net.initial_params(), X, Y)
     source = export_source(spec)              # the same as a standalone module (NumPy only)
 """
 from __future__ import annotations
 
 import inspect
+import linecache
+import types
+import weakref
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
-
-from dataclasses import replace
 
 from ..core.ops import ACTIVATIONS as ACTIVATION_RULES, LOSSES as LOSS_RULES
 from ..spec.reading import Regularization, Spec
@@ -80,22 +86,82 @@ def layer_code(layer) -> tuple[str, str, str]:
     return forward, derivative, sympy.sstr(rule.named(sympy.Symbol("a"), sympy.Symbol("z"), _slope(layer)))
 
 
-def loss_code(spec: Spec) -> tuple[str, str, str]:
-    """(loss code summed over the batch, code for ∂E/∂Z of the output layer, comment)."""
+@dataclass(frozen=True)
+class _OutputCode:
+    """The output layer's loss and the start of the backward pass, as code in Z, A and Y."""
+
+    loss: str                  # the loss summed over the batch
+    gradient: str              # ∂E/∂Z when fused, else ∂E/∂A
+    comment: str
+    fused: bool
+    setup: tuple[str, ...] = ()   # lines before the loss: names that loss and gradient use
+
+
+# softmax + binary cross-entropy. log ŷ_k is log-softmax; log(1 − ŷ_k) = log Σ_{j≠k} ŷ_j. At most
+# one ŷ_m of a row is above ¾ (the "top" one; ¾ rather than ½ so that rounding cannot make two):
+# only its 1 − ŷ_m can underflow, so it is taken from the other logits,
+# log(1 − ŷ_m) = logsumexp_{j≠m} z_j − logsumexp_j z_j; for the others log(1 − ŷ_k) is safe
+# (1 − ŷ_k ≥ ¼). The gradient, fused:
+#   ∂E/∂z_j = ŷ_j − y_j − Σ_{k≠j} (ŷ_k − y_k)·ŷ_j/(1 − ŷ_k)
+# where (ŷ_k − y_k)/(1 − ŷ_k) is at most 4 for every k but the top one, and the top one's term
+# is (ŷ_m − y_m)·exp(log ŷ_j − log(1 − ŷ_m)) with ŷ_j/(1 − ŷ_m) ≤ 1: nothing overflows.
+_SOFTMAX_BCE_SETUP = (
+    "    LP = _log_softmax(Z)                                        # log ŷ",
+    "    top = A > 0.75                                              # at most one ŷ_k per row",
+    "    P = np.where(top, 0.5, A)",
+    "    Zrest = np.where(top, float('-inf'), Z)                     # the other logits of a top one's row",
+    "    M = np.max(Zrest, axis=1, keepdims=True)",
+    "    rest = M + np.log(np.sum(np.exp(Zrest - M), axis=1, keepdims=True))",
+    "    L1P = np.where(top, rest - (Z - LP), np.log(1.0 - P))       # log(1 − ŷ), finite",
+    "    G = np.where(top, 0.0, (P - Y) / (1.0 - P))                 # (ŷ_k − y_k)/(1 − ŷ_k), k not top",
+    "    S = np.sum(G, axis=1, keepdims=True)",
+    "    T = np.sum(np.where(top, A - Y, 0.0), axis=1, keepdims=True)   # ŷ_m − y_m of the top one",
+    "    L1P_top = np.sum(np.where(top, L1P, 0.0), axis=1, keepdims=True)",
+    "    ratio = np.exp(np.where(top, float('-inf'), LP - L1P_top))  # ŷ_j/(1 − ŷ_m) ≤ 1, j not top",
+)
+
+
+def _output_code(spec: Spec) -> _OutputCode:
+    """The loss and the output layer's gradient: fused where the textbook form is unstable,
+    else the rules table's term and derivative."""
     K = spec.layers[-1].units
     out = spec.layers[-1].activation
     if spec.loss == "binary_cross_entropy" and out == "sigmoid":
-        return ("np.sum(Y * np.logaddexp(0.0, -Z) + (1.0 - Y) * np.logaddexp(0.0, Z))",
-                "A - Y", "sigmoid + binary cross-entropy: ∂E/∂z = ŷ − y")
+        return _OutputCode("np.sum(Y * np.logaddexp(0.0, -Z) + (1.0 - Y) * np.logaddexp(0.0, Z))",
+                           "A - Y", "sigmoid + binary cross-entropy: ∂E/∂z = ŷ − y", True)
     if spec.loss == "cross_entropy" and out == "softmax":
-        return ("-np.sum(Y * _log_softmax(Z))", "A * np.sum(Y, axis=1, keepdims=True) - Y",
-                "softmax + cross-entropy: ∂E/∂z = ŷ·Σy − y")
+        return _OutputCode("-np.sum(Y * _log_softmax(Z))", "A * np.sum(Y, axis=1, keepdims=True) - Y",
+                           "softmax + cross-entropy: ∂E/∂z = ŷ·Σy − y", True)
     if spec.loss == "cross_entropy" and out == "sigmoid":
-        return ("np.sum(Y * np.logaddexp(0.0, -Z))", "Y * (A - 1.0)", "sigmoid + cross-entropy: ∂E/∂z = −y(1 − ŷ)")
+        return _OutputCode("np.sum(Y * np.logaddexp(0.0, -Z))", "Y * (A - 1.0)",
+                           "sigmoid + cross-entropy: ∂E/∂z = −y(1 − ŷ)", True)
+    if spec.loss == "binary_cross_entropy" and out == "softmax" and K > 1:
+        return _OutputCode("-np.sum(Y * LP + (1.0 - Y) * L1P)", "A - Y - A * (S - G) - T * ratio",
+                           "softmax + binary cross-entropy: ∂E/∂z_j = ŷ_j − y_j − Σ_{k≠j} (ŷ_k − y_k)·ŷ_j/(1 − ŷ_k)",
+                           True, _SOFTMAX_BCE_SETUP)
     rule = LOSS_RULES[spec.loss]
-    loss = f"np.sum({_code(rule.term(_A, _Y, K))})"
-    dA = _code(rule.named(_A, _Y, K))
-    return loss, dA, f"∂E_k/∂ŷ_k = {sympy.sstr(rule.named(sympy.Symbol('a'), sympy.Symbol('y'), K))}"
+    named = sympy.sstr(rule.named(sympy.Symbol('a'), sympy.Symbol('y'), K))
+    return _OutputCode(f"np.sum({_code(rule.term(_A, _Y, K))})", _code(rule.named(_A, _Y, K)),
+                       f"∂E_k/∂ŷ_k = {named}", False)
+
+
+def _penalized(spec: Spec, l: int, has_bias: bool) -> list[str]:
+    """The parameters of layer l that the regularization penalizes."""
+    return [f"W{l}"] + ([f"b{l}"] if spec.regularization.include_biases and has_bias else [])
+
+
+def _penalty_lines(spec: Spec, key: str) -> list[tuple[str, str]]:
+    """(the line adding a penalty to E, the line adding its derivative to ∂E/∂key) for each
+    penalty of the spec: the one place the generated code writes the penalties."""
+    reg = spec.regularization
+    out = []
+    if reg.l2 is not None:
+        out.append((f"    E += {float(reg.l2)!r} / 2 * np.sum(params['{key}'] ** 2)   # (λ/2)·Σ w²",
+                    f"    grads['{key}'] = grads['{key}'] + {float(reg.l2)!r} * params['{key}']   # λ·w"))
+    if reg.l1 is not None:
+        out.append((f"    E += {float(reg.l1)!r} / 2 * np.sum(np.abs(params['{key}']))   # (λ/2)·Σ |w|",
+                    f"    grads['{key}'] = grads['{key}'] + {float(reg.l1)!r} / 2 * np.sign(params['{key}'])"))
+    return out
 
 
 def param_arrays(spec: Spec) -> dict[str, np.ndarray]:
@@ -194,12 +260,30 @@ def _docstring_text(text: str) -> str:
     return " ".join(text.replace("\\", "/").replace('"', "'").split())[:200]
 
 
-def export_source(spec: Spec, *, name: str = "network", backend: str = "numpy") -> str:
+def export_source(spec: Spec, *, name: str = "network", backend: str = "numpy",
+                  scalar: bool | None = None) -> str:
     """A standalone, readable Python module for the spec's network: NumPy only by default;
     ``backend="torch"`` or ``"jax"`` runs the same lines on PyTorch tensors or jax.numpy
-    (``loss_and_gradients`` is then jitted)."""
+    (``loss_and_gradients`` is then jitted).
+
+    ``scalar`` chooses the form of ``loss_and_gradients``: straight-line scalar code, one
+    example at a time (``True``; NumPy backend, elementwise activations and unfused losses
+    only), or array code over the batch (``False``). By default small networks get scalar code
+    (:func:`scalar_supported`), the faster of the two for them."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}")
+    if scalar is None:
+        scalar = backend == "numpy" and scalar_supported(spec)
+    elif scalar and (backend != "numpy" or not _scalar_possible(spec)):
+        raise ValueError("scalar code needs the numpy backend, elementwise activations and a loss "
+                         "without fusion (half_sse or mse)")
+    return "\n".join(_module_lines(spec, name, backend, scalar, with_params=True))
+
+
+def _module_lines(spec: Spec, name: str, backend: str, scalar: bool, *, with_params: bool) -> list[str]:
+    """The module's lines; without ``initial_params`` when ``with_params`` is false (the
+    in-memory Network takes its parameters as arrays: a large network's weights written as
+    literals would take seconds to compile)."""
     L = len(spec.layers)
     params = param_arrays(spec)
     lines = [
@@ -211,16 +295,21 @@ def export_source(spec: Spec, *, name: str = "network", backend: str = "numpy") 
         + (f", regularization: l1={spec.regularization.l1}, l2={spec.regularization.l2}"
            if spec.regularization.active else "") + ".",
         '"""',
-        {"numpy": "import numpy as np", "torch": _TORCH_HEADER, "jax": _JAX_HEADER}[backend],
+        {"numpy": "import math\n\nimport numpy as np" if scalar else "import numpy as np",
+         "torch": _TORCH_HEADER, "jax": _JAX_HEADER}[backend],
         _HELPERS,
-        "",
-        "def initial_params():",
-        '    """The parameters of the spec: W{l} (units × previous units), b{l}."""',
-        "    return {",
     ]
-    for key, value in params.items():
-        lines.append(f"        {key!r}: np.array({value.tolist()!r}, dtype=np.float64),")
-    lines += ["    }", "", "", "def forward(params, X):", '    """The output ŷ for a batch X."""',
+    if scalar:
+        lines.append(_SCALAR_HELPERS)
+    lines.append("")
+    if with_params:
+        lines += ["def initial_params():",
+                  '    """The parameters of the spec: W{l} (units × previous units), b{l}."""',
+                  "    return {"]
+        for key, value in params.items():
+            lines.append(f"        {key!r}: np.array({value.tolist()!r}, dtype=np.float64),")
+        lines += ["    }", "", ""]
+    lines += ["def forward(params, X):", '    """The output ŷ for a batch X."""',
               "    A = np.asarray(X, dtype=np.float64)"]
     for l, layer in enumerate(spec.layers, start=1):
         forward, _, _ = layer_code(layer)
@@ -228,10 +317,8 @@ def export_source(spec: Spec, *, name: str = "network", backend: str = "numpy") 
         lines += [f"    Z = A @ params['W{l}'].T{bias}                 # z[{l}] = W[{l}] a[{l - 1}] + b[{l}]",
                   f"    A = {forward}                 # a[{l}] = g(z[{l}])"]
     lines += ["    return A", "", ""]
-    if backend == "numpy" and scalar_supported(spec):
-        lines[lines.index("import numpy as np")] = "import math\n\nimport numpy as np"
-        lines.insert(lines.index(_HELPERS) + 1, _SCALAR_HELPERS)
-        return "\n".join(lines + _scalar_body(spec))
+    if scalar:
+        return lines + _scalar_body(spec)
     lines += ["def loss_and_gradients(params, X, Y):",
               '    """(E, {name: ∂E/∂name}) with the same keys and shapes as params."""',
               "    X = np.asarray(X, dtype=np.float64)",
@@ -247,23 +334,17 @@ def export_source(spec: Spec, *, name: str = "network", backend: str = "numpy") 
                   f"    Z = Z{l}",
                   f"    A = {forward}",
                   "    cache.append(A)"]
-    loss, d_out, comment = loss_code(spec)
-    lines += [f"    Z = Z{L}", f"    E = scale * {loss}"]
-    reg = spec.regularization
+    output = _output_code(spec)
+    lines += [f"    Z = Z{L}", *output.setup, f"    E = scale * {output.loss}"]
     for l in range(1, L + 1):
-        for key in ([f"W{l}"] + ([f"b{l}"] if reg.include_biases and f"b{l}" in params else [])):
-            if reg.l2 is not None:
-                lines.append(f"    E += {float(reg.l2)!r} / 2 * np.sum(params['{key}'] ** 2)   # (λ/2)·Σ w²")
-            if reg.l1 is not None:
-                lines.append(f"    E += {float(reg.l1)!r} / 2 * np.sum(np.abs(params['{key}']))   # (λ/2)·Σ |w|")
+        for key in _penalized(spec, l, f"b{l}" in params):
+            lines += [loss for loss, _ in _penalty_lines(spec, key)]
     lines.append("    grads = {}")
-    last = spec.layers[-1]
-    is_fused = comment.startswith(("sigmoid +", "softmax +"))
-    if is_fused:
-        lines.append(f"    delta = scale * ({d_out})   # {comment}")
+    if output.fused:
+        lines.append(f"    delta = scale * ({output.gradient})   # {output.comment}")
     else:
-        lines.append(f"    dA = scale * ({d_out})   # {comment}")
-        lines += _activation_backward(last, L)
+        lines.append(f"    dA = scale * ({output.gradient})   # {output.comment}")
+        lines += _activation_backward(spec.layers[-1], L)
     for l in range(L, 0, -1):
         lines.append(f"    A_prev = cache[{l - 1}]")
         lines.append(f"    grads['W{l}'] = delta.T @ A_prev                # ∂E/∂W[{l}] = δ[{l}]ᵀ a[{l - 1}], summed over the batch")
@@ -272,12 +353,8 @@ def export_source(spec: Spec, *, name: str = "network", backend: str = "numpy") 
                 lines.append(f"    grads['b{l}'] = np.array(delta.sum())          # shared bias: every neuron's δ")
             else:
                 lines.append(f"    grads['b{l}'] = delta.sum(axis=0)              # ∂E/∂b[{l}] = δ[{l}]")
-        if reg.active:
-            for key in ([f"W{l}"] + ([f"b{l}"] if reg.include_biases and f"b{l}" in params else [])):
-                if reg.l2 is not None:
-                    lines.append(f"    grads['{key}'] = grads['{key}'] + {float(reg.l2)!r} * params['{key}']   # λ·w")
-                if reg.l1 is not None:
-                    lines.append(f"    grads['{key}'] = grads['{key}'] + {float(reg.l1)!r} / 2 * np.sign(params['{key}'])")
+        for key in _penalized(spec, l, f"b{l}" in params):
+            lines += [gradient for _, gradient in _penalty_lines(spec, key)]
         if l > 1:
             layer = spec.layers[l - 2]
             lines.append(f"    dA = delta @ params['W{l}']                      # ∂E/∂a[{l - 1}] = W[{l}]ᵀ δ[{l}]")
@@ -288,7 +365,7 @@ def export_source(spec: Spec, *, name: str = "network", backend: str = "numpy") 
         lines += ["    return E, grads", "", "", "loss_and_gradients = jax.jit(loss_and_gradients)", ""]
     else:
         lines += ["    return float(E), grads", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def _activation_backward(layer, l: int) -> list[str]:
@@ -298,106 +375,33 @@ def _activation_backward(layer, l: int) -> list[str]:
     return [f"    delta = dA * ({derivative})   # δ[{l}] = ∂E/∂a[{l}] · g'(z[{l}]), g' = {textbook}"]
 
 
-_MODULES = [{"sigmoid": _sigmoid, "relu": lambda z: np.maximum(z, 0.0),
-             "leaky_relu": lambda z, s: np.where(z > 0, z, s * z),
-             "softplus": lambda z: np.logaddexp(0.0, z),
-             "Heaviside": lambda z, h=0.5: np.heaviside(z, h)}, "numpy"]
-
-
 class Network:
-    """The same formulas as the exported module, lambdified in memory: each layer's g and g'
-    and the loss's derivative come from the rules table through ``sympy.lambdify``; the class
-    does the matrix products. A second path to the same numbers, so the two are tested
-    against each other."""
+    """The spec's network in memory: the array code of ``export_source(spec, scalar=False)``
+    (NumPy backend) compiled into a fresh module, whose ``forward`` and ``loss_and_gradients``
+    it calls: one generator, so the in-memory and the exported numbers come from the same lines.
+
+    Array code even for small networks: training calls it on batches, where one NumPy call per
+    layer beats a Python loop over the examples. The compiled source is ``self.source``
+    (without ``initial_params``; the parameters come from :func:`param_arrays`)."""
 
     def __init__(self, spec: Spec):
         self.spec = spec
-        self.layers = []
-        for layer in spec.layers:
-            if layer.activation == "softmax":
-                self.layers.append((_softmax, None))
-                continue
-            rule = ACTIVATION_RULES[layer.activation]
-            forward = sympy.lambdify(_Z, rule.forward(_Z, _slope(layer)), modules=_MODULES)
-            named = rule.named(_A, _Z, _slope(layer))
-            derivative = sympy.lambdify((_A, _Z), named, modules=_MODULES)
-            self.layers.append((forward, derivative))
-        K = spec.layers[-1].units
-        out = spec.layers[-1].activation
-        self.fused = (spec.loss, out) in (("binary_cross_entropy", "sigmoid"), ("cross_entropy", "softmax"),
-                                          ("cross_entropy", "sigmoid"))
-        rule = LOSS_RULES[spec.loss]
-        self._term = sympy.lambdify((_A, _Y), rule.term(_A, _Y, K), modules=_MODULES)
-        self._dterm = sympy.lambdify((_A, _Y), rule.named(_A, _Y, K), modules=_MODULES)
+        # The source is generated from a validated spec (the title is made harmless by
+        # _docstring_text): no user text is ever executed.
+        self.source = "\n".join(_module_lines(spec, "network", "numpy", False, with_params=False))
+        filename = f"<symbackprop network {id(self):x}>"
+        module = types.ModuleType("symbackprop_network")
+        module.__file__ = filename
+        exec(compile(self.source, filename, "exec"), module.__dict__)
+        # tracebacks through the generated code show its lines
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
+        weakref.finalize(self, linecache.cache.pop, filename, None)
+        self.module = module
+        self.forward = module.forward
+        self.loss_and_gradients = module.loss_and_gradients
 
     def initial_params(self) -> dict[str, np.ndarray]:
         return param_arrays(self.spec)
-
-    def forward(self, params, X):
-        return self._forward(params, X)[0][-1]
-
-    def _forward(self, params, X):
-        acts = [np.asarray(X, dtype=np.float64)]
-        zs = []
-        for l, (g, _) in enumerate(self.layers, start=1):
-            Z = acts[-1] @ params[f"W{l}"].T + (params[f"b{l}"] if f"b{l}" in params else 0.0)
-            zs.append(Z)
-            acts.append(np.broadcast_to(g(Z), Z.shape) if g is not _softmax else g(Z))
-        return acts, zs
-
-    def _loss(self, A, Z, Y) -> float:
-        spec = self.spec
-        if spec.loss == "binary_cross_entropy" and spec.layers[-1].activation == "sigmoid":
-            return float(np.sum(Y * np.logaddexp(0.0, -Z) + (1.0 - Y) * np.logaddexp(0.0, Z)))
-        if spec.loss == "cross_entropy" and spec.layers[-1].activation == "softmax":
-            return float(-np.sum(Y * _log_softmax(Z)))
-        if spec.loss == "cross_entropy":
-            return float(np.sum(Y * np.logaddexp(0.0, -Z)))
-        return float(np.sum(self._term(A, Y)))
-
-    def loss_and_gradients(self, params, X, Y):
-        spec = self.spec
-        Y = np.asarray(Y, dtype=np.float64)
-        acts, zs = self._forward(params, X)
-        N = acts[0].shape[0]
-        scale = 1.0 / N if spec.reduction == "mean" else 1.0
-        A, Z = acts[-1], zs[-1]
-        E = scale * self._loss(A, Z, Y)
-        reg = spec.regularization
-        penalized = [k for k in params if k.startswith("W") or reg.include_biases]
-        if reg.l2 is not None:
-            E += float(reg.l2) / 2 * sum(float(np.sum(params[k] ** 2)) for k in penalized)
-        if reg.l1 is not None:
-            E += float(reg.l1) / 2 * sum(float(np.sum(np.abs(params[k]))) for k in penalized)
-        if self.fused:
-            if spec.layers[-1].activation == "softmax":
-                delta = scale * (A * np.sum(Y, axis=1, keepdims=True) - Y)
-            elif spec.loss == "binary_cross_entropy":
-                delta = scale * (A - Y)
-            else:
-                delta = scale * Y * (A - 1.0)
-        else:
-            dA = scale * np.broadcast_to(self._dterm(A, Y), A.shape)
-            delta = self._back(len(self.layers), dA, A, Z)
-        grads: dict[str, np.ndarray] = {}
-        for l in range(len(self.layers), 0, -1):
-            grads[f"W{l}"] = delta.T @ acts[l - 1]
-            if f"b{l}" in params:
-                grads[f"b{l}"] = np.array(delta.sum()) if params[f"b{l}"].ndim == 0 else delta.sum(axis=0)
-            for k in ([f"W{l}"] + ([f"b{l}"] if reg.include_biases and f"b{l}" in params else [])):
-                if reg.l2 is not None:
-                    grads[k] = grads[k] + float(reg.l2) * params[k]
-                if reg.l1 is not None:
-                    grads[k] = grads[k] + float(reg.l1) / 2 * np.sign(params[k])
-            if l > 1:
-                delta = self._back(l - 1, delta @ params[f"W{l}"], acts[l - 1], zs[l - 2])
-        return E, grads
-
-    def _back(self, l: int, dA, A, Z):
-        g, derivative = self.layers[l - 1]
-        if derivative is None:       # softmax
-            return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
-        return dA * np.broadcast_to(derivative(A, Z), A.shape)
 
 
 # ----------------------------------------------------------------------------- scalar code
@@ -442,12 +446,16 @@ class _ScalarPrinter(_Printer):
         return f"_heaviside({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
 
-def scalar_supported(spec: Spec) -> bool:
+def _scalar_possible(spec: Spec) -> bool:
     """Straight-line code covers the losses that need no fusion and elementwise activations."""
+    fused = spec.loss in ("binary_cross_entropy", "cross_entropy")
+    return not fused and all(l.activation != "softmax" for l in spec.layers)
+
+
+def scalar_supported(spec: Spec) -> bool:
+    """Whether the exported module is straight-line scalar code: possible, and small enough."""
     from ..core.model import parameter_values
-    fused = (spec.loss in ("binary_cross_entropy", "cross_entropy"))
-    return (not fused and all(l.activation != "softmax" for l in spec.layers)
-            and len(parameter_values(spec)) <= SCALAR_LIMIT)
+    return _scalar_possible(spec) and len(parameter_values(spec)) <= SCALAR_LIMIT
 
 
 def _scalar_body(spec: Spec) -> list[str]:
@@ -500,7 +508,6 @@ def _scalar_body(spec: Spec) -> list[str]:
         op = "+=" if node_id in params else "="
         lines.append(f"        {target} {op} {' + '.join(parts)}   # ∂E/∂{node_id}")
     lines.append("    grads = {}")
-    reg = spec.regularization
     for l, layer in enumerate(spec.layers, start=1):
         rows = ", ".join("[" + ", ".join(f"g_w{l}_{i + 1}_{j + 1}" for j in range(len(layer.weights[0]))) + "]"
                          for i in range(layer.units))
@@ -509,12 +516,8 @@ def _scalar_body(spec: Spec) -> list[str]:
             lines.append(f"    grads['b{l}'] = np.array(g_b{l})")
         elif layer.bias is not None:
             lines.append(f"    grads['b{l}'] = np.array([{', '.join(f'g_b{l}_{i + 1}' for i in range(layer.units))}])")
-        for key in ([f"W{l}"] + ([f"b{l}"] if reg.include_biases and layer.bias is not None else [])):
-            if reg.l2 is not None:
-                lines.append(f"    E += {float(reg.l2)!r} / 2 * float(np.sum(params['{key}'] ** 2))")
-                lines.append(f"    grads['{key}'] = grads['{key}'] + {float(reg.l2)!r} * params['{key}']")
-            if reg.l1 is not None:
-                lines.append(f"    E += {float(reg.l1)!r} / 2 * float(np.sum(np.abs(params['{key}'])))")
-                lines.append(f"    grads['{key}'] = grads['{key}'] + {float(reg.l1)!r} / 2 * np.sign(params['{key}'])")
+        for key in _penalized(spec, l, layer.bias is not None):
+            for loss, gradient in _penalty_lines(spec, key):
+                lines += [loss, gradient]
     lines += ["    return float(E), grads", ""]
     return lines

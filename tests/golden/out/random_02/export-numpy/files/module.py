@@ -69,6 +69,6 @@ def loss_and_gradients(params, X, Y):
         g_w1_1_1 += d_z1_1 * (x1)   # ∂E/∂w1_1_1
     grads = {}
     grads['W1'] = np.array([[g_w1_1_1]])
-    E += 0.1 / 2 * float(np.sum(params['W1'] ** 2))
-    grads['W1'] = grads['W1'] + 0.1 * params['W1']
+    E += 0.1 / 2 * np.sum(params['W1'] ** 2)   # (λ/2)·Σ w²
+    grads['W1'] = grads['W1'] + 0.1 * params['W1']   # λ·w
     return float(E), grads

@@ -119,14 +119,14 @@ def loss_and_gradients(params, X, Y):
     grads = {}
     grads['W1'] = np.array([[g_w1_1_1, g_w1_1_2, g_w1_1_3]])
     grads['b1'] = np.array(g_b1)
-    E += 0.1 / 2 * float(np.sum(params['W1'] ** 2))
-    grads['W1'] = grads['W1'] + 0.1 * params['W1']
+    E += 0.1 / 2 * np.sum(params['W1'] ** 2)   # (λ/2)·Σ w²
+    grads['W1'] = grads['W1'] + 0.1 * params['W1']   # λ·w
     grads['W2'] = np.array([[g_w2_1_1]])
     grads['b2'] = np.array([g_b2_1])
-    E += 0.1 / 2 * float(np.sum(params['W2'] ** 2))
-    grads['W2'] = grads['W2'] + 0.1 * params['W2']
+    E += 0.1 / 2 * np.sum(params['W2'] ** 2)   # (λ/2)·Σ w²
+    grads['W2'] = grads['W2'] + 0.1 * params['W2']   # λ·w
     grads['W3'] = np.array([[g_w3_1_1], [g_w3_2_1]])
     grads['b3'] = np.array(g_b3)
-    E += 0.1 / 2 * float(np.sum(params['W3'] ** 2))
-    grads['W3'] = grads['W3'] + 0.1 * params['W3']
+    E += 0.1 / 2 * np.sum(params['W3'] ** 2)   # (λ/2)·Σ w²
+    grads['W3'] = grads['W3'] + 0.1 * params['W3']   # λ·w
     return float(E), grads
