@@ -50,7 +50,8 @@ def torch_loss_and_gradients(torch, spec, params, X, Y):
         Z = A @ P[f"W{l}"].T + (P[f"b{l}"] if f"b{l}" in P else 0)
         A = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z,
              "softplus": F.softplus, "softmax": lambda z: torch.softmax(z, dim=1),
-             "leaky_relu": lambda z: F.leaky_relu(z, float(layer.slope or 0))}[layer.activation](Z)
+             "leaky_relu": lambda z: F.leaky_relu(z, float(layer.slope or 0)),
+             "elu": F.elu, "swish": F.silu}[layer.activation](Z)
     K = spec.layers[-1].units
     if spec.loss == "half_sse":
         E = 0.5 * ((Yt - A) ** 2).sum()

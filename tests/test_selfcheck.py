@@ -16,7 +16,7 @@ from symbackprop.core.model import build_model, parameter_values, symbol
 
 import reference
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softplus"]
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softplus", "elu", "swish"]
 LOSS_OUTPUTS = {
     "half_sse": HIDDEN,
     "mse": HIDDEN,

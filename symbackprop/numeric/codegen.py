@@ -28,7 +28,7 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from ..core.ops import ACTIVATIONS as ACTIVATION_RULES, LOSSES as LOSS_RULES
+from ..core.ops import ACTIVATIONS as ACTIVATION_RULES, FUNCTIONS, LOSSES as LOSS_RULES
 from ..spec.reading import Regularization, Spec
 
 __all__ = ["Network", "export_source", "param_arrays", "scalar_supported", "BACKENDS"]
@@ -39,22 +39,6 @@ class _Printer(NumPyPrinter):
 
     def __init__(self):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
-
-    def _print_sigmoid(self, expr):
-        return f"_sigmoid({self._print(expr.args[0])})"
-
-    def _print_relu(self, expr):
-        return f"np.maximum({self._print(expr.args[0])}, 0.0)"
-
-    def _print_leaky_relu(self, expr):
-        z, slope = expr.args
-        return f"np.where({self._print(z)} > 0, {self._print(z)}, {self._print(slope)} * {self._print(z)})"
-
-    def _print_softplus(self, expr):
-        return f"np.logaddexp(0.0, {self._print(expr.args[0])})"
-
-    def _print_Heaviside(self, expr):
-        return f"np.heaviside({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Rational(self, expr):
         return repr(float(expr))
@@ -206,7 +190,8 @@ class np:
     """The NumPy names this module uses, on PyTorch tensors (so the same lines run on a GPU)."""
     float64 = torch.float64
     float32 = torch.float32
-    tanh, exp, log, abs, sign, sqrt = torch.tanh, torch.exp, torch.log, torch.abs, torch.sign, torch.sqrt
+    tanh, exp, expm1, log, abs, sign, sqrt = (torch.tanh, torch.exp, torch.expm1, torch.log, torch.abs,
+                                             torch.sign, torch.sqrt)
 
     @staticmethod
     def asarray(x, dtype=None):
@@ -227,6 +212,10 @@ class np:
     @staticmethod
     def maximum(x, y):
         return torch.clamp(x, min=y)
+
+    @staticmethod
+    def minimum(x, y):
+        return torch.clamp(x, max=y)
 
     @staticmethod
     def logaddexp(x, y):
@@ -428,22 +417,20 @@ def _heaviside(z, at_zero):
 class _ScalarPrinter(_Printer):
     """Straight-line scalar code: the same numbers and powers, math and helpers for the functions."""
 
-    def _print_sigmoid(self, expr):
-        return f"_sig({self._print(expr.args[0])})"
 
-    def _print_relu(self, expr):
-        return f"max({self._print(expr.args[0])}, 0.0)"
+def _spelled(template: str):
+    """A printer method writing one of our functions as the table of operations spells it."""
+    def method(self, expr):
+        return template.format(*[self._print(a) for a in expr.args])
+    return method
 
-    def _print_leaky_relu(self, expr):
-        z, slope = (self._print(a) for a in expr.args)
-        return f"({z} if {z} > 0 else {slope} * {z})"
 
-    def _print_softplus(self, expr):
-        z = self._print(expr.args[0])
-        return f"(max({z}, 0.0) + math.log1p(math.exp(-abs({z}))))"
-
-    def _print_Heaviside(self, expr):
-        return f"_heaviside({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+# σ, relu, H…: array code and straight-line code as the table spells them (torch and JAX run
+# the array spelling through their NumPy-shaped shims).
+for _cls, _entry in FUNCTIONS.items():
+    if _entry.numpy is not None:
+        setattr(_Printer, f"_print_{_cls.__name__}", _spelled(_entry.numpy))
+        setattr(_ScalarPrinter, f"_print_{_cls.__name__}", _spelled(_entry.scalar))
 
 
 def _scalar_possible(spec: Spec) -> bool:

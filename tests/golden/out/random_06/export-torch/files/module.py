@@ -11,7 +11,8 @@ class np:
     """The NumPy names this module uses, on PyTorch tensors (so the same lines run on a GPU)."""
     float64 = torch.float64
     float32 = torch.float32
-    tanh, exp, log, abs, sign, sqrt = torch.tanh, torch.exp, torch.log, torch.abs, torch.sign, torch.sqrt
+    tanh, exp, expm1, log, abs, sign, sqrt = (torch.tanh, torch.exp, torch.expm1, torch.log, torch.abs,
+                                             torch.sign, torch.sqrt)
 
     @staticmethod
     def asarray(x, dtype=None):
@@ -32,6 +33,10 @@ class np:
     @staticmethod
     def maximum(x, y):
         return torch.clamp(x, min=y)
+
+    @staticmethod
+    def minimum(x, y):
+        return torch.clamp(x, max=y)
 
     @staticmethod
     def logaddexp(x, y):
