@@ -21,9 +21,8 @@ not a twin structure.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, NamedTuple
 
 import sympy
 from sympy import Expr
@@ -43,9 +42,9 @@ WRITTEN = ("input", "target", "weight", "bias", "z", "a", "error", "penalty", "t
 path_id = ids.path
 
 
-@dataclass(frozen=True)
-class Quantity:
-    """One quantity: what it is, how it is computed from the others, its values.
+class Quantity(NamedTuple):
+    """One quantity: what it is, how it is computed from the others, its values (a named
+    tuple: a large network has hundreds of thousands of them).
 
     ``op`` says how ``depends_on`` combine when there is no written ``definition``:
     ``"product"`` (a path), ``"sum"`` (a partial, a gradient from its partials or paths),
@@ -80,41 +79,76 @@ class Quantity:
 
 
 class Ledger(Mapping[str, Quantity]):
-    """Every quantity of one step by id, in the order the lecture meets them."""
+    """Every quantity of one step by id, in the order the lecture meets them.
 
-    def __init__(self, quantities: Mapping[str, Quantity], has_hand: bool):
+    Path records are made from the chains when asked for (a 100-100-10 network has 111 000
+    paths; their values are in the chains already), and come last when iterating."""
+
+    def __init__(self, quantities: Mapping[str, Quantity], has_hand: bool, chains=()):
         self._q = dict(quantities)
         self.has_hand = has_hand
+        self._chains = {c.param: c for c in chains}
+
+    def _owned_paths(self, c) -> Iterator[tuple[str, object]]:
+        """(path id, path) of one chain: numbered within its partial (or within the gradient
+        in delta form)."""
+        counted: dict[str, int] = {}
+        for p in c.paths:
+            owner = ids.derivative(p.term, c.param) if c.partials else c.id
+            n = counted[owner] = counted.get(owner, 0) + 1
+            yield path_id(owner, n), p
+
+    def _path(self, pid: str, p) -> Quantity:
+        return Quantity(pid, "path", p.factors, p.value, p.hand if self.has_hand else None, None, "product")
 
     def __getitem__(self, qid: str) -> Quantity:
-        return self._q[qid]
+        q = self._q.get(qid)
+        if q is not None:
+            return q
+        split = ids.split_path(qid)
+        parts = ids.split_derivative(split[0]) if split else None
+        if parts and parts[1] in self._chains:
+            for pid, p in self._owned_paths(self._chains[parts[1]]):
+                if pid == qid:
+                    return self._path(pid, p)
+        raise KeyError(qid)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._q)
+        yield from self._q
+        for c in self._chains.values():
+            for pid, _ in self._owned_paths(c):
+                yield pid
 
     def __len__(self) -> int:
-        return len(self._q)
+        return len(self._q) + sum(len(c.paths) for c in self._chains.values())
 
     def values(self, hand: bool = False) -> dict[str, Decimal]:  # type: ignore[override]
         """{id: value} of every quantity a student writes down (every kind but ``path``);
         with ``hand``, the hand-rounded values, or {} when hand rounding was not asked for."""
         if hand and not self.has_hand:
             return {}
-        return {q.id: (q.hand if hand else q.exact) for q in self._q.values() if q.kind != "path"}
+        return {q.id: (q.hand if hand else q.exact) for q in self._q.values()}
+
+    def paths(self) -> Iterator[Quantity]:
+        for c in self._chains.values():
+            for pid, p in self._owned_paths(c):
+                yield self._path(pid, p)
 
     def of_kind(self, *kinds: str) -> tuple[Quantity, ...]:
-        return tuple(q for q in self._q.values() if q.kind in kinds)
+        out = [q for q in self._q.values() if q.kind in kinds]
+        if "path" in kinds:
+            out += list(self.paths())
+        return tuple(out)
 
     def recipes(self) -> dict[str, Expr]:
         """How every written quantity is computed from the others, a path's product written
         out inside its partial (a student multiplies the factors and adds the paths)."""
         out: dict[str, Expr] = {}
         for q in self._q.values():
-            if q.kind == "path" or q.formula is None:
+            if q.formula is None:
                 continue
-            if q.op == "sum" and any(self._q[i].kind == "path" for i in q.depends_on):
-                out[q.id] = sympy.Add(*[self._q[i].formula if self._q[i].kind == "path" else symbol(i)
-                                        for i in q.depends_on])
+            if q.op == "sum" and any("#" in i for i in q.depends_on):
+                out[q.id] = sympy.Add(*[self[i].formula if "#" in i else symbol(i) for i in q.depends_on])
             else:
                 out[q.id] = q.formula
         return out
@@ -128,8 +162,9 @@ def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[
     hand = hand_values is not None
     q: dict[str, Quantity] = {}
 
-    def put(qid, kind, depends_on, exact, hand_value=None, **how):
-        q[qid] = Quantity(qid, kind, tuple(depends_on), exact, hand_value if hand else None, **how)
+    def put(qid, kind, depends_on, exact, hand_value=None, definition=None, written=None):
+        q[qid] = Quantity(qid, kind, tuple(depends_on), exact, hand_value if hand else None, definition,
+                          None, None, written)
 
     def hv(mapping, key):
         return mapping[key] if hand and mapping is not None else None
@@ -157,37 +192,42 @@ def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[
                 definition=definition)
             continue
         # ∂E/∂a: the sum over the quantities that use a
+        users = model.edges_from.get(node_id, ())
         parts = [(sympy.Integer(1) if e.child in model.terms else symbol(ids.derivative("E", e.child))) * e.named
-                 for e in model.edges_from.get(node_id, ())]
-        definition = sympy.Add(*parts)
-        put(qid, "adjoint", deps_of(definition), adjoints[node_id], hv(hand_adjoints, node_id),
-            definition=definition)
+                 for e in users]
+        deps = dict.fromkeys(d for e in users for d in (
+            ((ids.derivative("E", e.child),) if e.child not in model.terms else ())
+            + tuple(sorted(s.name for s in e.named.free_symbols))))
+        put(qid, "adjoint", deps, adjoints[node_id], hv(hand_adjoints, node_id),
+            definition=sympy.Add(*parts))
     for fid, f in factors.items():
         if fid in q:
             continue
         kind = "delta" if f.is_delta else "factor"
         put(fid, kind, tuple(sorted(s.name for s in f.named.free_symbols)), f.value, f.hand,
             definition=f.named)
+    # Partials, gradients and updates: hundreds of thousands in a large network, so built
+    # straight as tuples; the paths are made by the ledger when asked for.
     for c in chains:
         counted: dict[str, int] = {}
-        for p in c.paths:
-            owner = ids.derivative(p.term, c.param) if c.partials else c.id
-            counted[owner] = counted.get(owner, 0) + 1
-            put(path_id(owner, counted[owner]), "path", p.factors, p.value, p.hand, op="product")
+        if c.partials:
+            for p in c.paths:
+                counted[p.term] = counted.get(p.term, 0) + 1
         for part in c.partials:
-            n = counted.get(part.id, 0)
             if part.id in q and q[part.id].kind == "factor":
                 # ∂R/∂w: the penalty's one path is its own factor, already in the ledger
                 continue
-            put(part.id, "partial", [path_id(part.id, i) for i in range(1, n + 1)], part.value, part.hand,
-                op="sum")
+            deps = tuple(path_id(part.id, i) for i in range(1, counted.get(part.term, 0) + 1))
+            q[part.id] = Quantity(part.id, "partial", deps, part.value, part.hand if hand else None, None, "sum")
     for c in chains:
-        deps = ([p.id for p in c.partials] if c.partials
-                else [path_id(c.id, i) for i in range(1, len(c.paths) + 1)])
-        put(c.id, "gradient", deps, c.gradient, c.hand_gradient, op="sum")
+        deps = (tuple(p.id for p in c.partials) if c.partials
+                else tuple(path_id(c.id, i) for i in range(1, len(c.paths) + 1)))
+        q[c.id] = Quantity(c.id, "gradient", deps, c.gradient, c.hand_gradient if hand else None, None, "sum")
     for c in chains:
+        nid = ids.new(c.param)
         if c.trainable:
-            put(ids.new(c.param), "update", (c.param, c.id), c.new, c.hand_new, op="update", eta=eta)
+            q[nid] = Quantity(nid, "update", (c.param, c.id), c.new, c.hand_new if hand else None, None,
+                              "update", eta)
         else:
-            put(ids.new(c.param), "update", (c.param,), c.new, c.hand_new)
-    return Ledger(q, hand)
+            q[nid] = Quantity(nid, "update", (c.param,), c.new, c.hand_new if hand else None)
+    return Ledger(q, hand, chains)
