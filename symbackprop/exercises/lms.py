@@ -13,10 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..core import ids
-from ..derive.derivation import solve
+from ..derive.derivation import flat_values, solve
 from ..core.exact import exact, json_number, round_to, show
 from ..render.i18n import say
-from ..derive.derivation import flat_values
 from ..render.printers import NetworkLatexPrinter, derivative_latex
 from ..spec.reading import Spec
 from .variants import Variant

@@ -11,10 +11,9 @@ from typing import Any
 
 from ..core import ids
 from ..check.judge import CheckReport, Item
-from ..derive.derivation import Solution
+from ..derive.derivation import Solution, flat_values
 from ..core.exact import show
 from .i18n import say
-from ..derive.derivation import flat_values
 from .printers import NetworkTextPrinter, derivative_text
 
 __all__ = ["check_text", "check_document", "class_summary", "feedback_context", "SYMBOLS", "CHECK_SCHEMA"]
