@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_derive.py
 	$(BIN)/python benchmarks/bench_reports.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_json.py
 
 clean:
 	rm -rf $(VENV) build dist output/*.json output/*.txt

@@ -5,7 +5,8 @@
     d = solution.derivations[0]
     d.values["a2_1"], d.chain("w1_1_1").paths, d.updated["w2_1_1"]
 
-Flow: spec -> model -> derivation -> (text | JSON | LaTeX/PDF reports; later checking, NumPy).
+Flow: spec -> model -> derivation -> text | JSON | LaTeX/PDF reports | checking of students'
+answers | NumPy export and training.
 """
 from .api import as_json, as_pdf, as_tex, as_text, solve_for_report, write_report
 from .derive.derivation import PATH_LIMIT, Chain, Derivation, Factor, Partial, Path, Solution, derive, solve

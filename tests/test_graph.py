@@ -154,3 +154,13 @@ def test_random_expressions_match_sympy_and_finite_differences(e, x, y, z):
             down[n] -= h
             fd = (f(up["x"], up["y"], up["z"]) - f(down["x"], down["y"], down["z"])) / (2 * h)
         assert abs(float(g.gradients[n]) - float(fd)) < 1e-12 * (1 + abs(float(fd))), (text, n)
+
+
+def test_a_constant_power_of_zero_is_folded_exactly():
+    """Found by the random expressions: (2 − 2)^2 folded through the x^y rule said 'division
+    by zero' (the exponent was a symbol there); 0^2 = 0, 0^0 = 1, 0^−1 is refused."""
+    g = build_graph("x + (2-2)^2", {"x": 0})
+    assert g.value == 0 and g.gradients["x"] == 1
+    assert build_graph("x * (3-3)^0", {"x": 5}).value == 5
+    with pytest.raises(SymbackpropError, match="division by zero"):
+        build_graph("x + (2-2)^(0-1)", {"x": 1})

@@ -20,16 +20,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Mapping
 
-import sympy
 from sympy import Expr
 
 from ..core import ids
 from .answers import Answer
-from ..derive.derivation import Derivation, Solution
+from ..derive.derivation import Derivation, Solution, flat_values
 from ..core.evaluate import UndefinedValue, evaluate
 from ..core.exact import exact, round_to
 from ..core.model import symbol
-from ..derive.derivation import flat_values
 
 __all__ = ["Options", "Diagnosis", "Item", "CheckReport", "check", "recipes"]
 

@@ -63,19 +63,20 @@ def _ev(e: sympy.Basic, env: Mapping[str, Decimal]) -> Decimal:
         base, power = e.args
         b = _ev(base, env)
         if power.is_Integer:
-            n = int(power)
-            if n < 0 and b == 0:
-                raise UndefinedValue("division by zero")
-            return b**n
+            return _integer_power(b, int(power))
+        p = _ev(power, env)
+        if p == p.to_integral_value():
+            # an exponent that is a whole number once evaluated (a folded constant): exact
+            return _integer_power(b, int(p))
         if b < 0:
             raise UndefinedValue("a non-integer power of a negative number")
         if b == 0:
-            if power.is_positive:
+            if p > 0:
                 return Decimal(0)
             raise UndefinedValue("division by zero")
         if power == sympy.Rational(1, 2):
             return b.sqrt()
-        return (_ev(power, env) * b.ln()).exp()
+        return (p * b.ln()).exp()
     entry = FUNCTIONS.get(e.func)
     if entry is None:
         raise ValueError(f"cannot evaluate {type(e).__name__}")
@@ -83,3 +84,9 @@ def _ev(e: sympy.Basic, env: Mapping[str, Decimal]) -> Decimal:
         return entry.exact(*[_ev(a, env) for a in e.args])
     except Undefined as exc:
         raise UndefinedValue(str(exc)) from None
+
+
+def _integer_power(b: Decimal, n: int) -> Decimal:
+    if n < 0 and b == 0:
+        raise UndefinedValue("division by zero")
+    return b**n if n else Decimal(1)           # 0^0 = 1, as in Python and most calculators

@@ -18,11 +18,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from ..derive.derivation import solve
+from ..derive.derivation import flat_values, solve
 from ..errors import SymbackpropError
 from ..core.exact import round_to
 from ..core.ops import ACTIVATIONS
-from ..derive.derivation import flat_values
 from ..spec.reading import Layer, Spec, spec_from_dict, spec_to_dict
 
 __all__ = ["Variant", "VARY", "make_variants", "manifest_document", "variant_hash", "spec_of_variant"]

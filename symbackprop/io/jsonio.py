@@ -3,57 +3,154 @@
 Decimals are written as JSON number literals with 30 significant digits (the standard
 library would go through binary floats). Keys keep their insertion order, which the
 builders make deterministic; the same input gives byte-identical output.
+
+The layout: objects and lists one item a line, indented by ``indent``; a list whose items
+are all strings, integers or Decimals on one line (``[1, "a", 0.5]``). A derivation of a
+large network is a few million items (45 MB for 100-100-10), so the writer is one pass with
+no per-item encoder object: strings through the standard library's C escaper, each distinct
+Decimal formatted once (a value recurs as a factor, a path value, a partial, ...).
 """
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from typing import Any
+from json.encoder import encode_basestring
+from typing import Any, Callable
 
 from ..core.exact import json_number
 
 __all__ = ["dumps"]
 
+_INLINE = (str, int, Decimal)        # a list of only these is written on one line (not bool)
+
+
+class _Numbers(dict):
+    """Decimal → its JSON literal, formatted on first use."""
+
+    def __missing__(self, value: Decimal) -> str:
+        text = self[value] = json_number(value)
+        return text
+
+
+def _boolean(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _null(value: None) -> str:
+    return "null"
+
+
+def _float(value: float) -> str:
+    return json_number(Decimal(repr(value)))
+
 
 def dumps(obj: Any, indent: int = 2) -> str:
     out: list[str] = []
-    _write(obj, out, indent, 0)
+    emit = out.append
+    numbers = _Numbers()
+    # Exact types, one dict look-up each; subclasses (an IntEnum, a str subclass) in scalar().
+    encoders: dict[type, Callable[[Any], str]] = {
+        str: encode_basestring, Decimal: numbers.__getitem__, int: int.__repr__, bool: _boolean,
+        type(None): _null, float: _float}
+    encoder = encoders.get
+    pads: list[str] = []
+
+    def pad(level: int) -> str:
+        while len(pads) <= level:
+            pads.append("\n" + " " * (indent * len(pads)))
+        return pads[level]
+
+    def scalar(value: Any) -> str | None:
+        """The literal of a string, number, boolean or null; None for a container."""
+        encode = encoder(type(value))
+        if encode is not None:
+            return encode(value)
+        if isinstance(value, Decimal):
+            return numbers[value]
+        if isinstance(value, bool):
+            return _boolean(value)
+        if isinstance(value, int):
+            return int.__repr__(value)
+        if isinstance(value, str):
+            return encode_basestring(value)
+        if isinstance(value, float):
+            return _float(value)
+        return None
+
+    def write(value: Any, level: int) -> None:
+        # Containers first: no container is also a string or a number.
+        if isinstance(value, dict):
+            write_dict(value, level)
+        elif isinstance(value, (list, tuple)):
+            write_list(value, level)
+        else:
+            text = scalar(value)
+            if text is None:
+                raise TypeError(f"cannot write {type(value).__name__} as JSON")
+            emit(text)
+
+    def literals(values, types: set) -> list[str] | None:
+        """The literals of values that are all of exact scalar types (the common case: a
+        dict of Decimals, a list of booleans), in one pass; None otherwise."""
+        if len(types) == 1:
+            encode = encoder(next(iter(types)))
+            return None if encode is None else list(map(encode, values))
+        if types <= _SCALAR_TYPES:
+            return [encoders[type(v)](v) for v in values]
+        return None
+
+    def write_dict(value: dict, level: int) -> None:
+        if not value:
+            emit("{}")
+            return
+        inner = pad(level + 1)
+        texts = literals(value.values(), set(map(type, value.values())))
+        if texts is not None:
+            emit("{" + inner + ("," + inner).join(
+                [encode_basestring(str(k)) + ": " + t for k, t in zip(value, texts)]) + pad(level) + "}")
+            return
+        head = "{" + inner
+        rest = "," + inner
+        for key, item in value.items():
+            encode = encoder(type(item))
+            if encode is not None:
+                emit(head + encode_basestring(str(key)) + ": " + encode(item))
+            else:
+                emit(head + encode_basestring(str(key)) + ": ")
+                write(item, level + 1)
+            head = rest
+        emit(pad(level) + "}")
+
+    def write_list(value: list | tuple, level: int) -> None:
+        if not value:
+            emit("[]")
+            return
+        types = set(map(type, value))
+        if types <= _INLINE_TYPES or (not types <= _KNOWN_TYPES and all(
+                isinstance(v, _INLINE) and not isinstance(v, bool) for v in value)):
+            texts = literals(value, types)
+            emit("[" + ", ".join(texts if texts is not None else [scalar(v) for v in value]) + "]")
+            return
+        inner = pad(level + 1)
+        texts = literals(value, types)
+        if texts is not None:
+            emit("[" + inner + ("," + inner).join(texts) + pad(level) + "]")
+            return
+        head = "[" + inner
+        rest = "," + inner
+        for item in value:
+            encode = encoder(type(item))
+            if encode is not None:
+                emit(head + encode(item))
+            else:
+                emit(head)
+                write(item, level + 1)
+            head = rest
+        emit(pad(level) + "]")
+
+    write(obj, 0)
     return "".join(out) + "\n"
 
 
-def _write(obj: Any, out: list[str], indent: int, level: int) -> None:
-    if isinstance(obj, Decimal):
-        out.append(json_number(obj))
-    elif isinstance(obj, bool) or obj is None or isinstance(obj, (int, str)):
-        out.append(json.dumps(obj, ensure_ascii=False))
-    elif isinstance(obj, float):
-        out.append(json_number(Decimal(repr(obj))))
-    elif isinstance(obj, dict):
-        if not obj:
-            out.append("{}")
-            return
-        pad = "\n" + " " * (indent * (level + 1))
-        out.append("{")
-        for n, (key, value) in enumerate(obj.items()):
-            out.append(("," if n else "") + pad + json.dumps(str(key), ensure_ascii=False) + ": ")
-            _write(value, out, indent, level + 1)
-        out.append("\n" + " " * (indent * level) + "}")
-    elif isinstance(obj, (list, tuple)):
-        if not obj:
-            out.append("[]")
-            return
-        if all(isinstance(v, (str, int, Decimal)) and not isinstance(v, bool) for v in obj):
-            out.append("[")
-            for n, value in enumerate(obj):
-                out.append(", " if n else "")
-                _write(value, out, indent, level + 1)
-            out.append("]")
-            return
-        pad = "\n" + " " * (indent * (level + 1))
-        out.append("[")
-        for n, value in enumerate(obj):
-            out.append(("," if n else "") + pad)
-            _write(value, out, indent, level + 1)
-        out.append("\n" + " " * (indent * level) + "]")
-    else:
-        raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+_INLINE_TYPES = {str, int, Decimal}
+_SCALAR_TYPES = {str, int, Decimal, bool, type(None), float}
+_KNOWN_TYPES = _SCALAR_TYPES | {dict, list, tuple}     # no subclasses: the exact rule applies

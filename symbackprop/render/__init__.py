@@ -1,5 +1,8 @@
 """Rendering: turning a derivation into something a person reads.
 
-``latex`` holds the SymPy printer with the notation's names; ``text`` the terminal
-walkthrough; ``document`` the JSON document. Later: the Jinja2 LaTeX reports.
+``printers`` holds the SymPy LaTeX printer with the notation's names; ``text`` the terminal
+walkthrough; ``document`` the JSON document; ``context``, ``report`` and ``latex`` the Jinja2
+LaTeX reports and their PDF build; ``check_text``, ``graph_text``, ``layers_view`` the other
+views; ``plots`` the training charts, ``diagram`` where the network drawing goes; ``i18n``
+every sentence (es, en).
 """

@@ -10,10 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..check.judge import CheckReport, Item
-from ..derive.derivation import Solution
+from ..derive.derivation import Solution, flat_values
 from ..core.exact import show
 from .i18n import say
-from ..derive.derivation import flat_values
 from .names import display
 from .printers import NetworkTextPrinter
 
