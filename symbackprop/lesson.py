@@ -17,6 +17,7 @@ from typing import Iterable, Union
 
 from .core import ids
 from .derive.derivation import Chain, Path, Solution
+from .derive.ledger import path_ids
 
 __all__ = [
     "Notation", "Network", "Forward", "Error", "Deltas", "Question", "Reused", "Factor",
@@ -130,15 +131,9 @@ Step = Union[Notation, Network, Forward, Error, Deltas, Question, Reused, Factor
 
 
 def path_id(c: Chain, path: Path) -> str:
-    """The id of one path's product. A path alone from its error term *is* the partial
-    ∂E_k/∂p (or ∂E/∂p in delta form with one path), so it takes that id; one of several
-    paths is a different quantity and gets ``<partial>#<n>`` (n from 1 among its siblings),
-    so that it is never named like their sum."""
-    whole = ids.derivative(path.term, c.param)
-    siblings = [p for p in c.paths if p.term == path.term]
-    if len(siblings) == 1:
-        return whole
-    return ids.path(whole, next(n for n, p in enumerate(siblings, start=1) if p is path))
+    """The id of one path's product: the ledger's (a path alone from its error term is the
+    partial itself; one of several is ``<partial>#<n>``, never named like their sum)."""
+    return path_ids(c)[next(n for n, p in enumerate(c.paths) if p is path)]
 
 
 def find_path(c: Chain, pid: str) -> tuple[int, Path]:

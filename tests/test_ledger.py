@@ -109,3 +109,24 @@ def test_batches_and_steps_have_a_ledger_each():
     for d in sol.derivations:
         assert any("@" in q for q in d.ledger)
         assert all(d.ledger[q].exact == v for q, v in d.ledger.values().items())
+
+
+def test_one_path_of_a_gradient_with_a_penalty_is_not_the_gradient():
+    """In delta form with a penalty, ∂E/∂w = δ·a + ∂R/∂w: the δ·a path alone from E is one of
+    two and gets its own id; ∂R/∂w is its own factor; the gradient is their sum."""
+    from symbackprop.derive.ledger import path_ids
+    spec = spec_from_dict({"inputs": [0.1, 0.5], "targets": [0.05, 0.95],
+                           "layers": [{"units": 2, "activation": "sigmoid", "weights": [[0.1, 0.3], [0.2, 0.4]]},
+                                      {"units": 2, "activation": "sigmoid", "weights": [[0.5, 0.6], [0.7, 0.8]]}],
+                           "regularization": {"l2": 0.1}}, "<t>")
+    d = solve(spec, paths="none").derivations[0]
+    c = d.chain("w1_1_1")
+    assert path_ids(c) == ("dE/dw1_1_1#1", "dR/dw1_1_1")
+    g = d.ledger["dE/dw1_1_1"]
+    assert g.op == "sum" and g.depends_on == ("dE/dw1_1_1#1", "dR/dw1_1_1")
+    with exact():
+        assert d.ledger["dE/dw1_1_1#1"].exact + d.ledger["dR/dw1_1_1"].exact == g.exact
+    # enumerated, a path alone from its error term is its partial: no record of its own
+    d = solve(spec).derivations[0]
+    c = d.chain("w2_1_1")
+    assert path_ids(c)[0] == "dE1/dw2_1_1" and d.ledger["dE1/dw2_1_1"].op == "product"

@@ -42,6 +42,28 @@ WRITTEN = ("input", "target", "weight", "bias", "z", "a", "error", "penalty", "t
 path_id = ids.path
 
 
+def path_ids(c) -> tuple[str, ...]:
+    """The id of each path's product of a chain, in the chain's order.
+
+    A path alone from its error term *is* a quantity already — the partial ∂E_k/∂p, the
+    penalty's factor ∂R/∂p, or the gradient when it is the chain's only path — and takes that
+    id. One of several is a quantity of its own, ``<its partial>#<n>`` (n from 1 among its
+    siblings), so that it is never named like their sum."""
+    owners = [ids.derivative(p.term, c.param) for p in c.paths]
+    totals: dict[str, int] = {}
+    for o in owners:
+        totals[o] = totals.get(o, 0) + 1
+    out: list[str] = []
+    counted: dict[str, int] = {}
+    for o in owners:
+        if totals[o] == 1 and (o != c.id or len(owners) == 1):
+            out.append(o)
+        else:
+            n = counted[o] = counted.get(o, 0) + 1
+            out.append(ids.path(o, n))
+    return tuple(out)
+
+
 class Quantity(NamedTuple):
     """One quantity: what it is, how it is computed from the others, its values (a named
     tuple: a large network has hundreds of thousands of them).
@@ -90,13 +112,11 @@ class Ledger(Mapping[str, Quantity]):
         self._chains = {c.param: c for c in chains}
 
     def _owned_paths(self, c) -> Iterator[tuple[str, object]]:
-        """(path id, path) of one chain: numbered within its partial (or within the gradient
-        in delta form)."""
-        counted: dict[str, int] = {}
-        for p in c.paths:
-            owner = ids.derivative(p.term, c.param) if c.partials else c.id
-            n = counted[owner] = counted.get(owner, 0) + 1
-            yield path_id(owner, n), p
+        """(path id, path) of the paths of one chain that are quantities of their own (one of
+        several from the same error term)."""
+        for pid, p in zip(path_ids(c), c.paths):
+            if "#" in pid:
+                yield pid, p
 
     def _path(self, pid: str, p) -> Quantity:
         return Quantity(pid, "path", p.factors, p.value, p.hand if self.has_hand else None, None, "product")
@@ -120,7 +140,7 @@ class Ledger(Mapping[str, Quantity]):
                 yield pid
 
     def __len__(self) -> int:
-        return len(self._q) + sum(len(c.paths) for c in self._chains.values())
+        return len(self._q) + sum(1 for c in self._chains.values() for _ in self._owned_paths(c))
 
     def values(self, hand: bool = False) -> dict[str, Decimal]:  # type: ignore[override]
         """{id: value} of every quantity a student writes down (every kind but ``path``);
@@ -207,22 +227,33 @@ def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[
         put(fid, kind, tuple(sorted(s.name for s in f.named.free_symbols)), f.value, f.hand,
             definition=f.named)
     # Partials, gradients and updates: hundreds of thousands in a large network, so built
-    # straight as tuples; the paths are made by the ledger when asked for.
+    # straight as tuples; the paths of several are made by the ledger when asked for, and a
+    # path alone is the product that makes its partial (or its gradient).
     for c in chains:
-        counted: dict[str, int] = {}
-        if c.partials:
-            for p in c.paths:
-                counted[p.term] = counted.get(p.term, 0) + 1
+        pids = path_ids(c)
+        alone = {pid: p for pid, p in zip(pids, c.paths) if "#" not in pid}
+        by_owner: dict[str, list[str]] = {}
+        for pid in pids:
+            if "#" in pid:
+                by_owner.setdefault(ids.split_path(pid)[0], []).append(pid)
         for part in c.partials:
             if part.id in q and q[part.id].kind == "factor":
-                # ∂R/∂w: the penalty's one path is its own factor, already in the ledger
-                continue
-            deps = tuple(path_id(part.id, i) for i in range(1, counted.get(part.term, 0) + 1))
-            q[part.id] = Quantity(part.id, "partial", deps, part.value, part.hand if hand else None, None, "sum")
-    for c in chains:
-        deps = (tuple(p.id for p in c.partials) if c.partials
-                else tuple(path_id(c.id, i) for i in range(1, len(c.paths) + 1)))
-        q[c.id] = Quantity(c.id, "gradient", deps, c.gradient, c.hand_gradient if hand else None, None, "sum")
+                continue                  # ∂R/∂w: the penalty's one path is its own factor
+            if part.id in alone:
+                deps, op = alone[part.id].factors, "product"
+            else:
+                deps, op = tuple(by_owner.get(part.id, ())), "sum"
+            q[part.id] = Quantity(part.id, "partial", deps, part.value, part.hand if hand else None, None, op)
+    for c in chains:                      # after every partial: the order of a sheet
+        pids = path_ids(c)
+        alone = {pid: p for pid, p in zip(pids, c.paths) if "#" not in pid}
+        if c.partials:
+            deps, op = tuple(p.id for p in c.partials), "sum"
+        elif c.id in alone:
+            deps, op = alone[c.id].factors, "product"
+        else:
+            deps, op = pids, "sum"
+        q[c.id] = Quantity(c.id, "gradient", deps, c.gradient, c.hand_gradient if hand else None, None, op)
     for c in chains:
         nid = ids.new(c.param)
         if c.trainable:
