@@ -16,11 +16,12 @@ from .render.document import solution_document
 from .render.latex import build_pdf
 from .render.report import render_graph_tex, render_layers_tex, render_tex
 from .render.text import walkthrough
-from .spec.reading import Spec
+from .exercises.variants import Variant, variant_hash
+from .spec.reading import Spec, spec_from_dict
 
 __all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_graph_report",
            "write_layers_report", "write_tex_and_pdf", "solve_for_report",
-           "REPORT_PATH_LIMIT", "REPORT_LIMITS", "report_parameters"]
+           "REPORT_PATH_LIMIT", "REPORT_LIMITS", "report_parameters", "build_variant", "worker_start"]
 
 #: In reports, a parameter with more paths than this is shown in delta form: every path of
 #: a deep network, one frame per factor, would be hundreds of frames.
@@ -157,3 +158,46 @@ def check_class_file(spec: Spec, class_path: str | Path, options=None):
     solution, index = _for_checking(spec)
     return solution, [(who, check(solution, answers, options or Options()))
                       for who, answers in load_class(class_path, index)]
+
+
+# ----------------------------------------------------------------------------- variants in a pool
+
+def worker_start() -> None:
+    """Set-up of a worker process: Ctrl-C is the main process's to handle (it lets the sheets
+    being built finish, then stops), and on Linux a worker dies with the main process, so a
+    killed run leaves no orphans behind."""
+    import signal
+    import sys
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def build_variant(job: tuple) -> tuple[int, str, str | None]:
+    """Write one variant's exercise sheet and key (.tex, and .pdf when asked) into its folder.
+    Runs in a worker process; returns (number, "built" | "skipped" | "failed", error)."""
+    number, name, spec_data, directory, pdf, language = job
+    try:
+        spec = spec_from_dict(spec_data, f"variant {number}")
+        folder = Path(directory)
+        digest = variant_hash(Variant(number, name, spec), f"pdf={pdf}|{language}")
+        stamp = folder / ".hash"
+        wanted = [folder / f"{name}-{style}-{language}.{ext}" for style in ("exercise", "answers")
+                  for ext in (("tex", "pdf") if pdf else ("tex",))]
+        if stamp.exists() and stamp.read_text() == digest and all(p.exists() for p in wanted):
+            return number, "skipped", None
+        solution = solve_for_report(spec)
+        import yaml
+        write_atomic(folder / f"{name}.yaml", yaml.safe_dump(spec_data, sort_keys=False, allow_unicode=True))
+        for style in ("exercise", "answers"):
+            write_report(solution, style, language, folder, name, pdf=pdf)
+        write_atomic(stamp, digest)
+        return number, "built", None
+    except SymbackpropError as exc:
+        return number, "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - one broken variant must not stop the others
+        return number, "failed", f"{type(exc).__name__}: {exc}"

@@ -21,8 +21,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .api import (as_json, as_text, check_class_file, check_file,
+from ._version import __version__
+from .api import (build_variant, worker_start, as_json, as_text, check_class_file, check_file,
                   report_parameters, solve_for_report, write_graph_report, write_layers_report, write_report,
                   write_tex_and_pdf)
 from .render.report import STYLES, render_feedback_tex
@@ -34,7 +34,7 @@ from .render.plots import class_chart_png, grad_norms_png, loss_curve_png
 from .core.expr import parse_number
 from .spec.reading import load_spec, spec_from_text, spec_to_dict
 from .exercises.lms import moodle_xml, questions, questions_csv
-from .exercises.variants import build_variant, worker_start, make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
+from .exercises.variants import make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
 from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
 from .render.layers_view import layers_text
 from .derive.derivation import solve

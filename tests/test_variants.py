@@ -64,7 +64,7 @@ def test_refusals(lecture_spec):
 
 
 def test_a_failing_variant_is_reported_not_raised(tmp_path, lecture_spec):
-    from symbackprop.exercises.variants import build_variant
+    from symbackprop.api import build_variant
     good = spec_to_dict(lecture_spec)
     bad = {**good, "layers": [{"units": 2, "weights": [[1, 2, 3]]}]}
     assert build_variant((1, "v1", bad, str(tmp_path / "v1"), False, "es"))[1] == "failed"

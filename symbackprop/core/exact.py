@@ -16,13 +16,11 @@ from decimal import Decimal
 from typing import Iterator
 
 __all__ = [
-    "PRECISION", "HIGH_PRECISION", "CONTEXT", "exact", "precision", "to_decimal", "round_to", "fixed", "json_number",
+    "PRECISION", "HIGH_PRECISION", "CONTEXT", "exact", "precision", "to_decimal", "round_to", "fixed",
     "exp", "ln", "sigmoid", "tanh", "softplus", "show",
 ]
 
 PRECISION = 50
-#: Digits kept when a value leaves the engine as a full-precision number (JSON).
-SIGNIFICANT_OUT = 30
 
 CONTEXT = decimal.Context(
     prec=PRECISION,
@@ -94,24 +92,6 @@ def fixed(value: Decimal, decimals: int) -> str:
     if r.is_zero():
         r = abs(r)
     return f"{r:.{decimals}f}"
-
-
-def json_number(value: Decimal) -> str:
-    """A JSON number literal carrying the value's first 30 significant digits."""
-    if not value.is_finite():
-        raise ValueError(f"not a finite number: {value}")
-    with decimal.localcontext(CONTEXT) as ctx:
-        ctx.prec = SIGNIFICANT_OUT
-        v = (+value).normalize()
-    if v.is_zero():
-        return "0"
-    sign, digits, exponent = v.as_tuple()
-    # Plain notation where it stays short, scientific otherwise; both are valid JSON.
-    if -12 <= exponent <= 0 or (exponent > 0 and len(digits) + exponent <= 30):
-        text = f"{v:f}"
-    else:
-        text = f"{v:E}"
-    return text
 
 
 def exp(x: Decimal) -> Decimal:

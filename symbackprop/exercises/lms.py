@@ -14,7 +14,8 @@ from typing import Any
 
 from ..core import ids
 from ..derive.derivation import solve
-from ..core.exact import exact, json_number, round_to, show
+from ..core.exact import exact, round_to, show
+from ..io.jsonio import json_number
 from ..render.i18n import say
 from ..render.names import display
 from ..render.printers import NetworkLatexPrinter

@@ -148,7 +148,7 @@ def read_roster(path) -> list[str]:
 
 def variant_hash(variant: Variant, extra: str = "") -> str:
     """Identifies a variant's outputs: the same hash means the same files (for resuming)."""
-    from .. import __version__
+    from .._version import __version__
     text = f"{__version__}|{extra}|{_key(variant.spec)}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -169,7 +169,7 @@ def manifest_document(spec: Spec, variants: list[Variant], *, seed: int, vary, p
 
 
 def manifest_csv(document: dict[str, Any]) -> str:
-    from ..core.exact import json_number
+    from ..io.jsonio import json_number
     lines = ["variant,name,quantity,value"]
     for v in document["variants"]:
         for q, value in v["expected"].items():
@@ -195,48 +195,4 @@ def spec_of_variant(manifest_path, which: str, source: str | None = None) -> Spe
     raise SymbackpropError(f"{path}: no variant {which!r} (there are {len(document.get('variants', []))})")
 
 
-__all__ += ["manifest_csv", "problems", "build_variant", "worker_start", "read_roster", "OUTPUT_FILES"]
-
-
-def worker_start() -> None:
-    """Set-up of a worker process: Ctrl-C is the main process's to handle (it lets the sheets
-    being built finish, then stops), and on Linux a worker dies with the main process, so a
-    killed run leaves no orphans behind."""
-    import signal
-    import sys
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        import ctypes
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-
-def build_variant(job: tuple) -> tuple[int, str, str | None]:
-    """Write one variant's exercise sheet and key (.tex, and .pdf when asked) into its folder.
-    Runs in a worker process; returns (number, "built" | "skipped" | "failed", error)."""
-    from pathlib import Path
-    from ..api import solve_for_report, write_report
-    from ..io.files import write_atomic
-    number, name, spec_data, directory, pdf, language = job
-    try:
-        spec = spec_from_dict(spec_data, f"variant {number}")
-        folder = Path(directory)
-        digest = variant_hash(Variant(number, name, spec), f"pdf={pdf}|{language}")
-        stamp = folder / ".hash"
-        wanted = [folder / f"{name}-{style}-{language}.{ext}" for style in ("exercise", "answers")
-                  for ext in (("tex", "pdf") if pdf else ("tex",))]
-        if stamp.exists() and stamp.read_text() == digest and all(p.exists() for p in wanted):
-            return number, "skipped", None
-        solution = solve_for_report(spec)
-        import yaml
-        write_atomic(folder / f"{name}.yaml", yaml.safe_dump(spec_data, sort_keys=False, allow_unicode=True))
-        for style in ("exercise", "answers"):
-            write_report(solution, style, language, folder, name, pdf=pdf)
-        write_atomic(stamp, digest)
-        return number, "built", None
-    except SymbackpropError as exc:
-        return number, "failed", str(exc)
-    except Exception as exc:  # noqa: BLE001 - one broken variant must not stop the others
-        return number, "failed", f"{type(exc).__name__}: {exc}"
+__all__ += ["manifest_csv", "problems", "read_roster", "OUTPUT_FILES"]

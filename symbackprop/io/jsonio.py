@@ -12,15 +12,36 @@ Decimal formatted once (a value recurs as a factor, a path value, a partial, ...
 """
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any, Callable
 
-from ..core.exact import json_number
-
-__all__ = ["dumps"]
+__all__ = ["dumps", "json_number", "SIGNIFICANT_OUT"]
 
 _INLINE = (str, int, Decimal)        # a list of only these is written on one line (not bool)
+
+#: Digits kept when a value leaves the engine as a full-precision number.
+SIGNIFICANT_OUT = 30
+
+
+def json_number(value: Decimal) -> str:
+    """A JSON number literal carrying the value's first 30 significant digits."""
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {value}")
+    with decimal.localcontext(decimal.Context(Emax=999_999, Emin=-999_999)) as ctx:
+        ctx.prec = SIGNIFICANT_OUT
+        v = (+value).normalize()
+    if v.is_zero():
+        return "0"
+    sign, digits, exponent = v.as_tuple()
+    # Plain notation where it stays short, scientific otherwise; both are valid JSON.
+    if -12 <= exponent <= 0 or (exponent > 0 and len(digits) + exponent <= 30):
+        text = f"{v:f}"
+    else:
+        text = f"{v:E}"
+    return text
+
 
 
 class _Numbers(dict):
