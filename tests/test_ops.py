@@ -287,3 +287,11 @@ def test_train_check_and_variants_with_the_new_activations(name, tmp_path):
     assert len(manifest["variants"]) == 3
     for v in manifest["variants"]:
         assert v["spec"]["layers"][0]["activation"] == name
+
+
+def test_a_kink_states_the_tables_convention():
+    from symbackprop.render.graph_text import graph_text
+    g = build_graph("relu(x)*y + leaky_relu(x, 0.2) + abs(x)", {"x": 0, "y": 2})
+    assert g.gradients["x"] == Decimal("0.2")          # relu′(0)·2 + 0.2 + sign(0) = 0.2
+    text = graph_text(g, "en")
+    assert "relu′(0) = H(0) = 0" in text and "leaky_relu′(0) = slope" in text and "|x|′(0) = sign(0) = 0" in text

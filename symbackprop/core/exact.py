@@ -17,7 +17,7 @@ from typing import Iterator
 
 __all__ = [
     "PRECISION", "HIGH_PRECISION", "CONTEXT", "exact", "precision", "to_decimal", "round_to", "fixed",
-    "exp", "ln", "sigmoid", "tanh", "softplus", "show",
+    "exp", "ln", "show",
 ]
 
 PRECISION = 50
@@ -102,31 +102,6 @@ def exp(x: Decimal) -> Decimal:
 def ln(x: Decimal) -> Decimal:
     with exact():
         return x.ln()
-
-
-def sigmoid(x: Decimal) -> Decimal:
-    # Written so that exp never receives a large positive argument.
-    with exact():
-        if x >= 0:
-            return 1 / (1 + (-x).exp())
-        e = x.exp()
-        return e / (1 + e)
-
-
-def tanh(x: Decimal) -> Decimal:
-    with exact():
-        if x >= 0:
-            e = (-2 * x).exp()
-            return (1 - e) / (1 + e)
-        e = (2 * x).exp()
-        return (e - 1) / (e + 1)
-
-
-def softplus(x: Decimal) -> Decimal:
-    with exact():
-        if x > 0:
-            return x + (1 + (-x).exp()).ln()
-        return (1 + x.exp()).ln()
 
 
 def show(value: Decimal, decimals: int) -> str:

@@ -27,7 +27,7 @@ from .evaluate import UndefinedValue, evaluate
 from .exact import exact, to_decimal
 from .exact import exp as exp_decimal
 from .expr import Binary, Call, ExpressionError, Num, Unary, Var, parse_expression, variables
-from .ops import ACTIVATIONS, ELEMENTARY
+from .ops import ACTIVATIONS, ELEMENTARY, kink
 
 __all__ = ["GraphNode", "Edge", "Graph", "GATES", "build_graph", "graph_from_sympy", "parse_at"]
 
@@ -355,7 +355,7 @@ def _conventions(op: str, args: list[Decimal], node_id: str) -> list[tuple[str, 
     """(kind, node, op) for each non-differentiable point met: the renderers say it in words."""
     if op in ("max", "min") and args[0] == args[1]:
         return [("tie", node_id, op)]
-    if op in ("relu", "abs") and args[0] == 0:
+    if kink(op) and args[0] == 0:
         return [("kink", node_id, op)]
     return []
 

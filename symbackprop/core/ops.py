@@ -37,7 +37,7 @@ from . import exact as _x
 __all__ = [
     "sigmoid", "relu", "leaky_relu", "softplus", "elu", "step",
     "Function", "Activation", "Loss", "Penalty",
-    "FUNCTIONS", "ACTIVATIONS", "LOSSES", "PENALTIES", "GATE_FUNCTIONS",
+    "FUNCTIONS", "ACTIVATIONS", "LOSSES", "PENALTIES", "GATE_FUNCTIONS", "kink",
     "ACTIVATION_NAMES", "LOSS_NAMES", "softmax_forward", "softmax_derivative", "function_of",
 ]
 
@@ -134,6 +134,31 @@ def _elu(x: Decimal) -> Decimal:
     return x if x > 0 else x.exp() - 1
 
 
+def _exact_sigmoid(x: Decimal) -> Decimal:
+    # Written so that exp never receives a large positive argument.
+    with _x.exact():
+        if x >= 0:
+            return 1 / (1 + (-x).exp())
+        e = x.exp()
+        return e / (1 + e)
+
+
+def _exact_tanh(x: Decimal) -> Decimal:
+    with _x.exact():
+        if x >= 0:
+            e = (-2 * x).exp()
+            return (1 - e) / (1 + e)
+        e = (2 * x).exp()
+        return (e - 1) / (e + 1)
+
+
+def _exact_softplus(x: Decimal) -> Decimal:
+    with _x.exact():
+        if x > 0:
+            return x + (1 + (-x).exp()).ln()
+        return (1 + x.exp()).ln()
+
+
 @dataclass(frozen=True)
 class Function:
     """One function a formula can hold, with every spelling of it.
@@ -152,19 +177,19 @@ class Function:
 
 
 FUNCTIONS: Mapping[type, Function] = {f.cls: f for f in (
-    Function(sigmoid, "sigmoid", "σ", r"\sigma", _x.sigmoid, "_sigmoid({0})", "_sig({0})"),
+    Function(sigmoid, "sigmoid", "σ", r"\sigma", _exact_sigmoid, "_sigmoid({0})", "_sig({0})"),
     Function(relu, "relu", "relu", r"\operatorname{relu}", lambda x: x if x > 0 else Decimal(0),
              "np.maximum({0}, 0.0)", "max({0}, 0.0)"),
     Function(leaky_relu, "leaky_relu", "leaky_relu", r"\operatorname{leaky\,relu}",
              lambda x, s: x if x > 0 else s * x,
              "np.where({0} > 0, {0}, {1} * {0})", "({0} if {0} > 0 else {1} * {0})"),
-    Function(softplus, "softplus", "softplus", r"\operatorname{softplus}", _x.softplus,
+    Function(softplus, "softplus", "softplus", r"\operatorname{softplus}", _exact_softplus,
              "np.logaddexp(0.0, {0})", "(max({0}, 0.0) + math.log1p(math.exp(-abs({0}))))"),
     Function(elu, "elu", "elu", r"\operatorname{elu}", _elu,
              "np.where({0} > 0, {0}, np.expm1(np.minimum({0}, 0.0)))",
              "({0} if {0} > 0 else math.expm1({0}))"),
     Function(Heaviside, "H", "H", "H", _heaviside, "np.heaviside({0}, {1})", "_heaviside({0}, {1})"),
-    Function(sympy.tanh, "tanh", "tanh", r"\tanh", _x.tanh),
+    Function(sympy.tanh, "tanh", "tanh", r"\tanh", _exact_tanh),
     Function(sympy.exp, "exp", "exp", r"\exp", lambda x: x.exp()),
     Function(sympy.log, "log", "log", r"\log", _log),
     Function(sympy.Abs, "abs", "abs", "", abs),
@@ -340,6 +365,14 @@ GATE_FUNCTIONS: Mapping[str, tuple[int, ...]] = {
     "exp": (1,), "log": (1,), "ln": (1,), "sqrt": (1,), "abs": (1,), "max": (2,), "min": (2,),
     **{a.name: ((1, 2) if a.parameter else (1,)) for a in ACTIVATIONS.values() if a.in_graphs},
 }
+
+def kink(op: str) -> str | None:
+    """The convention taken at the non-differentiable point 0 of a gate, or None."""
+    if op == "abs":
+        return "|x|′(0) = sign(0) = 0"
+    act = ACTIVATIONS.get(op)
+    return act.kink if act is not None else None
+
 
 #: The elementary functions of the grammar as SymPy callables (activations come from ACTIVATIONS).
 ELEMENTARY: Mapping[str, Callable[..., Expr]] = {

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..core.exact import show
+from ..core.ops import kink
 from ..core.graph import GATES, Graph
 from .i18n import say
 from ..core.notation import PlainNames
@@ -65,7 +66,7 @@ def graph_text(g: Graph, language: str = "es") -> str:
 
 def convention(language: str, note: tuple[str, str, str]) -> str:
     kind, node, op = note
-    return say(language, f"note_{kind}", node=node, op=op)
+    return say(language, f"note_{kind}", node=node, op=op, rule=kink(op) or "")
 
 
 def _last_user(g: Graph, node_id: str) -> str | None:

@@ -68,7 +68,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "train_done": "sin paro temprano",
         "class_head": "cantidad|correctos|diagnóstico más frecuente",
         "note_tie": "{node} = {op}(…) tiene un empate: por convención el gradiente va al primer argumento",
-        "note_kink": "{node} = {op}(0) no es derivable en 0: por convención su derivada ahí es 0",
+        "note_kink": "{node} = {op}(0) no es derivable en 0: por convención, {rule}",
         # LaTeX reports: fields hold LaTeX (math already wrapped in $...$)
         "tex_subtitle": "Retropropagación paso a paso",
         "tex_notation": "Notación",
@@ -179,7 +179,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "train_done": "no early stopping",
         "class_head": "quantity|correct|most frequent diagnosis",
         "note_tie": "{node} = {op}(…) has a tie: by convention the gradient goes to the first argument",
-        "note_kink": "{node} = {op}(0) is not differentiable at 0: by convention its derivative there is 0",
+        "note_kink": "{node} = {op}(0) is not differentiable at 0: by convention, {rule}",
         "tex_subtitle": "Backpropagation step by step",
         "tex_notation": "Notation",
         "tex_layers": "number of layers (the input layer is not counted)",
