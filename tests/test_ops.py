@@ -295,3 +295,14 @@ def test_a_kink_states_the_tables_convention():
     assert g.gradients["x"] == Decimal("0.2")          # relu′(0)·2 + 0.2 + sign(0) = 0.2
     text = graph_text(g, "en")
     assert "relu′(0) = H(0) = 0" in text and "leaky_relu′(0) = slope" in text and "|x|′(0) = sign(0) = 0" in text
+
+
+def test_the_rule_written_with_its_own_output_comes_from_the_table():
+    """The note of a factor's frame: σ′ = σ(1 − σ) for the lecture; the same for every entry
+    whose textbook derivative uses its own output, with a product in parentheses."""
+    from symbackprop import as_tex
+    tex = as_tex(solve(spec_from_dict(spec_with("swish"), "<t>")), "article", "en")
+    assert r"\frac{d}{dx}\left(x \cdot \sigma\left(x\right)\right) = \sigma\left(x\right) + x \cdot" in tex
+    assert "The derivative of the swish (SiLU) is written with its own output" in tex
+    tex = as_tex(solve(spec_from_dict(spec_with("relu"), "<t>")), "article", "en")
+    assert "The derivative of the ReLU" not in tex       # relu′ = H(z): no own-output rule

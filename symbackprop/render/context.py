@@ -337,7 +337,9 @@ class LatexLessonPrinter(LessonPrinter):
                 self.shown_rules.add(activation)
                 notes.append(self.t("tex_own_output_note", name=ACTIVATIONS[activation].words[self.lang]))
                 plain = NetworkLatexPrinter(PlainNames())
-                recall.append(rf"\frac{{d}}{{dx}}{plain.doprint(rule[0])} = {plain.doprint(rule[1])}")
+                g = plain.doprint(rule[0])
+                g = g if rule[0].is_Function else rf"\left({g}\right)"     # d/dx (x·σ(x))
+                recall.append(rf"\frac{{d}}{{dx}}{g} = {plain.doprint(rule[1])}")
         elif child is not None and child.kind in ("error", "penalty", "z"):
             written = child.written if child.written is not None else child.definition
             if child.kind == "penalty" and len(written.args) > 4:
