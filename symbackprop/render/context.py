@@ -371,11 +371,8 @@ class LatexLessonPrinter(LessonPrinter):
                           marks=path_marks(path.factors))]
 
     def part_value(self, c: Chain, pid: str) -> Decimal:
-        for x in c.partials:
-            if x.id == pid:
-                return x.hand if self.hand else x.value
-        _, path = L.find_path(c, pid)
-        return path.hand if self.hand else path.value
+        """A partial sum's or one path's value, from the ledger (its hand column in hand mode)."""
+        return self.d.ledger[pid].value(self.hand)
 
     def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[dict[str, Any]]:
         c = self.d.chain(step.param)

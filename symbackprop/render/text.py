@@ -169,11 +169,8 @@ class TextLessonPrinter(LessonPrinter):
         return [f"    = {product} = {self.num(path.hand if self.hand else path.value)}"]
 
     def part_value(self, c: Chain, pid: str) -> Decimal:
-        for p in c.partials:
-            if p.id == pid:
-                return p.hand if self.hand else p.value
-        _, path = self.path(c, pid)
-        return path.hand if self.hand else path.value
+        """A partial sum's or one path's value, from the ledger (its hand column in hand mode)."""
+        return self.d.ledger[pid].value(self.hand)
 
     def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[str]:
         c = self.chain(step.param)
