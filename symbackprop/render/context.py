@@ -103,7 +103,11 @@ class LatexLessonPrinter(LessonPrinter):
         return self.name(f.id)
 
     def fvalue(self, f: Factor) -> Decimal:
-        return f.hand if self.hand else f.value
+        return self.value(f.id)
+
+    def value(self, qid: str) -> Decimal:
+        """Any quantity's value from the ledger: its hand column in hand mode."""
+        return self.d.ledger[qid].value(self.hand)
 
     def with_numbers(self, expr: sympy.Expr) -> str | None:
         """The expression with numbers in place of names; None in the exercise (the student does it)."""
@@ -252,7 +256,7 @@ class LatexLessonPrinter(LessonPrinter):
         c = self.d.chain(step.param)
         section = self.section("tex_backward")
         p = c.param
-        value = c.hand_old if self.hand else c.old
+        value = self.value(c.param)
         title = self.t("tex_question", param=self.m(f"{self.name(p)} = {self.given(value)}"),
                        error=self.m(self.name("E")))
         notes: list[str] = []
@@ -366,20 +370,20 @@ class LatexLessonPrinter(LessonPrinter):
         named = r" \cdot ".join(f"\\left[{self.names.doprint(f.named)}\\right]" for f in factors)
         values = r" \cdot ".join(self.paren(self.slot(self.fvalue(f))) for f in factors)
         lines = [f"{lhs} = {self.product(path.factors)}", f"{lhs} = {named}",
-                 f"{lhs} = {values}", f"{lhs} = {self.slot(path.hand if self.hand else path.value)}"]
+                 f"{lhs} = {values}", f"{lhs} = {self.slot(self.value(step.path))}"]
         return [self.step("together", self.t("tex_backward"), heading=self.t("tex_together"), lines=lines,
                           marks=path_marks(path.factors))]
 
     def part_value(self, c: Chain, pid: str) -> Decimal:
         """A partial sum's or one path's value, from the ledger (its hand column in hand mode)."""
-        return self.d.ledger[pid].value(self.hand)
+        return self.value(pid)
 
     def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[dict[str, Any]]:
         c = self.d.chain(step.param)
         p = c.param
         names = " + ".join(self.name(x.id) for x in c.partials) if c.partials else ""
         values = " + ".join(self.paren(self.slot(self.part_value(c, x))) for x in step.parts)
-        grad = c.hand_gradient if self.hand else c.gradient
+        grad = self.value(c.id)
         lines = ([f"{self.chain_lhs('E', p)} = {names}"] if names else []) + \
             [f"{self.chain_lhs('E', p)} = {values}", f"{self.chain_lhs('E', p)} = {self.slot(grad)}"]
         return [self.step("sum", self.t("tex_backward"), heading=self.t("tex_sum"), lines=lines,
@@ -391,9 +395,9 @@ class LatexLessonPrinter(LessonPrinter):
         if not c.trainable:
             return []
         new_name = self.name(step.new)
-        old = c.hand_old if self.hand else c.old
-        grad = c.hand_gradient if self.hand else c.gradient
-        new = c.hand_new if self.hand else c.new
+        old = self.value(c.param)
+        grad = self.value(c.id)
+        new = self.value(ids.new(c.param))
         lines = [f"{new_name} = {self.name(p)} - \\eta \\cdot {self.chain_lhs('E', p)}",
                  f"{new_name} = {self.given(old)} - {self.given(self.spec.learning_rate)} \\cdot "
                  f"{self.paren(self.slot(grad))}",
@@ -409,9 +413,9 @@ class LatexLessonPrinter(LessonPrinter):
         by_param = {c.param: c for c in self.d.chains}
         rows = []
         for c in (by_param[p] for p in step.params):
-            old = c.hand_old if self.hand else c.old
-            grad = c.hand_gradient if self.hand else c.gradient
-            new = c.hand_new if self.hand else c.new
+            old = self.value(c.param)
+            grad = self.value(c.id)
+            new = self.value(ids.new(c.param))
             rows.append([self.m(self.name(c.param)), self.m(self.given(old)),
                          self.m(self.slot(grad)), self.m(self.slot(new))])
         notes = [self.t("tex_replace")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .. import lesson as L
+from ..core import ids
 from ..derive.derivation import Chain, Derivation, Path, Solution
 from ..core.exact import show
 from .i18n import say
@@ -53,11 +54,11 @@ class TextLessonPrinter(LessonPrinter):
         return NetworkTextPrinter(self.notation, values, self.spec.decimals)
 
     def value(self, d: Derivation, qid: str) -> Decimal:
-        return d.hand_values[qid] if d.rounding == "hand" else d.values[qid]
+        """Any quantity's value from the step's ledger: its hand column in hand mode."""
+        return d.ledger[qid].value(d.rounding == "hand")
 
     def factor_value(self, fid: str) -> Decimal:
-        f = self.d.factors[fid]
-        return f.hand if self.hand else f.value
+        return self.value(self.d, fid)
 
     def heading(self, title: str) -> list[str]:
         return ["", title, "─" * len(title)]
@@ -131,7 +132,7 @@ class TextLessonPrinter(LessonPrinter):
         out = self.section("backward") + self.heading(say(self.lang, "deltas"))
         for zid in step.zs:
             f = self.d.deltas[zid]
-            value = f.hand if self.hand else f.value
+            value = self.value(self.d, f.id)
             out.append(f"  {self.notation.delta_text(zid)} = {self.printer.doprint(f.named)} = {self.num(value)}")
         return out
 
@@ -139,7 +140,7 @@ class TextLessonPrinter(LessonPrinter):
         c = self.chain(step.param)
         out = self.section("backward") + [""]
         out.append(say(self.lang, "question", param=self.name(c.param),
-                       value=self.num(c.hand_old if self.hand else c.old), error=self.name("E")))
+                       value=self.num(self.value(self.d, c.param)), error=self.name("E")))
         key = "paths_many" if c.form == "delta" else "chain_rule"
         out.append("  " + say(self.lang, key, count=c.path_count))
         return out
@@ -166,17 +167,17 @@ class TextLessonPrinter(LessonPrinter):
         c = self.chain(step.param)
         _, path = self.path(c, step.path)
         product = " · ".join(self.paren(self.factor_value(fid)) for fid in path.factors)
-        return [f"    = {product} = {self.num(path.hand if self.hand else path.value)}"]
+        return [f"    = {product} = {self.num(self.value(self.d, step.path))}"]
 
     def part_value(self, c: Chain, pid: str) -> Decimal:
         """A partial sum's or one path's value, from the ledger (its hand column in hand mode)."""
-        return self.d.ledger[pid].value(self.hand)
+        return self.value(self.d, pid)
 
     def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[str]:
         c = self.chain(step.param)
         names = " + ".join(self.name(p.id) for p in c.partials)
         values = " + ".join(self.paren(self.part_value(c, pid)) for pid in step.parts)
-        grad = c.hand_gradient if self.hand else c.gradient
+        grad = self.value(self.d, c.id)
         return ["  " + say(self.lang, "sum_paths"),
                 f"  {self.name(c.id)} = {names + ' = ' if names else ''}{values} = {self.num(grad)}"]
 
@@ -187,16 +188,14 @@ class TextLessonPrinter(LessonPrinter):
         out = []
         parts = c.partials if c.partials else c.paths
         if len(parts) <= 1:          # no sum over outputs came before: the gradient is the one path
-            out.append(f"  {grad_name} = {self.num(c.hand_gradient if hand else c.gradient)}")
+            out.append(f"  {grad_name} = {self.num(self.value(self.d, c.id))}")
         if hand:
             out.append(f"  ({say(self.lang, 'exact_note')}: {grad_name} = {self.num(c.gradient)})")
         if not c.trainable:
             out.append("  " + say(self.lang, "frozen", param=self.name(c.param)))
             return out
         new_name = self.name(step.new)
-        old = c.hand_old if hand else c.old
-        grad = c.hand_gradient if hand else c.gradient
-        new = c.hand_new if hand else c.new
+        old, grad, new = (self.value(self.d, q) for q in (c.param, c.id, step.new))
         lr = self.num(self.spec.learning_rate)
         out.append(f"  {new_name} = {self.name(c.param)} - η·{grad_name} = {self.num(old)} - {lr}·"
                    f"{self.paren(grad)} = {self.num(new)}")
@@ -206,7 +205,6 @@ class TextLessonPrinter(LessonPrinter):
 
     def _print_IterationTable(self, step: L.IterationTable) -> list[str]:
         d = self.solution.derivations[step.step - 1]
-        hand = d.rounding == "hand"
         out = []
         if step.step > 1:
             out += self.heading(say(self.lang, "iteration", step=d.step))
@@ -216,7 +214,7 @@ class TextLessonPrinter(LessonPrinter):
         chains = [by_param[p] for p in step.params]
         width = max(len(self.name(c.param)) for c in chains)
         for c in chains:
-            old, new = (c.hand_old, c.hand_new) if hand else (c.old, c.new)
+            old, new = self.value(d, c.param), self.value(d, ids.new(c.param))
             out.append(f"  {self.name(c.param):<{width}}  {self.num(old):>12} → {self.num(new)}")
         return out
 
