@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..derive.derivation import Solution, flat_values
+from ..core import ids
+from ..derive.derivation import Solution
 from .printers import NetworkLatexPrinter, derivative_latex
 
 __all__ = ["SCHEMA", "solution_document"]
@@ -54,7 +55,7 @@ def solution_document(solution: Solution) -> dict[str, Any]:
         "parameters": list(model.walk_order),
         "frozen": [p for p in model.walk_order if not model.trainable(p)],
         "quantities": quantities,
-        "values": flat_values(d),
+        "values": d.ledger.values(),
         "gradients": {c.param: c.gradient for c in d.chains},
         "updated": {c.param: c.new for c in d.chains},
         "factors": {fid: factor_entry(f) for fid, f in d.factors.items()},
@@ -74,16 +75,16 @@ def solution_document(solution: Solution) -> dict[str, Any]:
     }
     if hand:
         doc["hand"] = {
-            "values": flat_values(d, hand=True),
-            "gradients": {c.param: c.hand_gradient for c in d.chains},
-            "updated": {c.param: c.hand_new for c in d.chains},
+            "values": d.ledger.values(hand=True),
+            "gradients": {c.param: d.ledger[c.id].hand for c in d.chains},
+            "updated": {c.param: d.ledger[ids.new(c.param)].hand for c in d.chains},
         }
     doc["iterations"] = [
         {"step": it.step, "E": it.E,
          "gradients": {c.param: c.gradient for c in it.chains},
          "updated": {c.param: c.new for c in it.chains},
-         **({"hand": {"E": it.hand_values["E"],
-                      "updated": {c.param: c.hand_new for c in it.chains}}} if hand else {})}
+         **({"hand": {"E": it.ledger["E"].hand,
+                      "updated": {c.param: it.ledger[ids.new(c.param)].hand for c in it.chains}}} if hand else {})}
         for it in solution.derivations
     ]
     return doc
