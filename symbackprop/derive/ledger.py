@@ -229,8 +229,9 @@ def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[
     # Partials, gradients and updates: hundreds of thousands in a large network, so built
     # straight as tuples; the paths of several are made by the ledger when asked for, and a
     # path alone is the product that makes its partial (or its gradient).
+    chain_pids = {c.param: path_ids(c) for c in chains}
     for c in chains:
-        pids = path_ids(c)
+        pids = chain_pids[c.param]
         alone = {pid: p for pid, p in zip(pids, c.paths) if "#" not in pid}
         by_owner: dict[str, list[str]] = {}
         for pid in pids:
@@ -245,7 +246,7 @@ def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[
                 deps, op = tuple(by_owner.get(part.id, ())), "sum"
             q[part.id] = Quantity(part.id, "partial", deps, part.value, part.hand if hand else None, None, op)
     for c in chains:                      # after every partial: the order of a sheet
-        pids = path_ids(c)
+        pids = chain_pids[c.param]
         alone = {pid: p for pid, p in zip(pids, c.paths) if "#" not in pid}
         if c.partials:
             deps, op = tuple(p.id for p in c.partials), "sum"
