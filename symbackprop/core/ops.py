@@ -343,17 +343,19 @@ class Penalty:
     name: str
     value: Callable[[Expr, Expr], Expr]
     derivative: Callable[[Expr, Expr], Expr]
-    numpy_value: str
-    numpy_derivative: str
+    numpy_value: str                    # summed over an array {w}
+    numpy_derivative: str               # elementwise
+    comment: str = ""                   # the value as the code's comment says it
+    derivative_comment: str = ""
 
 
 PENALTIES: Mapping[str, Penalty] = {p.name: p for p in (
     # (λ/2)·w², derivative λ·w.
     Penalty("l2", lambda lam, w: lam / 2 * w**2, lambda lam, w: lam * w,
-            "{lam} / 2 * np.sum({w} ** 2)", "{lam} * {w}"),
+            "{lam} / 2 * np.sum({w} ** 2)", "{lam} * {w}", "(λ/2)·Σ w²", "λ·w"),
     # (λ/2)·|w|, as deck 004 writes the L1 penalty; derivative (λ/2)·sign(w).
     Penalty("l1", lambda lam, w: lam / 2 * sympy.Abs(w), lambda lam, w: lam / 2 * sign(w),
-            "{lam} / 2 * np.sum(np.abs({w}))", "{lam} / 2 * np.sign({w})"),
+            "{lam} / 2 * np.sum(np.abs({w}))", "{lam} / 2 * np.sign({w})", "(λ/2)·Σ |w|"),
 )}
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from ..core.ops import ACTIVATIONS as ACTIVATION_RULES, FUNCTIONS, LOSSES as LOSS_RULES
+from ..core.ops import ACTIVATIONS as ACTIVATION_RULES, FUNCTIONS, LOSSES as LOSS_RULES, PENALTIES
 from ..spec.reading import Regularization, Spec
 
 __all__ = ["Network", "export_source", "param_arrays", "scalar_supported", "BACKENDS"]
@@ -137,14 +137,16 @@ def _penalized(spec: Spec, l: int, has_bias: bool) -> list[str]:
 def _penalty_lines(spec: Spec, key: str) -> list[tuple[str, str]]:
     """(the line adding a penalty to E, the line adding its derivative to ∂E/∂key) for each
     penalty of the spec: the one place the generated code writes the penalties."""
-    reg = spec.regularization
     out = []
-    if reg.l2 is not None:
-        out.append((f"    E += {float(reg.l2)!r} / 2 * np.sum(params['{key}'] ** 2)   # (λ/2)·Σ w²",
-                    f"    grads['{key}'] = grads['{key}'] + {float(reg.l2)!r} * params['{key}']   # λ·w"))
-    if reg.l1 is not None:
-        out.append((f"    E += {float(reg.l1)!r} / 2 * np.sum(np.abs(params['{key}']))   # (λ/2)·Σ |w|",
-                    f"    grads['{key}'] = grads['{key}'] + {float(reg.l1)!r} / 2 * np.sign(params['{key}'])"))
+    w = f"params['{key}']"
+    for name, penalty in PENALTIES.items():
+        lam = getattr(spec.regularization, name)
+        if lam is None:
+            continue
+        value = f"    E += {penalty.numpy_value.format(lam=repr(float(lam)), w=w)}"
+        gradient = f"    grads['{key}'] = grads['{key}'] + {penalty.numpy_derivative.format(lam=repr(float(lam)), w=w)}"
+        out.append((value + (f"   # {penalty.comment}" if penalty.comment else ""),
+                    gradient + (f"   # {penalty.derivative_comment}" if penalty.derivative_comment else "")))
     return out
 
 
