@@ -68,8 +68,8 @@ class Edge:
     general: Expr
     named: Expr
 
-    @property
-    def id(self) -> str:
+    @cached_property
+    def id(self) -> str:                 # read for every path of every parameter: computed once
         return ids.derivative(self.child, self.parent)
 
 

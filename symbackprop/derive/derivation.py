@@ -314,7 +314,11 @@ def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
         routes: list[tuple[str, tuple[str, ...]]] = []
         if enumerate_paths:
             for p in _up_paths(model, param):
-                routes.append((p[0].child, tuple(edge_factor(e.id).id for e in p)))
+                fids = tuple(e.id for e in p)     # a factor's id is its edge's id
+                for fid in fids:
+                    if fid not in factors:
+                        edge_factor(fid)
+                routes.append((p[0].child, fids))
         else:
             for e in model.edges_from.get(param, ()):
                 if e.child in model.terms:       # the penalty's own one-factor path
