@@ -103,13 +103,21 @@ class Quantity(NamedTuple):
 class Ledger(Mapping[str, Quantity]):
     """Every quantity of one step by id, in the order the lecture meets them.
 
-    Path records are made from the chains when asked for (a 100-100-10 network has 111 000
-    paths; their values are in the chains already), and come last when iterating."""
+    The records of the nodes, δ's and factors are kept; those of the chains — partial sums,
+    gradients, updates and paths (a 100-100-10 network has 110 000 partials and 111 000 paths,
+    whose values the chains hold already) — are made from the chains when asked for, and
+    ``values()`` reads the chains directly."""
 
-    def __init__(self, quantities: Mapping[str, Quantity], has_hand: bool, chains=()):
+    def __init__(self, quantities: Mapping[str, Quantity], has_hand: bool, chains=(),
+                 eta: Decimal | None = None):
         self._q = dict(quantities)
         self.has_hand = has_hand
         self._chains = {c.param: c for c in chains}
+        self._eta = eta
+
+    # -------------------------------------------------------------- records made from chains
+    def _h(self, value):
+        return value if self.has_hand else None
 
     def _owned_paths(self, c) -> Iterator[tuple[str, object]]:
         """(path id, path) of the paths of one chain that are quantities of their own (one of
@@ -119,43 +127,106 @@ class Ledger(Mapping[str, Quantity]):
                 yield pid, p
 
     def _path(self, pid: str, p) -> Quantity:
-        return Quantity(pid, "path", p.factors, p.value, p.hand if self.has_hand else None, None, "product")
+        return Quantity(pid, "path", p.factors, p.value, self._h(p.hand), None, "product")
 
-    def __getitem__(self, qid: str) -> Quantity:
-        q = self._q.get(qid)
-        if q is not None:
-            return q
-        split = ids.split_path(qid)
-        parts = ids.split_derivative(split[0]) if split else None
-        if parts and parts[1] in self._chains:
-            for pid, p in self._owned_paths(self._chains[parts[1]]):
-                if pid == qid:
-                    return self._path(pid, p)
-        raise KeyError(qid)
+    def _partials(self, c) -> Iterator[Quantity]:
+        pids = path_ids(c)
+        for part in c.partials:
+            if part.id in self._q:
+                continue                  # ∂R/∂w: the penalty's one path is its own factor
+            mine = [(pid, p) for pid, p in zip(pids, c.paths) if p.term == part.term]
+            if len(mine) == 1 and mine[0][0] == part.id:     # a path alone is its partial
+                deps, op = mine[0][1].factors, "product"
+            else:
+                deps, op = tuple(pid for pid, _ in mine), "sum"
+            yield Quantity(part.id, "partial", deps, part.value, self._h(part.hand), None, op)
 
-    def __iter__(self) -> Iterator[str]:
-        yield from self._q
-        for c in self._chains.values():
-            for pid, _ in self._owned_paths(c):
-                yield pid
+    def _gradient(self, c) -> Quantity:
+        pids = path_ids(c)
+        if c.partials:
+            deps, op = tuple(p.id for p in c.partials), "sum"
+        elif len(pids) == 1 and pids[0] == c.id:             # the chain's only path
+            deps, op = c.paths[0].factors, "product"
+        else:
+            deps, op = pids, "sum"
+        return Quantity(c.id, "gradient", deps, c.gradient, self._h(c.hand_gradient), None, op)
 
-    def __len__(self) -> int:
-        return len(self._q) + sum(1 for c in self._chains.values() for _ in self._owned_paths(c))
+    def _update(self, c) -> Quantity:
+        nid = ids.new(c.param)
+        if c.trainable:
+            return Quantity(nid, "update", (c.param, c.id), c.new, self._h(c.hand_new), None, "update",
+                            self._eta)
+        return Quantity(nid, "update", (c.param,), c.new, self._h(c.hand_new))
 
-    def values(self, hand: bool = False) -> dict[str, Decimal]:  # type: ignore[override]
-        """{id: value} of every quantity a student writes down (every kind but ``path``);
-        with ``hand``, the hand-rounded values, or {} when hand rounding was not asked for."""
-        if hand and not self.has_hand:
-            return {}
-        return {q.id: (q.hand if hand else q.exact) for q in self._q.values()}
+    def _chain_quantities(self) -> Iterator[Quantity]:
+        """Partials, then gradients, then updates: the order of a sheet."""
+        chains = self._chains.values()
+        for c in chains:
+            yield from self._partials(c)
+        for c in chains:
+            yield self._gradient(c)
+        for c in chains:
+            yield self._update(c)
 
     def paths(self) -> Iterator[Quantity]:
         for c in self._chains.values():
             for pid, p in self._owned_paths(c):
                 yield self._path(pid, p)
 
+    # -------------------------------------------------------------- the mapping
+    def __getitem__(self, qid: str) -> Quantity:
+        q = self._q.get(qid)
+        if q is not None:
+            return q
+        if qid.startswith("new_") and qid[4:] in self._chains:
+            return self._update(self._chains[qid[4:]])
+        split = ids.split_path(qid)
+        parts = ids.split_derivative(split[0] if split else qid)
+        c = self._chains.get(parts[1]) if parts else None
+        if c is not None:
+            if split:
+                for pid, p in self._owned_paths(c):
+                    if pid == qid:
+                        return self._path(pid, p)
+            elif qid == c.id:
+                return self._gradient(c)
+            else:
+                for part in self._partials(c):
+                    if part.id == qid:
+                        return part
+        raise KeyError(qid)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._q
+        for q in self._chain_quantities():
+            yield q.id
+        for c in self._chains.values():
+            for pid, _ in self._owned_paths(c):
+                yield pid
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def values(self, hand: bool = False) -> dict[str, Decimal]:  # type: ignore[override]
+        """{id: value} of every quantity a student writes down (every kind but ``path``);
+        with ``hand``, the hand-rounded values, or {} when hand rounding was not asked for."""
+        if hand and not self.has_hand:
+            return {}
+        out = {q.id: (q.hand if hand else q.exact) for q in self._q.values()}
+        chains = self._chains.values()
+        for c in chains:
+            for part in c.partials:
+                if part.id not in out:
+                    out[part.id] = part.hand if hand else part.value
+        for c in chains:
+            out[c.id] = c.hand_gradient if hand else c.gradient
+        for c in chains:
+            out[ids.new(c.param)] = c.hand_new if hand else c.new
+        return out
+
     def of_kind(self, *kinds: str) -> tuple[Quantity, ...]:
         out = [q for q in self._q.values() if q.kind in kinds]
+        out += [q for q in self._chain_quantities() if q.kind in kinds]
         if "path" in kinds:
             out += list(self.paths())
         return tuple(out)
@@ -164,7 +235,7 @@ class Ledger(Mapping[str, Quantity]):
         """How every written quantity is computed from the others, a path's product written
         out inside its partial (a student multiplies the factors and adds the paths)."""
         out: dict[str, Expr] = {}
-        for q in self._q.values():
+        for q in (*self._q.values(), *self._chain_quantities()):
             if q.formula is None:
                 continue
             if q.op == "sum" and any("#" in i for i in q.depends_on):
@@ -226,40 +297,4 @@ def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[
         kind = "delta" if f.is_delta else "factor"
         put(fid, kind, tuple(sorted(s.name for s in f.named.free_symbols)), f.value, f.hand,
             definition=f.named)
-    # Partials, gradients and updates: hundreds of thousands in a large network, so built
-    # straight as tuples; the paths of several are made by the ledger when asked for, and a
-    # path alone is the product that makes its partial (or its gradient).
-    chain_pids = {c.param: path_ids(c) for c in chains}
-    for c in chains:
-        pids = chain_pids[c.param]
-        alone = {pid: p for pid, p in zip(pids, c.paths) if "#" not in pid}
-        by_owner: dict[str, list[str]] = {}
-        for pid in pids:
-            if "#" in pid:
-                by_owner.setdefault(ids.split_path(pid)[0], []).append(pid)
-        for part in c.partials:
-            if part.id in q and q[part.id].kind == "factor":
-                continue                  # ∂R/∂w: the penalty's one path is its own factor
-            if part.id in alone:
-                deps, op = alone[part.id].factors, "product"
-            else:
-                deps, op = tuple(by_owner.get(part.id, ())), "sum"
-            q[part.id] = Quantity(part.id, "partial", deps, part.value, part.hand if hand else None, None, op)
-    for c in chains:                      # after every partial: the order of a sheet
-        pids = chain_pids[c.param]
-        alone = {pid: p for pid, p in zip(pids, c.paths) if "#" not in pid}
-        if c.partials:
-            deps, op = tuple(p.id for p in c.partials), "sum"
-        elif c.id in alone:
-            deps, op = alone[c.id].factors, "product"
-        else:
-            deps, op = pids, "sum"
-        q[c.id] = Quantity(c.id, "gradient", deps, c.gradient, c.hand_gradient if hand else None, None, op)
-    for c in chains:
-        nid = ids.new(c.param)
-        if c.trainable:
-            q[nid] = Quantity(nid, "update", (c.param, c.id), c.new, c.hand_new if hand else None, None,
-                              "update", eta)
-        else:
-            q[nid] = Quantity(nid, "update", (c.param,), c.new, c.hand_new if hand else None)
-    return Ledger(q, hand, chains)
+    return Ledger(q, hand, chains, eta)
