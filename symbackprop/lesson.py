@@ -9,6 +9,12 @@ factor, the product, the sum over outputs, the update, the end-of-iteration tabl
 holds canonical ids only (``"w2_1_1"``, ``"da2_1/dz2_1"``, ``"dE/dw2_1_1"``,
 ``"new_w2_1_1"``). How a step looks is the printers' business (``render.text``,
 ``render.context``): they dispatch on the step's class, as SymPy's printers do.
+
+Graph mode has its plan too: :func:`graph_plan` turns a computational graph (decks 000/002)
+into the point, the forward pass node by node, the backward pass from the output (each node
+sending its gradient back along its edges, the branches that add up), the gradients of the
+variables and the conventions met at non-differentiable points; ``render.graph_text`` and
+``render.graph_context`` print it.
 """
 from __future__ import annotations
 
@@ -16,13 +22,15 @@ from dataclasses import dataclass
 from typing import Iterable, Union
 
 from .core import ids
+from .core.graph import Graph
 from .derive.derivation import Chain, Path, Solution
 from .derive.ledger import path_ids
 
 __all__ = [
     "Notation", "Network", "Forward", "Error", "Deltas", "Question", "Reused", "Factor",
     "Together", "SumOverOutputs", "Update", "IterationTable", "Step", "lesson_plan", "path_id",
-    "find_path",
+    "find_path", "GraphPoint", "GraphForward", "GraphSeed", "GraphBackward", "GraphBranches",
+    "GraphGradients", "GraphConvention", "GraphStep", "graph_plan",
 ]
 
 
@@ -128,6 +136,88 @@ class IterationTable:
 
 Step = Union[Notation, Network, Forward, Error, Deltas, Question, Reused, Factor, Together,
              SumOverOutputs, Update, IterationTable]
+
+
+# ----------------------------------------------------------------------------- graph mode
+
+@dataclass(frozen=True)
+class GraphPoint:
+    """The expression's variables and the point they are taken at (opens the forward pass);
+    in the order the point was given."""
+
+    variables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GraphForward:
+    """One operation node: its definition in its inputs, then its value."""
+
+    node: str
+
+
+@dataclass(frozen=True)
+class GraphSeed:
+    """The backward pass starts at the output: ∂f/∂f = 1."""
+
+    output: str
+
+
+@dataclass(frozen=True)
+class GraphBackward:
+    """One operation node, processed backwards: for each of its ``inputs`` in order (an input
+    used twice is sent to twice), the local gradient and downstream = local × upstream.
+    ``pattern``: the gate pattern the lectures name (add distributes, mul swaps, max routes)."""
+
+    node: str
+    inputs: tuple[str, ...]
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphBranches:
+    """``node`` feeds several edges: its gradient, now complete, is the sum of their shares."""
+
+    node: str
+
+
+@dataclass(frozen=True)
+class GraphGradients:
+    """The result: ∂f/∂v for every variable."""
+
+    variables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GraphConvention:
+    """A non-differentiable point met at ``node``: ``kind`` "tie" (max/min of equal arguments)
+    or "kink" (relu, |x|… at 0), and the convention used there."""
+
+    node: str
+    kind: str
+
+
+GraphStep = Union[GraphPoint, GraphForward, GraphSeed, GraphBackward, GraphBranches,
+                  GraphGradients, GraphConvention]
+
+
+def graph_plan(g: Graph) -> tuple[GraphStep, ...]:
+    """The steps of deck 000's walk through ``g``."""
+    operations = [n for n in g.nodes if n.definition is not None]
+    variables = tuple(g.gradients)
+    steps: list[GraphStep] = [GraphPoint(tuple(k for k in g.at if k in g.gradients))]
+    steps += [GraphForward(n.id) for n in operations]
+    steps.append(GraphSeed(g.output))
+    # A node's gradient is complete once its first user in the forward order, the last one the
+    # backward pass reaches, has sent its share: that is where its branches are added up.
+    last_user = {i: n.id for n in reversed(operations) for i in n.inputs}
+    by_id = {n.id: n for n in g.nodes}
+    for n in reversed(operations):
+        steps.append(GraphBackward(n.id, n.inputs, n.pattern))
+        steps += [GraphBranches(i) for i in dict.fromkeys(n.inputs)
+                  if by_id[i].branches > 1 and last_user[i] == n.id]
+    steps.append(GraphGradients(variables))
+    steps += [GraphConvention(node, kind) for kind, node, _ in g.notes]
+    return tuple(steps)
 
 
 def path_id(c: Chain, path: Path) -> str:

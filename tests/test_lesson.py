@@ -9,7 +9,10 @@ import pytest
 from symbackprop import lesson as L
 from symbackprop import load_spec
 from symbackprop.api import solve_for_report
+from symbackprop.core.graph import build_graph, parse_at
 from symbackprop.render.context import LatexLessonPrinter
+from symbackprop.render.graph_context import GraphLatexPrinter, graph_context
+from symbackprop.render.graph_text import GraphTextPrinter, graph_text
 from symbackprop.render.names import display, paren
 from symbackprop.render.text import TextLessonPrinter, walkthrough
 
@@ -205,3 +208,118 @@ def test_delta_form_paths_are_named_apart(lecture_spec):
     plan = L.lesson_plan(solution)
     assert [s for s in plan if isinstance(s, L.SumOverOutputs) and s.param == "b1"][0].parts == tuple(pids)
     assert "path 1 of ∂E/∂b[1] = δ[1]_1 · ∂z[1]_1/∂b[1]" in walkthrough(solution, "en")
+
+
+# ----------------------------------------------------------------------------- graph mode
+# The computational graphs of decks 000/002 have their plan too, printed by the terminal
+# walkthrough and by the slides from the same steps.
+
+def graph(expression: str, at: str, **kw):
+    return build_graph(expression, parse_at(at), **kw)
+
+
+def test_the_graph_plan_of_the_lecture_example():
+    g = graph("(x+y)*z", "x=-2,y=5,z=-4")
+    assert L.graph_plan(g) == (
+        L.GraphPoint(("x", "y", "z")),
+        L.GraphForward("q"), L.GraphForward("f"),                 # forward: q, then f
+        L.GraphSeed("f"),
+        L.GraphBackward("f", ("q", "z"), "mul"),                  # backward: f, then q
+        L.GraphBackward("q", ("x", "y"), "add"),
+        L.GraphGradients(("x", "y", "z")),
+    )
+    assert g.gradients == {"x": -4, "y": -4, "z": 3}
+    text = graph_text(g, "en")
+    assert "  ∂f/∂x = -4\n  ∂f/∂y = -4\n  ∂f/∂z = 3\n" in text
+
+
+def test_the_graph_plan_holds_ids_only():
+    g = graph("max(x,y)*relu(z) + x*x", "x=1,y=1,z=0", decompose_sigmoid=True)
+    for step in L.graph_plan(g):
+        for f in fields(step):
+            value = getattr(step, f.name)
+            for x in value if isinstance(value, tuple) else (value,):
+                assert x is None or isinstance(x, str), (step, f.name)
+                assert x is None or ("\\" not in x and "∂" not in x and " " not in x), (step, x)
+
+
+def test_the_point_keeps_the_order_it_was_given_in():
+    g = graph("(x+y)*z", "z=-4,x=-2,y=5")
+    plan = L.graph_plan(g)
+    assert plan[0] == L.GraphPoint(("z", "x", "y"))
+    assert plan[-1] == L.GraphGradients(("x", "y", "z"))      # the variables in order of appearance
+
+
+def test_branches_add_up_where_the_last_share_arrives():
+    g = graph("x*x + x", "x=2")                              # ∂f/∂x = 2x + 1 = 5
+    plan = L.graph_plan(g)
+    assert [type(s).__name__ for s in plan] == [
+        "GraphPoint", "GraphForward", "GraphForward", "GraphSeed",
+        "GraphBackward", "GraphBackward", "GraphBranches", "GraphGradients"]
+    assert plan[5] == L.GraphBackward("q", ("x", "x"), "mul")   # x's first user, reached last
+    assert plan[6] == L.GraphBranches("x")
+    assert g.gradients == {"x": 5}
+    assert GraphTextPrinter(g, "en").doprint(plan[6]) == [
+        "    ∂f/∂x = 2 + 2 + 1 = 5   [branches: the gradients add up]"]
+    result = graph_context(g, "slides", "en")["steps"][-1]
+    assert result["kind"] == "result" and any("$x$" in b.get("text", "") for b in result["blocks"])
+
+
+@pytest.mark.parametrize("expression, at, kind", [
+    ("relu(x)*y", "x=0,y=3", "kink"),
+    ("max(x,y)*z", "x=1,y=1,z=2", "tie"),
+])
+def test_a_non_differentiable_point_has_its_convention_step(expression, at, kind):
+    g = graph(expression, at)
+    plan = L.graph_plan(g)
+    assert plan[-1] == L.GraphConvention("q", kind)
+    assert isinstance(plan[-2], L.GraphGradients)
+    lines = GraphTextPrinter(g, "en").doprint(plan[-1])
+    assert lines[0] == "" and lines[1].startswith("  * ")
+    result = graph_context(g, "slides", "en")["steps"][-1]
+    assert result["blocks"][-1] == {"text": lines[1][4:]}
+
+
+@pytest.mark.parametrize("expression, at, decompose", [
+    ("(x+y)*z", "x=-2,y=5,z=-4", False),
+    ("x*x + x", "x=2", False),
+    ("sigmoid(w0*x0+w1*x1+w2)", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", True),
+    ("max(x,y)*relu(z) + abs(z)", "x=1,y=1,z=0", False),
+])
+@pytest.mark.parametrize("style", ["slides", "article"])
+def test_graph_text_and_latex_print_the_same_plan_step_by_step(expression, at, decompose, style):
+    g = graph(expression, at, decompose_sigmoid=decompose)
+    plan = L.graph_plan(g)
+    text = GraphTextPrinter(g, "en")
+    latex = GraphLatexPrinter(g, style, "en")
+    frames: list = []
+    for step in plan:
+        kind = type(step).__name__
+        lines = text.doprint(step)
+        before = len(frames[-1]["blocks"]) if frames else 0
+        new = latex.doprint(step)
+        assert lines, step                                    # the terminal shows every step
+        if kind in ("GraphPoint", "GraphBackward", "GraphGradients"):
+            # a frame of the step's own kind, and nothing else
+            want = {"GraphPoint": "forward", "GraphBackward": "backward", "GraphGradients": "result"}[kind]
+            assert [f["kind"] for f in new] == [want]
+            frames += new
+        else:
+            assert new == []
+            grown = len(frames[-1]["blocks"]) - before
+            if kind in ("GraphForward", "GraphConvention"):   # continues the frame before it
+                assert grown == 1
+            else:                     # the seed is drawn from now on; the branches, in the result
+                assert grown == 0
+    assert all(f["diagram"]["output"]["grad"] == ("1" if f["kind"] != "forward" else "") for f in frames)
+    # printing the plan step by step is the whole output
+    assert GraphTextPrinter(g, "en").print_walkthrough(plan) == graph_text(g, "en")
+    assert frames == graph_context(g, style, "en")["steps"]
+
+
+def test_a_graph_printer_refuses_a_step_it_does_not_know():
+    g = graph("x*y", "x=1,y=2")
+    with pytest.raises(NotImplementedError, match="Question"):
+        GraphTextPrinter(g).doprint(L.Question("w", "dE/dw"))
+    with pytest.raises(NotImplementedError, match="Question"):
+        GraphLatexPrinter(g, "slides", "en").doprint(L.Question("w", "dE/dw"))

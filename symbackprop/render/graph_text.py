@@ -2,80 +2,99 @@
 
 The text follows deck 000: the forward pass node by node, then the backward pass from the
 output, each node with its local gradients and downstream = local × upstream, the gate
-patterns named, and the gradients of the variables.
+patterns named, and the gradients of the variables. :class:`GraphTextPrinter` prints
+:func:`symbackprop.lesson.graph_plan` with one ``_print_<Step>`` method per step.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from .. import lesson as L
 from ..core.exact import show
 from ..core.ops import kink
 from ..core.graph import GATES, Graph
 from .i18n import say
 from ..core.notation import PlainNames
 from .names import paren
-from .printers import NetworkLatexPrinter, NetworkTextPrinter
+from .printers import LessonPrinter, NetworkLatexPrinter, NetworkTextPrinter
 
-__all__ = ["graph_text", "graph_document", "GRAPH_SCHEMA"]
+__all__ = ["graph_text", "graph_document", "GRAPH_SCHEMA", "GraphTextPrinter"]
 
 GRAPH_SCHEMA = "symbackprop.graph/1"
 DECIMALS = 5
+RULE = "─" * 26
 
 
 def _num(v: Decimal) -> str:
     return paren(show(v, DECIMALS))
 
 
-def graph_text(g: Graph, language: str = "es") -> str:
-    names = PlainNames()
-    p = NetworkTextPrinter(names)
-    pv = NetworkTextPrinter(names, {n.id: n.value for n in g.nodes}, DECIMALS)
-    at = ", ".join(f"{k} = {show(v, DECIMALS)}" for k, v in g.at.items() if k in g.gradients)
-    lines = [f"f = {g.expression}   ({at})", "", say(language, "forward"), "─" * 26]
-    for n in g.nodes:
-        if n.definition is not None:
-            value = show(n.value, DECIMALS)
-            numbers = pv.doprint(n.definition)
-            lines.append(f"  {n.id} = {p.doprint(n.definition)} = "
-                         + (f"{numbers} = " if numbers.strip("()") != value else "") + value)
-    lines += ["", say(language, "backward"), "─" * 26, f"  ∂f/∂{g.output} = 1"]
-    by_id = {n.id: n for n in g.nodes}
-    for n in reversed(g.nodes):
-        if n.definition is None:
-            continue
-        pattern = say(language, f"gate_{n.pattern}") if n.pattern else ""
-        lines.append(f"  {n.id} = {p.doprint(n.definition)}" + (f"   [{pattern}]" if pattern else ""))
-        for i, form, local in zip(n.inputs, n.local_forms, n.local):
+class GraphTextPrinter(LessonPrinter):
+    """Each step of the graph plan becomes a list of lines."""
+
+    def __init__(self, g: Graph, language: str = "es"):
+        self.g = g
+        self.lang = language
+        names = PlainNames()
+        self.printer = NetworkTextPrinter(names)
+        self.numbers = NetworkTextPrinter(names, {n.id: n.value for n in g.nodes}, DECIMALS)
+        self._conventions = 0
+
+    def _print_GraphPoint(self, step: L.GraphPoint) -> list[str]:
+        at = ", ".join(f"{k} = {show(self.g.at[k], DECIMALS)}" for k in step.variables)
+        return [f"f = {self.g.expression}   ({at})", "", say(self.lang, "forward"), RULE]
+
+    def _print_GraphForward(self, step: L.GraphForward) -> list[str]:
+        n = self.g.node(step.node)
+        value = show(n.value, DECIMALS)
+        numbers = self.numbers.doprint(n.definition)
+        # the numbers are left out when they are the value already (a lone variable's copy)
+        return [f"  {n.id} = {self.printer.doprint(n.definition)} = "
+                + (f"{numbers} = " if numbers.strip("()") != value else "") + value]
+
+    def _print_GraphSeed(self, step: L.GraphSeed) -> list[str]:
+        return ["", say(self.lang, "backward"), RULE, f"  ∂f/∂{step.output} = 1"]
+
+    def _print_GraphBackward(self, step: L.GraphBackward) -> list[str]:
+        n = self.g.node(step.node)
+        pattern = say(self.lang, f"gate_{step.pattern}") if step.pattern else ""
+        lines = [f"  {n.id} = {self.printer.doprint(n.definition)}" + (f"   [{pattern}]" if pattern else "")]
+        for i, form, local in zip(step.inputs, n.local_forms, n.local):
             down = local * n.grad
-            formula = "" if form.is_Number else f"{p.doprint(form)} = "
+            formula = "" if form.is_Number else f"{self.printer.doprint(form)} = "
             lines.append(f"    ∂{n.id}/∂{i} = {formula}{show(local, DECIMALS)};   "
                          f"∂f/∂{i} ← {_num(local)} · {_num(n.grad)} = {show(down, DECIMALS)}")
-        for i in dict.fromkeys(n.inputs):
-            src = by_id[i]
-            if src.branches > 1 and n.id == _last_user(g, i):
-                parts = " + ".join(_num(e.downstream) for e in reversed(g.edges) if e.src == i)
-                lines.append(f"    ∂f/∂{i} = {parts} = {show(src.grad, DECIMALS)}"
-                             f"   [{say(language, 'gate_branch')}]")
-    lines += ["", say(language, "graph_gradients")]
-    lines += [f"  ∂f/∂{k} = {show(v, DECIMALS)}" for k, v in g.gradients.items()]
-    if g.notes:
-        lines += [""] + [f"  * {convention(language, note)}" for note in g.notes]
-    return "\n".join(lines) + "\n"
+        return lines
+
+    def _print_GraphBranches(self, step: L.GraphBranches) -> list[str]:
+        parts = " + ".join(_num(e.downstream) for e in reversed(self.g.edges) if e.src == step.node)
+        return [f"    ∂f/∂{step.node} = {parts} = {show(self.g.node(step.node).grad, DECIMALS)}"
+                f"   [{say(self.lang, 'gate_branch')}]"]
+
+    def _print_GraphGradients(self, step: L.GraphGradients) -> list[str]:
+        grads = self.g.gradients
+        return ["", say(self.lang, "graph_gradients")] + \
+            [f"  ∂f/∂{k} = {show(grads[k], DECIMALS)}" for k in step.variables]
+
+    def _print_GraphConvention(self, step: L.GraphConvention) -> list[str]:
+        # the conventions are footnotes to the result, set apart from it by one blank line
+        self._conventions += 1
+        note = f"  * {convention(self.lang, (step.kind, step.node, self.g.node(step.node).op))}"
+        return ["", note] if self._conventions == 1 else [note]
+
+    def print_walkthrough(self, plan) -> str:
+        return "\n".join(line for lines in self.print_plan(plan) for line in lines) + "\n"
+
+
+def graph_text(g: Graph, language: str = "es") -> str:
+    """The whole walkthrough of ``g`` as one string."""
+    return GraphTextPrinter(g, language).print_walkthrough(L.graph_plan(g))
 
 
 def convention(language: str, note: tuple[str, str, str]) -> str:
     kind, node, op = note
     return say(language, f"note_{kind}", node=node, op=op, rule=kink(op) or "")
-
-
-def _last_user(g: Graph, node_id: str) -> str | None:
-    """The user of ``node_id`` processed last in the backward pass (where its sum is complete)."""
-    last = None
-    for n in reversed(g.nodes):
-        if node_id in n.inputs:
-            last = n.id
-    return last
 
 
 def graph_document(g: Graph) -> dict[str, Any]:
