@@ -41,6 +41,7 @@ class Notation:
         self.kind = spec.notation
         self.layers = len(spec.layers)
         self.labels = dict(spec.labels)
+        self._latex_cache: dict[str, str] = {}
         self._hidden_offset: dict[int, int] = {}
         offset = 0
         for l, layer in enumerate(spec.layers[:-1], start=1):
@@ -56,6 +57,13 @@ class Notation:
 
     # ------------------------------------------------------------------ LaTeX
     def latex(self, qid: str) -> str:
+        # A large network names each quantity many times (a JSON document: 60,000 times).
+        text = self._latex_cache.get(qid)
+        if text is None:
+            text = self._latex_cache[qid] = self._latex(qid)
+        return text
+
+    def _latex(self, qid: str) -> str:
         base, example = ids.split_example(qid)
         if base in self.labels:
             label = self.labels[base]
