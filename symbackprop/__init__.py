@@ -31,7 +31,6 @@ from .derive.ledger import Ledger, Quantity
 from .errors import (AnswerError, LatexBuildError, LatexNotFound, RenderError, SpecError,
                      SymbackpropError)
 from .lesson import lesson_plan
-from .numeric import Network, export_source
 from .spec.reading import Layer, Regularization, Spec, load_spec, spec_from_dict, spec_from_text, spec_to_dict
 
 
@@ -52,3 +51,11 @@ __all__ = [
     "SymbackpropError", "SpecError", "AnswerError", "RenderError", "LatexNotFound",
     "LatexBuildError",
 ]
+
+
+def __getattr__(name: str):
+    # The numeric path (NumPy) is loaded when it is first asked for, not by every command.
+    if name in ("Network", "export_source"):
+        from . import numeric
+        return getattr(numeric, name)
+    raise AttributeError(f"module 'symbackprop' has no attribute {name!r}")
