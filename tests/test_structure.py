@@ -97,3 +97,22 @@ def test_the_readme_example_runs():
     assert str(d.ledger["new_w2_1_1"].hand) == "0.45188"
     steps = symbackprop.lesson_plan(solution)
     assert type(steps[0]).__name__ == "Notation" and type(steps[-1]).__name__ == "IterationTable"
+
+
+def test_the_fast_weighted_sum_is_sympys_own():
+    """core.model builds Σ w·s + b without SymPy's sorting; it must be the very expression
+    SymPy builds (same arguments, equal, same hash), for every shape a network has."""
+    import random
+    import sympy
+    from symbackprop.core.model import symbol, weighted_sum
+    rng = random.Random(7)
+    for _ in range(300):
+        l, n = rng.randint(1, 4), rng.randint(1, 40)
+        example = rng.choice([None, 1, 2, 12])
+        suffix = "" if example is None else f"@{example}"
+        i = rng.randint(1, 40)
+        terms = tuple((f"w{l}_{i}_{j}", (f"x{j}" if l == 1 else f"a{l - 1}_{j}") + suffix) for j in range(1, n + 1))
+        bias = rng.choice([None, f"b{l}", f"b{l}_{i}"])
+        want = sympy.Add(*[symbol(w) * symbol(s) for w, s in terms], *([symbol(bias)] if bias else []))
+        got = weighted_sum(terms, bias)
+        assert got == want and got.args == want.args and hash(got) == hash(want), (terms, bias)
