@@ -265,8 +265,10 @@ def _weighted_sum(spec: Spec, l: int, i: int, example: int | None,
     bias = (ids.b(l) if isinstance(layer.bias, Decimal)
             else ids.b(l, i) if layer.bias is not None else None)
     definition = weighted_sum(terms, bias)
-    written = sympy.Add(*[sympy.Mul(symbol(w), symbol(s), evaluate=False) for w, s in terms],
-                        *([symbol(bias)] if bias else []), evaluate=False)
+    # as the lectures write it, w·s in order and the bias last (what Add(..., evaluate=False)
+    # makes, without its per-argument work)
+    parts = [sympy.Mul._from_args((symbol(w), symbol(s))) for w, s in terms] + ([symbol(bias)] if bias else [])
+    written = parts[0] if len(parts) == 1 else sympy.Add._from_args(parts)
     nodes[zid] = Node(zid, "z", definition, l, i, example, terms, bias, written=written)
     for wid, src in terms:
         edges.append(Edge(zid, wid, symbol(src), symbol(src)))
