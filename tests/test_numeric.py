@@ -13,7 +13,7 @@ import os
 import numpy as np
 import pytest
 
-from symbackprop import solve
+from symbackprop import solve, spec_from_dict
 from symbackprop.numeric.codegen import Network, _scalar_possible, export_source
 
 from test_selfcheck import random_spec
@@ -182,3 +182,17 @@ def test_torch_and_jax_backends_run_the_same_lines(tmp_path, backend, seed):
 def _write(path, text):
     path.write_text(text)
     return path
+
+
+def test_the_in_memory_network_runs_no_text_of_the_spec(tmp_path):
+    """Network compiles generated code; a title written to close the docstring and run code
+    stays text (the same guard as the exported module's)."""
+    marker = tmp_path / "ran"
+    title = f'x"""\nopen({str(marker)!r}, "w").write("1")\n"""'
+    spec = spec_from_dict({"title": title, "inputs": [0.1, 0.5], "targets": [0.05, 0.95],
+                           "layers": [{"units": 2, "activation": "sigmoid", "weights": [[0.1, 0.3], [0.2, 0.4]]}]},
+                          "<t>")
+    net = Network(spec)
+    assert not marker.exists()
+    E, _ = net.loss_and_gradients(net.initial_params(), [[0.1, 0.5]], [[0.05, 0.95]])
+    assert not marker.exists() and E > 0
