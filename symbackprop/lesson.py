@@ -228,10 +228,11 @@ def path_id(c: Chain, path: Path) -> str:
 
 def find_path(c: Chain, pid: str) -> tuple[int, Path]:
     """The path of ``c`` whose product is ``pid``, with its number (from 1) in the chain."""
-    for n, p in enumerate(c.paths, start=1):
-        if path_id(c, p) == pid:
-            return n, p
-    raise KeyError(pid)
+    pids = path_ids(c)
+    if pid not in pids:
+        raise KeyError(pid)
+    n = pids.index(pid)
+    return n + 1, c.paths[n]
 
 
 def _chain_steps(c: Chain) -> Iterable[Step]:

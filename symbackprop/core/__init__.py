@@ -1,3 +1,3 @@
-"""The mathematics every later stage reads: canonical ids, exact decimal arithmetic, the rules
-of every operation, the network as a graph of named quantities (:mod:`.model`), notation,
+"""The mathematics every later stage reads: canonical ids, exact decimal arithmetic, the table of
+operations, the network as a graph of named quantities (:mod:`.model`), notation,
 the expression grammar and computational graphs (:mod:`.graph`), exact evaluation."""

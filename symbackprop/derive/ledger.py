@@ -42,7 +42,23 @@ WRITTEN = ("input", "target", "weight", "bias", "z", "a", "error", "penalty", "t
 path_id = ids.path
 
 
+_PATH_IDS: dict[int, tuple[object, tuple[str, ...]]] = {}
+
+
 def path_ids(c) -> tuple[str, ...]:
+    """The id of each path's product of a chain (see :func:`_path_ids`), kept for the last
+    chains asked about: a printer asks for every factor of every path."""
+    hit = _PATH_IDS.get(id(c))
+    if hit is not None and hit[0] is c:
+        return hit[1]
+    pids = _path_ids(c)
+    if len(_PATH_IDS) >= 256:
+        _PATH_IDS.clear()
+    _PATH_IDS[id(c)] = (c, pids)
+    return pids
+
+
+def _path_ids(c) -> tuple[str, ...]:
     """The id of each path's product of a chain, in the chain's order.
 
     A path alone from its error term *is* a quantity already — the partial ∂E_k/∂p, the

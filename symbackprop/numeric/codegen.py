@@ -2,8 +2,8 @@
 
 One generator, :func:`export_source`, writes the code; the in-memory :class:`Network` runs
 that very code (compiled in memory into a fresh module), so each formula is written once.
-The activation derivatives and loss derivatives are the ones of the rules table
-(:mod:`symbackprop.core.rules`), printed by a NumPy printer: the code a student exports is the
+The activation derivatives and loss derivatives are the ones of the table of operations
+(:mod:`symbackprop.core.ops`), printed by a NumPy printer: the code a student exports is the
 derivation on the slides, vectorized over a batch and over a layer (∂E/∂W = δᵀ A, ∂E/∂A = δ W).
 Four pairs are fused where the textbook form is unstable, as every framework does:
 sigmoid + binary cross-entropy (∂E/∂z = ŷ − y), sigmoid + cross-entropy (∂E/∂z = −y(1 − ŷ)),
@@ -107,7 +107,7 @@ _SOFTMAX_BCE_SETUP = (
 
 def _output_code(spec: Spec) -> _OutputCode:
     """The loss and the output layer's gradient: fused where the textbook form is unstable,
-    else the rules table's term and derivative."""
+    else the table of operations' term and derivative."""
     K = spec.layers[-1].units
     out = spec.layers[-1].activation
     if spec.loss == "binary_cross_entropy" and out == "sigmoid":

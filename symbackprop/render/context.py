@@ -374,15 +374,11 @@ class LatexLessonPrinter(LessonPrinter):
         return [self.step("together", self.t("tex_backward"), heading=self.t("tex_together"), lines=lines,
                           marks=path_marks(path.factors))]
 
-    def part_value(self, c: Chain, pid: str) -> Decimal:
-        """A partial sum's or one path's value, from the ledger (its hand column in hand mode)."""
-        return self.value(pid)
-
     def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[dict[str, Any]]:
         c = self.d.chain(step.param)
         p = c.param
         names = " + ".join(self.name(x.id) for x in c.partials) if c.partials else ""
-        values = " + ".join(self.paren(self.slot(self.part_value(c, x))) for x in step.parts)
+        values = " + ".join(self.paren(self.slot(self.value(x))) for x in step.parts)
         grad = self.value(c.id)
         lines = ([f"{self.chain_lhs('E', p)} = {names}"] if names else []) + \
             [f"{self.chain_lhs('E', p)} = {values}", f"{self.chain_lhs('E', p)} = {self.slot(grad)}"]

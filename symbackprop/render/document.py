@@ -74,17 +74,19 @@ def solution_document(solution: Solution) -> dict[str, Any]:
         "deltas": {zid: factor_entry(f) for zid, f in d.deltas.items()},
     }
     if hand:
+        hand_values = d.ledger.values(hand=True)
         doc["hand"] = {
-            "values": d.ledger.values(hand=True),
-            "gradients": {c.param: d.ledger[c.id].hand for c in d.chains},
-            "updated": {c.param: d.ledger[ids.new(c.param)].hand for c in d.chains},
+            "values": hand_values,
+            "gradients": {c.param: hand_values[c.id] for c in d.chains},
+            "updated": {c.param: hand_values[ids.new(c.param)] for c in d.chains},
         }
     doc["iterations"] = [
         {"step": it.step, "E": it.E,
          "gradients": {c.param: c.gradient for c in it.chains},
          "updated": {c.param: c.new for c in it.chains},
          **({"hand": {"E": it.ledger["E"].hand,
-                      "updated": {c.param: it.ledger[ids.new(c.param)].hand for c in it.chains}}} if hand else {})}
+                      "updated": {c.param: it.ledger[ids.new(c.param)].hand for c in it.chains}}}
+            if hand else {})}
         for it in solution.derivations
     ]
     return doc

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from .. import lesson as L
 from ..core import ids
-from ..derive.derivation import Chain, Derivation, Path, Solution
+from ..derive.derivation import Chain, Derivation, Solution
 from ..core.exact import show
 from .i18n import say
 from .names import display, paren
@@ -72,13 +72,6 @@ class TextLessonPrinter(LessonPrinter):
     def chain(self, param: str) -> Chain:
         return self.d.chain(param)
 
-    def path(self, c: Chain, pid: str) -> tuple[int, Path]:
-        return L.find_path(c, pid)
-
-    def path_name(self, c: Chain, pid: str) -> str:
-        # One of several paths is named as such ("path 2 of ∂E2/∂b[1]"), never like the partial
-        # it adds up to; a path alone from its error term is that partial.
-        return self.name(pid)
 
     # ------------------------------------------------------------------ steps
     def _print_Notation(self, step: L.Notation) -> list[str]:
@@ -150,12 +143,12 @@ class TextLessonPrinter(LessonPrinter):
 
     def _print_Factor(self, step: L.Factor) -> list[str]:
         c = self.chain(step.param)
-        _, path = self.path(c, step.path)
+        _, path = L.find_path(c, step.path)
         out = []
         long = len(path.factors) > 1
         if long and step.position == 0:
             names = " · ".join(self.name(fid) for fid in path.factors)
-            out.append(f"  {self.path_name(c, step.path)} = {names}")
+            out.append(f"  {self.name(step.path)} = {names}")   # one of several paths is named as such
         f = self.d.factors[step.factor]
         note = f"   ({say(self.lang, 'reused')})" if step.reused else ""
         formula = "" if f.named.is_Number else f" = {self.printer.doprint(f.named)}"
@@ -165,18 +158,14 @@ class TextLessonPrinter(LessonPrinter):
 
     def _print_Together(self, step: L.Together) -> list[str]:
         c = self.chain(step.param)
-        _, path = self.path(c, step.path)
+        _, path = L.find_path(c, step.path)
         product = " · ".join(self.paren(self.factor_value(fid)) for fid in path.factors)
         return [f"    = {product} = {self.num(self.value(self.d, step.path))}"]
-
-    def part_value(self, c: Chain, pid: str) -> Decimal:
-        """A partial sum's or one path's value, from the ledger (its hand column in hand mode)."""
-        return self.value(self.d, pid)
 
     def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[str]:
         c = self.chain(step.param)
         names = " + ".join(self.name(p.id) for p in c.partials)
-        values = " + ".join(self.paren(self.part_value(c, pid)) for pid in step.parts)
+        values = " + ".join(self.paren(self.value(self.d, pid)) for pid in step.parts)
         grad = self.value(self.d, c.id)
         return ["  " + say(self.lang, "sum_paths"),
                 f"  {self.name(c.id)} = {names + ' = ' if names else ''}{values} = {self.num(grad)}"]
