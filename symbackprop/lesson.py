@@ -124,6 +124,7 @@ class Update:
     param: str
     gradient: str
     new: str
+    summed: bool = False                        # a SumOverOutputs step gave the gradient already
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ def _chain_steps(c: Chain) -> Iterable[Step]:
     parts = tuple(p.id for p in c.partials) if c.partials else tuple(path_id(c, p) for p in c.paths)
     if len(parts) > 1:
         yield SumOverOutputs(c.param, parts)
-    yield Update(c.param, c.id, ids.new(c.param))
+    yield Update(c.param, c.id, ids.new(c.param), summed=len(parts) > 1)
 
 
 def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:

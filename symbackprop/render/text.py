@@ -175,8 +175,7 @@ class TextLessonPrinter(LessonPrinter):
         hand = self.hand
         grad_name = self.name(step.gradient)
         out = []
-        parts = c.partials if c.partials else c.paths
-        if len(parts) <= 1:          # no sum over outputs came before: the gradient is the one path
+        if not step.summed:          # no sum over outputs came before: the gradient is the one path
             out.append(f"  {grad_name} = {self.num(self.value(self.d, c.id))}")
         if hand:
             out.append(f"  ({say(self.lang, 'exact_note')}: {grad_name} = {self.num(c.gradient)})")
