@@ -73,6 +73,17 @@ def test_indent_and_a_bare_value():
     assert dumps("x") == '"x"\n' and dumps([]) == "[]\n"
 
 
+def test_lists_of_lists_take_the_same_layout_on_every_way_through():
+    # A list of id lists (a chain's paths), flags repeated (written once, then reused), and
+    # lists that start with a string but hold something else.
+    rows = [("a", "b"), ["c", 1], ["d", {"k": 1}], [True, False], [True, False], [Name("e")], []]
+    expected = ('[\n  ["a", "b"],\n  ["c", 1],\n  [\n    "d",\n    {\n      "k": 1\n    }\n  ],\n'
+                '  [\n    true,\n    false\n  ],\n  [\n    true,\n    false\n  ],\n  ["e"],\n  []\n]\n')
+    assert dumps(rows) == expected
+    assert dumps({"x": rows})[len('{\n  "x": '):-3] == expected.replace("\n", "\n  ")[:-3]
+    assert json.loads(dumps(rows)) == json.loads(json.dumps(rows))
+
+
 @pytest.mark.parametrize("value, error", [(Decimal("NaN"), ValueError), (float("inf"), ValueError),
                                           ({1, 2}, TypeError), ({"a": [object()]}, TypeError)])
 def test_what_json_cannot_hold_is_refused(value, error):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Mapping
+from typing import Callable, Mapping, NamedTuple
 
 import sympy
 from sympy import Expr
@@ -67,9 +67,9 @@ class Factor:
         return self.num == "E"
 
 
-@dataclass(frozen=True)
-class Path:
-    """One route from an error term down to a parameter: the product of its factors."""
+class Path(NamedTuple):
+    """One route from an error term down to a parameter: the product of its factors.
+    (A named tuple, as Partial: a large network makes 10⁵ of each.)"""
 
     term: str
     factors: tuple[str, ...]
@@ -78,8 +78,7 @@ class Path:
     hand: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class Partial:
+class Partial(NamedTuple):
     """∂E_k/∂p: the sum of the paths that start at one error term (deck 004's ∂E1/∂w1)."""
 
     id: str
@@ -222,22 +221,64 @@ def _path_counts(model: Model) -> dict[str, int]:
     return counts
 
 
-def _up_paths(model: Model, param: str) -> list[tuple[Edge, ...]]:
-    """Every route from ``param`` up to an error term, as edges listed from the top."""
-    terms = set(model.terms)
-    out: list[tuple[Edge, ...]] = []
-    stack: list[tuple[str, tuple[Edge, ...]]] = [(param, ())]
-    while stack:
-        node, above = stack.pop()
-        if node in terms:
-            out.append(above)
-            continue
-        for e in model.edges_from.get(node, ()):
-            stack.append((e.child, (e,) + above))
-    order = model.node_index
-    term_order = model.term_index
-    out.sort(key=lambda p: (term_order[p[0].child], tuple(order[e.parent] for e in p)))
-    return out
+class _Routes:
+    """Every route from a node up to an error term, found once per node and shared by the
+    routes below it (a 100-100-10 network has 10⁵ paths over 10³ nodes).
+
+    A route is (sort key, tie-break, term, factor ids listed from the top, product of the
+    factor values, product of the hand values). The product is taken from the top down, as
+    the walkthrough multiplies, so extending a route by one edge below is one multiplication
+    and the digits are those of multiplying the whole path out. The lecture's order: by error
+    term, then by the nodes from the top; routes through parallel edges (``x − x``) keep the
+    order of a depth-first walk that takes a node's last edge first.
+    """
+
+    def __init__(self, model: Model, local: Mapping[str, Decimal],
+                 hand_local: Mapping[str, Decimal] | None) -> None:
+        self.model = model
+        self.local = local
+        self.hand_local = hand_local
+        self.order = model.node_index
+        one = Decimal(1)
+        self.memo: dict[str, list[tuple]] = {
+            t: [((i,), (), t, (), one, one)] for t, i in model.term_index.items()}
+
+    def up(self, node: str) -> list[tuple]:
+        """The routes from ``node``, sorted; call inside the exact() context."""
+        routes = self.memo.get(node)
+        if routes is not None:
+            return routes
+        local, hand_local, up = self.local, self.hand_local, self.up
+        here = self.order[node]
+        routes = []
+        users = self.model.edges_from.get(node, ())
+        for i, e in enumerate(users):
+            f = local[e.id]
+            eid = e.id
+            tie = -i
+            if hand_local is None:
+                routes += [(key + (here,), (tie,) + tb, term, fids + (eid,), value * f, None)
+                           for key, tb, term, fids, value, _ in up(e.child)]
+            else:
+                h = hand_local[eid]
+                routes += [(key + (here,), (tie,) + tb, term, fids + (eid,), value * f, hand * h)
+                           for key, tb, term, fids, value, hand in up(e.child)]
+        if len(users) > 1:       # one edge: the routes above are in order already
+            routes.sort(key=_route_order)
+        self.memo[node] = routes
+        return routes
+
+
+class _AllTrue(dict):
+    """n → (True,) * (n − 1): the reused flags of a route's factors above its last one."""
+
+    def __missing__(self, n: int) -> tuple[bool, ...]:
+        flags = self[n] = (True,) * (n - 1)
+        return flags
+
+
+def _route_order(route: tuple) -> tuple:
+    return route[0], route[1]
 
 
 # ----------------------------------------------------------------------------- deltas
@@ -306,28 +347,44 @@ def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
         return f
 
     seen: set[str] = set()
+    walked: set[str] = set()      # nodes whose routes up have all been walked (factors seen)
+    above_met = _AllTrue()
     chains: list[Chain] = []
-    eta = spec.learning_rate
-    for param in model.walk_order:
+    routes = _Routes(model, num.local, hand.local if hand else None)
+    def chain(param: str) -> Chain:
+        """One parameter's chain; called inside the exact() context."""
         count = counts.get(param, 0)
         enumerate_paths = paths == "all" or (paths == "auto" and count <= path_limit)
-        routes: list[tuple[str, tuple[str, ...]]] = []
+        built: list[Path] = []
         if enumerate_paths:
-            for p in _up_paths(model, param):
-                fids = tuple(e.id for e in p)     # a factor's id is its edge's id
-                for fid in fids:
-                    if fid not in factors:
-                        edge_factor(fid)
-                routes.append((p[0].child, fids))
+            users = model.edges_from.get(param, ())
+            if all(e.child in walked for e in users):
+                # Every factor above this parameter's own edges is met already (10⁵ paths
+                # of a large network take this way): only the last factor is new.
+                for _key, _tie, term, fids, value, hand_product in routes.up(param):
+                    own = fids[-1]
+                    if own not in factors:
+                        edge_factor(own)
+                    reused = above_met[len(fids)] + (own in seen,)
+                    seen.add(own)
+                    built.append(Path(term, fids, reused, value,
+                                      rnd(hand_product) if hand else None))
+            else:
+                for _key, _tie, term, fids, value, hand_product in routes.up(param):
+                    for fid in fids:      # factors are listed in the order first met
+                        if fid not in factors:
+                            edge_factor(fid)
+                    reused = tuple([fid in seen for fid in fids])
+                    seen.update(fids)
+                    built.append(Path(term, fids, reused, value,
+                                      rnd(hand_product) if hand else None))
+                walked.update(e.child for e in users)
         else:
             for e in model.edges_from.get(param, ()):
                 if e.child in model.terms:       # the penalty's own one-factor path
-                    routes.append((e.child, (edge_factor(e.id).id,)))
+                    term, fids = e.child, (edge_factor(e.id).id,)
                 else:
-                    routes.append(("E", (delta_factor(e.child).id, edge_factor(e.id).id)))
-        built: list[Path] = []
-        with exact():                     # one context for the whole chain (a network has 10⁵ paths)
-            for term, fids in routes:
+                    term, fids = "E", (delta_factor(e.child).id, edge_factor(e.id).id)
                 reused = tuple(fid in seen for fid in fids)
                 seen.update(fids)
                 value = Decimal(1)
@@ -340,29 +397,33 @@ def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
                         hv *= factors[fid].hand
                     hand_value = rnd(hv)
                 built.append(Path(term, fids, reused, value, hand_value))
-
-            partials: list[Partial] = []
-            if enumerate_paths:
-                for term in dict.fromkeys(p.term for p in built):
-                    group = [p for p in built if p.term == term]
-                    value = sum((p.value for p in group), Decimal(0))
-                    hand_value = rnd(sum((p.hand for p in group), Decimal(0))) if hand else None
-                    partials.append(Partial(ids.derivative(term, param), term, param, value, hand_value))
+        partials: list[Partial] = []
+        if enumerate_paths:
+            groups: dict[str, list[Path]] = {}
+            for p in built:
+                groups.setdefault(p.term, []).append(p)
+            for term, group in groups.items():
+                value = sum([p.value for p in group], Decimal(0))
+                hand_value = rnd(sum([p.hand for p in group], Decimal(0))) if hand else None
+                partials.append(Partial(ids.derivative(term, param), term, param, value, hand_value))
 
         gradient = num.adjoint.get(param, Decimal(0))
         trainable = model.trainable(param)
-        with exact():
-            new = params[param] - eta * gradient if trainable else params[param]
+        new = params[param] - eta * gradient if trainable else params[param]
         hand_gradient = hand_old = hand_new = None
         if hand:
-            with exact():
-                parts = partials if partials else built
-                hand_gradient = rnd(sum((p.hand for p in parts), Decimal(0)))
-                hand_old = (hand_params or params)[param]
-                hand_new = rnd(hand_old - eta * hand_gradient) if trainable else hand_old
-        chains.append(Chain(param, "paths" if enumerate_paths else "delta", count, tuple(built),
-                            tuple(partials), gradient, params[param], new, trainable,
-                            hand_gradient, hand_old, hand_new))
+            parts = partials if partials else built
+            hand_gradient = rnd(sum((p.hand for p in parts), Decimal(0)))
+            hand_old = (hand_params or params)[param]
+            hand_new = rnd(hand_old - eta * hand_gradient) if trainable else hand_old
+        return Chain(param, "paths" if enumerate_paths else "delta", count, tuple(built),
+                     tuple(partials), gradient, params[param], new, trainable,
+                     hand_gradient, hand_old, hand_new)
+
+    eta = spec.learning_rate
+    with exact():          # one context for every chain (a network has 10⁵ paths)
+        for param in model.walk_order:
+            chains.append(chain(param))
 
     # Every δ is part of the derivation (the vectorized view uses them all).
     for zid in model.delta_nodes:

@@ -24,14 +24,15 @@ _INLINE = (str, int, Decimal)        # a list of only these is written on one li
 #: Digits kept when a value leaves the engine as a full-precision number.
 SIGNIFICANT_OUT = 30
 
+_OUT = decimal.Context(prec=SIGNIFICANT_OUT, rounding=decimal.ROUND_HALF_EVEN,
+                       Emax=999_999, Emin=-999_999)
+
 
 def json_number(value: Decimal) -> str:
     """A JSON number literal carrying the value's first 30 significant digits."""
     if not value.is_finite():
         raise ValueError(f"not a finite number: {value}")
-    with decimal.localcontext(decimal.Context(Emax=999_999, Emin=-999_999)) as ctx:
-        ctx.prec = SIGNIFICANT_OUT
-        v = (+value).normalize()
+    v = value.normalize(_OUT)       # rounded to 30 digits, trailing zeros stripped
     if v.is_zero():
         return "0"
     sign, digits, exponent = v.as_tuple()
@@ -74,6 +75,7 @@ def dumps(obj: Any, indent: int = 2) -> str:
         type(None): _null, float: _float}
     encoder = encoders.get
     pads: list[str] = []
+    flags: dict[tuple, str] = {}
 
     def pad(level: int) -> str:
         while len(pads) <= level:
@@ -137,7 +139,7 @@ def dumps(obj: Any, indent: int = 2) -> str:
                 emit(head + encode_basestring(str(key)) + ": " + encode(item))
             else:
                 emit(head + encode_basestring(str(key)) + ": ")
-                write(item, level + 1)
+                container(type(item), write)(item, level + 1)
             head = rest
         emit(pad(level) + "}")
 
@@ -146,6 +148,15 @@ def dumps(obj: Any, indent: int = 2) -> str:
             emit("[]")
             return
         types = set(map(type, value))
+        if types == _BOOL:              # a chain's "reused" flags: few patterns, many lists
+            key = (level, tuple(value))
+            text = flags.get(key)
+            if text is None:
+                inner = pad(level + 1)
+                text = flags[key] = ("[" + inner + ("," + inner).join(map(_boolean, value))
+                                     + pad(level) + "]")
+            emit(text)
+            return
         if types <= _INLINE_TYPES or (not types <= _KNOWN_TYPES and all(
                 isinstance(v, _INLINE) and not isinstance(v, bool) for v in value)):
             texts = literals(value, types)
@@ -162,16 +173,26 @@ def dumps(obj: Any, indent: int = 2) -> str:
             encode = encoder(type(item))
             if encode is not None:
                 emit(head + encode(item))
+            elif type(item) in _SEQUENCES and item and type(item[0]) is str:
+                # A list of ids (a chain's path): one line, if all of it is strings.
+                try:
+                    emit(head + "[" + ", ".join(map(encode_basestring, item)) + "]")
+                except TypeError:
+                    emit(head)
+                    write_list(item, level + 1)
             else:
                 emit(head)
-                write(item, level + 1)
+                container(type(item), write)(item, level + 1)
             head = rest
         emit(pad(level) + "]")
 
+    container = {list: write_list, tuple: write_list, dict: write_dict}.get
     write(obj, 0)
     return "".join(out) + "\n"
 
 
 _INLINE_TYPES = {str, int, Decimal}
+_BOOL = {bool}
+_SEQUENCES = (list, tuple)
 _SCALAR_TYPES = {str, int, Decimal, bool, type(None), float}
 _KNOWN_TYPES = _SCALAR_TYPES | {dict, list, tuple}     # no subclasses: the exact rule applies

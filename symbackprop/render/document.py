@@ -30,11 +30,19 @@ def solution_document(solution: Solution) -> dict[str, Any]:
     }
     quantities["E"] = {"kind": "total", "latex": notation.latex("E"), "text": notation.text("E")}
 
+    printed: dict[Any, str] = {}     # a network's 10⁴ factors have 10³ distinct forms
+
+    def latex_of(expr) -> str:
+        text = printed.get(expr)
+        if text is None:
+            text = printed[expr] = printer.doprint(expr)
+        return text
+
     def factor_entry(f) -> dict[str, Any]:
         latex = (r"\frac{\partial E}{\partial " + notation.latex(f.den) + "}" if f.is_delta
                  else derivative_latex(notation, f.num, f.den))
-        entry: dict[str, Any] = {"latex": latex, "general": printer.doprint(f.general),
-                                 "named": printer.doprint(f.named), "value": f.value}
+        entry: dict[str, Any] = {"latex": latex, "general": latex_of(f.general),
+                                 "named": latex_of(f.named), "value": f.value}
         if f.is_delta:
             entry["symbol"] = notation.delta_latex(f.den)
         return entry
