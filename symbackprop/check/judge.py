@@ -39,6 +39,9 @@ class Options:
     rtol: Decimal | None = None
     atol: Decimal | None = None
     decimals: int | None = None
+    #: An answer must show at least this many decimal places (trailing zeros may be left
+    #: off: 0.0802 stands for 0.08020); None: the spec's ``decimals``; 0: no minimum.
+    min_decimals: int | None = None
 
 
 @dataclass(frozen=True)
