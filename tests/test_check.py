@@ -109,8 +109,19 @@ def test_an_early_slip_carries_forward(lecture):
 
 
 def test_tolerance_follows_what_was_written(lecture):
-    _, items = judged(lecture, [("dE/dw2_1_1", "0.0802"), ("a2_1", "0.7349"), ("a1_1", "0.6")])
+    # With no minimum, each answer is judged at the places written.
+    _, items = judged(lecture, [("dE/dw2_1_1", "0.0802"), ("a2_1", "0.7349"), ("a1_1", "0.6")],
+                      min_decimals=0)
     assert all(i.verdict == "correct" for i in items.values())
+    # By default at least the spec's 5 decimals: 0.0802 is 0.08020 with its zero left off,
+    # 0.7349 and 1 are too few (issue 13: `a2_1: 1` was correct at ±0.5).
+    _, items = judged(lecture, [("dE/dw2_1_1", "0.0802"), ("a2_1", "0.7349"), ("a2_2", "1"),
+                                ("z1_1", "0.41")])
+    assert {q: (i.verdict, i.diagnosis and i.diagnosis.kind) for q, i in items.items()} == {
+        "dE/dw2_1_1": ("correct", None), "a2_1": ("wrong", "too_few_decimals"),
+        "a2_2": ("wrong", "too_few_decimals"), "z1_1": ("correct", None)}
+    _, items = judged(lecture, [("a2_1", "0.7349")], min_decimals=4)
+    assert items["a2_1"].verdict == "correct"
     _, items = judged(lecture, [("a1_1", "0.6")], decimals=5)
     assert items["a1_1"].verdict == "wrong"
     _, items = judged(lecture, [("a1_1", "0.6")], rtol=Decimal("0.01"))

@@ -3,35 +3,61 @@
     report = check(solution, answers, options)
     for item in report.items: item.quantity, item.verdict, item.diagnosis
 
-Each answer is compared with the exact value at the precision it was written with (0.0802 is
-judged at four decimals), allowing for the intermediate roundings of a hand calculation.
-Each quantity is also recomputed from the student's own earlier answers (follow-through): a
-value wrong only because an earlier one was wrong is ``carried_forward``, and points to its
-root. A wrong value is diagnosed where the numbers support one slip: a sign, σ for σ′, σ′ from
-z, a forgotten bias, a factor from the wrong neuron or weight, one path of a sum, an updated
-weight used too early, the learning rate missing, a decimal-point slip.
+Every answer is judged twice.
+
+1. Against the exact value, with the tolerance of what was written (0.0802 is judged at four
+   decimals) plus the drift of a hand calculation done at that precision, rounding or
+   truncating every value (computed from the spec, as a careful student would).
+2. Recomputed from the student's own values (follow-through): each quantity the student
+   wrote stands as written, whatever its verdict; each one not written is computed from the
+   student's values the way the student's sheet shows he computed it (through his δ's, his
+   factors or his partial sums, whichever he wrote), exactly, rounded or truncated at his
+   usual precision. An answer right from the student's own values is ``correct`` when the
+   values it comes from are right, ``carried_forward`` when one was wrong (pointing to the
+   wrong answers it comes from); a carried value is never called a slip.
+
+A value right by neither is ``wrong`` and diagnosed where the numbers support one slip,
+looked for at the answer itself and at each quantity the student computed on the way without
+writing it: a sign (ŷ − y, + η), σ′ missing from a chain, σ used for σ′, σ′ from z, ½ missing
+in E, η missing, a forgotten bias, a factor from the wrong weight or neuron, one path of a
+sum, an updated weight used too early, a decimal-point slip. An answer written with fewer
+decimals than asked for (``Options.min_decimals``, by default the spec's ``decimals``) is
+``wrong``, "too few decimals", unless it is the exact value with trailing zeros left off.
 
 Verdicts: ``correct``, ``rounding``, ``carried_forward``, ``wrong``. The checker returns data;
 sentences are the renderers' (``render/check_text.py``).
 """
 from __future__ import annotations
 
+import decimal
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Mapping
+from typing import Iterator, Mapping
 
+import sympy
 from sympy import Expr
 
 from ..core import ids
-from .answers import Answer
-from ..derive.derivation import Derivation, Solution, flat_values
 from ..core.evaluate import UndefinedValue, evaluate
 from ..core.exact import exact, round_to
 from ..core.model import symbol
+from ..derive.derivation import Derivation, Solution
+from .answers import Answer
 
-__all__ = ["Options", "Diagnosis", "Item", "CheckReport", "check", "recipes"]
+__all__ = ["Options", "Diagnosis", "Item", "CheckReport", "check", "recipes", "VERDICTS", "DIAGNOSES"]
 
 VERDICTS = ("correct", "rounding", "carried_forward", "wrong")
+
+#: Every diagnosis, in the order they are preferred when two explain a value equally well.
+DIAGNOSES = ("too_few_decimals", "sign", "eta", "missing_derivative", "sigma", "from_z", "half",
+             "bias", "one_path", "early", "wrong_source", "decimal")
+
+#: Forward quantities: every way of computing a backward quantity goes through them, so they
+#: say nothing of which way a student took.
+_FORWARD = frozenset({"input", "target", "weight", "bias", "z", "a", "error", "penalty", "total"})
+
+_MODES = ("exact", "round", "trunc")
 
 
 @dataclass(frozen=True)
@@ -46,10 +72,11 @@ class Options:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    kind: str                       # sign, sigma, from_z, bias, wrong_source, one_path, early, eta, decimal
-    used: str | None = None         # the quantity used instead (wrong_source, early, one_path)
+    kind: str                       # one of DIAGNOSES
+    used: str | None = None         # the quantity used instead, or the one the slip is in
     used_value: Decimal | None = None
     instead: str | None = None      # the quantity that belonged there
+    at: str | None = None           # the quantity computed on the way where the slip is
 
 
 @dataclass(frozen=True)
@@ -95,228 +122,569 @@ def _value(expr: Expr, env: Mapping[str, Decimal]) -> Decimal | None:
         return None
 
 
+def _truncate(value: Decimal, places: int) -> Decimal:
+    with exact() as ctx:
+        ctx.prec = max(ctx.prec, value.adjusted() + places + 2)    # quantize is exact
+        return value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_DOWN)
+
+
+def _unit(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+# ----------------------------------------------------------------------------- the ways
+
+class _Ways:
+    """What the checker knows of a derivation, whatever the sheet: every way of computing each
+    quantity (the ledger's recipe first, then the board's other ways: a gradient through δ, a
+    δ through ∂E/∂a), a dependency order, and the hand calculations of a careful student at
+    each precision. Made once per derivation (a class is many sheets)."""
+
+    def __init__(self, d: Derivation):
+        self.d = d
+        self.ledger = d.ledger
+        self.exact: dict[str, Decimal] = d.ledger.values()
+        main = d.ledger.recipes()
+        self.kind = {q: d.ledger[q].kind for q in self.exact}
+        self.ways: dict[str, list[Expr]] = {q: [r] for q, r in main.items() if q in self.exact}
+        model = d.model
+        for node_id, users in model.edges_from.items():
+            node = model.nodes.get(node_id)
+            if node is None:
+                continue
+            target = ids.derivative("E", node_id)
+            if target not in self.exact:
+                continue
+            parts = []
+            for e in users:
+                if e.child in model.terms:
+                    parts.append(e.named)
+                    continue
+                up = ids.derivative("E", e.child)
+                if up not in self.exact:
+                    parts = None
+                    break
+                if node.kind in ("weight", "bias", "a", "input"):
+                    parts.append(symbol(up) * e.named)          # δ(z)·∂z/∂w, δ(z)·w
+                else:                                           # z: ∂E/∂a · ∂a/∂z (a factor)
+                    parts.append(symbol(up) * (symbol(e.id) if e.id in self.exact else e.named))
+            if parts:
+                way = sympy.Add(*parts)
+                if all(way != w for w in self.ways.get(target, ())):
+                    self.ways.setdefault(target, []).append(way)
+        self.deps: dict[str, tuple[tuple[str, ...], ...]] = {
+            q: tuple(_deps(w) for w in ws) for q, ws in self.ways.items()}
+        self.order = self._order()
+        self.position = {q: n for n, q in enumerate(self.order)}
+        self.spec = d.model.spec
+        self._hand: dict[tuple[str, int], dict[str, Decimal]] = {}
+
+    def _order(self) -> list[str]:
+        done: list[str] = []
+        state: dict[str, int] = {}
+        for start in self.exact:
+            if start in state:
+                continue
+            stack: list[tuple[str, Iterator[str]]] = [(start, iter(self._all_deps(start)))]
+            state[start] = 1
+            while stack:
+                q, it = stack[-1]
+                nxt = next((x for x in it if x in self.exact and x not in state), None)
+                if nxt is None:
+                    stack.pop()
+                    state[q] = 2
+                    done.append(q)
+                else:
+                    state[nxt] = 1
+                    stack.append((nxt, iter(self._all_deps(nxt))))
+        return done
+
+    def _all_deps(self, q: str) -> list[str]:
+        return [x for ds in self.deps.get(q, ()) for x in ds]
+
+    def hand(self, mode: str, places: int) -> dict[str, Decimal]:
+        """Every value as a careful student computes it from the spec at ``places`` decimals,
+        rounding or truncating each one."""
+        key = (mode, places)
+        env = self._hand.get(key)
+        if env is None:
+            env = self._hand[key] = Sheet(self, {}, places).env(mode)
+        return env
+
+
+# ----------------------------------------------------------------------------- one sheet
+
+class Sheet:
+    """One student's values: those written, and those computed from them the way the sheet
+    shows (in each rounding mode at the student's usual precision)."""
+
+    def __init__(self, ways: _Ways, given: Mapping[str, Decimal], places: int):
+        self.ways = ways
+        self.given = dict(given)
+        self.places = places
+        self.choice: dict[str, int] = {}
+        for q in ways.order:              # in order: a choice reads the choices below it
+            if q not in self.given:
+                self.choice[q] = self._choose(q)
+        self._envs: dict[str, dict[str, Decimal]] = {}
+
+    def _written_reach(self, deps: tuple[str, ...], seen: set[str]) -> int:
+        """How many written backward quantities a way reaches through unwritten ones."""
+        count = 0
+        for x in deps:
+            if x in seen:
+                continue
+            seen.add(x)
+            if self.ways.kind.get(x) in _FORWARD:
+                continue
+            if x in self.given:
+                count += 1
+            elif x in self.ways.deps:
+                n = self.choice_index(x)
+                count += self._written_reach(self.ways.deps[x][n], seen)
+        return count
+
+    def choice_index(self, q: str) -> int:
+        return self.choice.get(q, 0)
+
+    def _choose(self, q: str) -> int:
+        options = self.ways.deps.get(q, ())
+        if len(options) < 2:
+            return 0
+        scores = [self._written_reach(deps, set()) for deps in options]
+        best = max(scores)
+        return scores.index(best)
+
+    def env(self, mode: str) -> dict[str, Decimal]:
+        env = self._envs.get(mode)
+        if env is None:
+            env = self._envs[mode] = self.compute(mode, {})
+        return env
+
+    def compute(self, mode: str, override: Mapping[str, Decimal], only: set[str] | None = None,
+                base: Mapping[str, Decimal] | None = None) -> dict[str, Decimal]:
+        """The sheet's values in ``mode``; ``override`` replaces a value (a slip), and the
+        values after it are computed again (``only`` those, when given, from ``base``)."""
+        w = self.ways
+        env: dict[str, Decimal] = dict(base) if base is not None else {}
+        for q in w.order:
+            if only is not None and q not in only and q not in override:
+                continue
+            if q in override:
+                env[q] = override[q]
+            elif q in self.given:
+                env[q] = self.given[q]
+            elif q not in w.ways:
+                env[q] = w.exact[q]
+            else:
+                value = _value(w.ways[q][self.choice_index(q)], env)
+                if value is None:
+                    value = w.exact[q]
+                env[q] = self._round(value, mode)
+        return env
+
+    def _round(self, value: Decimal, mode: str) -> Decimal:
+        if mode == "round":
+            return round_to(value, self.places)
+        if mode == "trunc":
+            return _truncate(value, self.places)
+        return value
+
+
+# ----------------------------------------------------------------------------- the judge
+
 class _Judge:
     def __init__(self, solution: Solution, answers: list[Answer], options: Options):
         self.d = solution.derivations[0]
         self.spec = solution.spec
-        self.exact = flat_values(self.d)
-        self.hand = flat_values(self.d, hand=True) if self.d.rounding == "hand" else {}
-        self.recipes = recipes(self.d)
+        self.w = _ways(self.d)
+        self.exact = self.w.exact
         self.answers = {a.quantity: a for a in answers}
         self.options = options
-        self.student = {**self.exact, **{q: a.value for q, a in self.answers.items()}}
+        written = Counter(a.decimals for a in answers if a.decimals is not None)
+        self.places = written.most_common(1)[0][0] if written else self.spec.decimals
+        self.sheet = Sheet(self.w, {q: a.value for q, a in self.answers.items()}, self.places)
+        self._between: dict[tuple[str, str], set[str]] = {}
+        self.min_decimals = (options.min_decimals if options.min_decimals is not None
+                             else self.spec.decimals)
+
+    # ------------------------------------------------------------------ tolerances
+    def places_of(self, a: Answer) -> int:
+        o = self.options
+        if o.decimals is not None:
+            return o.decimals
+        return a.decimals if a.decimals is not None else self.spec.decimals
 
     def tolerance(self, a: Answer, expected: Decimal) -> Decimal:
+        """Half a unit of the last place written (or the tolerance asked for)."""
         o = self.options
         if o.atol is not None or o.rtol is not None:
             return max(o.atol or Decimal(0), (o.rtol or Decimal(0)) * abs(expected))
-        places = o.decimals if o.decimals is not None else (
-            a.decimals if a.decimals is not None else self.spec.decimals)
         with exact():
-            return Decimal(5) * Decimal(10) ** (-places - 1)
+            return _unit(self.places_of(a)) / 2
 
-    def slack(self, q: str) -> Decimal:
-        """How far a correct hand calculation (rounding every step) can drift from exact."""
-        if q not in self.hand:
-            return Decimal(0)
+    def drift(self, q: str, places: int) -> Decimal:
+        """How far a careful hand calculation at ``places`` decimals lands from the exact
+        value, rounding or truncating every step."""
+        v = self.exact[q]
         with exact():
-            return abs(self.hand[q] - self.exact[q])
+            return max(abs(self.w.hand(mode, places).get(q, v) - v) for mode in ("round", "trunc"))
 
-    def order(self) -> list[str]:
-        """Answered quantities, each after the answered quantities it depends on."""
-        done: list[str] = []
-        seen: set[str] = set()
-
-        def visit(q: str, depth: int = 0) -> None:
-            if q in seen or depth > 200:
-                return
-            seen.add(q)
-            for dep in _deps(self.recipes[q]) if q in self.recipes else ():
-                if dep in self.answers:
-                    visit(dep, depth + 1)
-            done.append(q)
-
-        for q in self.answers:
-            visit(q)
-        return done
-
+    # ------------------------------------------------------------------ the run
     def run(self) -> CheckReport:
         items: dict[str, Item] = {}
-        for q in self.order():
+        for q in sorted(self.answers, key=lambda x: self.w.position.get(x, -1)):
             items[q] = self.judge(self.answers[q], items)
         ordered = tuple(items[a.quantity] for a in self.answers.values())
         summary = {v: sum(1 for i in ordered if i.verdict == v) for v in VERDICTS}
         return CheckReport(ordered, summary)
 
     def judge(self, a: Answer, earlier: dict[str, Item]) -> Item:
-        q = a.quantity
+        q, g = a.quantity, a.value
         v = self.exact[q]
         tol = self.tolerance(a, v)
-        slack = self.slack(q)
-        recipe = self.recipes.get(q)
+        places = self.places_of(a)
+        ways = self.w.ways.get(q, ())
+        recipe = ways[0] if ways else None
         deps = _deps(recipe) if recipe is not None else ()
-        places = self.options.decimals if self.options.decimals is not None else a.decimals
+        custom = self.options.atol is not None or self.options.rtol is not None
+
+        def item(verdict, recomputed=None, roots=(), diagnosis=None) -> Item:
+            # A value right to the places written, but fewer places than asked for (unless it
+            # is the exact value with trailing zeros left off: 0.0802 for 0.08020).
+            if (verdict != "wrong" and not custom and a.decimals is not None
+                    and a.decimals < self.min_decimals and round_to(v, self.min_decimals) != g):
+                verdict, diagnosis = "wrong", Diagnosis("too_few_decimals", used_value=Decimal(self.min_decimals))
+            return Item(q, a.name, a.text, g, v, verdict, tol, deps, recomputed, roots, diagnosis, recipe)
+
+        # 1. Against the exact value.
         with exact():
-            err = abs(a.value - v)
-            unit = tol * 2
-            if err <= tol + slack or (places is not None and q in self.hand
-                                      and round_to(self.hand[q], places) == a.value):
-                verdict = "correct"
-            elif err < unit + slack or (places is not None and _truncate(v, places) == a.value):
-                # the right value, rounded the wrong way or truncated: within one unit of the
-                # last written place
-                verdict = "rounding"
-            else:
-                verdict = "wrong"
-        recomputed = None
-        roots: tuple[str, ...] = ()
-        if verdict == "wrong" and recipe is not None:
-            wrong_deps = [dep for dep in deps if dep in earlier and earlier[dep].verdict in ("wrong", "carried_forward")]
-            if wrong_deps:
-                env = {**self.student}
-                env.pop(q, None)
-                env[q] = v
-                recomputed = _value(recipe, env)
-                if recomputed is not None:
-                    with exact():
-                        if abs(a.value - recomputed) <= unit + slack + tol:
-                            verdict = "carried_forward"
-                            roots = tuple(dict.fromkeys(
-                                r for dep in wrong_deps
-                                for r in (earlier[dep].roots if earlier[dep].verdict == "carried_forward" else (dep,))))
-        diagnosis = self.diagnose(q, a.value, v, tol + slack, recipe) if verdict == "wrong" else None
-        return Item(q, a.name, a.text, a.value, v, verdict, tol, deps, recomputed, roots, diagnosis, recipe)
+            err = abs(g - v)
+            slack = Decimal(0) if custom else self.drift(q, places)
+            if err <= tol + slack:
+                return item("correct")
+            if not custom and (err < 2 * tol + slack or g == _truncate(v, places)):
+                return item("rounding")           # the exact value, truncated or misrounded
+
+        # 2. From the student's own values.
+        if ways:
+            match = self.follow(q, g, tol, places)
+            if match is not None:
+                recomputed, way = match
+                roots = self.roots(q, way, earlier)
+                if roots:
+                    return item("carried_forward", recomputed, roots)
+                return item("correct", recomputed)
+        return item("wrong", diagnosis=self.diagnose(q, g, tol, places))
+
+    def near(self, g: Decimal, values: list[Decimal], tol: Decimal, places: int) -> bool:
+        """``g`` is one of ``values`` (exact, rounded or truncated ways of computing it) as a
+        student writes it at ``places``: rounded (within half a unit of the last place of
+        their range) or truncated."""
+        if not values:
+            return False
+        with exact():
+            lo, hi = min(values), max(values)
+            if lo - tol <= g <= hi + tol:
+                return True
+            return any(_truncate(x, places) == g for x in values)
+
+    def written_slack(self, q: str, way: Expr) -> Decimal:
+        """How much ``q`` moves when each value the student wrote and ``q`` is computed from
+        moves by half a unit of its last place (he may have kept more digits than he wrote)."""
+        base_env = self.sheet.env("exact")
+        base = _value(way, base_env)
+        if base is None:
+            return Decimal(0)
+        total = Decimal(0)
+        for x in self.written_ancestors(way):
+            a = self.answers[x]
+            if a.value == self.exact[x]:
+                continue                  # written exactly (a weight, 0.41): no more digits
+            step = self.tolerance(a, self.exact[x])
+            with exact():
+                shifted = self.sheet.compute("exact", {x: a.value + step}, only=self.between_of(x, q, way),
+                                             base=base_env)
+            moved = _value(way, shifted)
+            if moved is not None:
+                with exact():
+                    total += abs(moved - base)
+        return total
+
+    def written_ancestors(self, way: Expr) -> list[str]:
+        out: list[str] = []
+        seen: set[str] = set()
+        stack = list(_deps(way))
+        while stack:
+            x = stack.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            if x in self.answers:
+                out.append(x)
+            elif x in self.w.deps:
+                stack.extend(self.w.deps[x][self.sheet.choice_index(x)])
+        return sorted(out)
+
+    def between_of(self, x: str, q: str, way: Expr) -> set[str]:
+        """The unwritten quantities ``way`` (of ``q``) reaches that depend on ``x``."""
+        out: set[str] = set()
+        stack, seen = list(_deps(way)), set()
+        while stack:
+            y = stack.pop()
+            if y in seen or y in self.answers or y not in self.w.deps:
+                continue
+            seen.add(y)
+            if self._reaches(y, x):
+                out.add(y)
+            stack.extend(self.w.deps[y][self.sheet.choice_index(y)])
+        return out
+
+    def follow(self, q: str, g: Decimal, tol: Decimal, places: int) -> tuple[Decimal, int] | None:
+        """The student's value recomputed from his own values by each way; the first way that
+        gives what he wrote."""
+        best: tuple[Decimal, Decimal, int] | None = None
+        for n, way in enumerate(self.w.ways[q]):
+            values = [x for x in (_value(way, self.sheet.env(m)) for m in _MODES) if x is not None]
+            if self.near(g, values, tol + self.written_slack(q, way), places):
+                with exact():
+                    gap = min(abs(g - x) for x in values)
+                if best is None or gap < best[0]:
+                    best = (gap, values[0], n)
+        return None if best is None else (best[1], best[2])
+
+    def roots(self, q: str, way: int, earlier: dict[str, Item]) -> tuple[str, ...]:
+        """The wrong answers among those a value comes from (through values not written)."""
+        out: dict[str, None] = {}
+        seen: set[str] = set()
+        stack = list(self.w.deps[q][way])
+        while stack:
+            x = stack.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            if x in earlier:
+                i = earlier[x]
+                if i.verdict == "wrong":
+                    out[x] = None
+                elif i.verdict == "carried_forward":
+                    out.update(dict.fromkeys(i.roots))
+                continue
+            if x in self.answers or x not in self.w.deps:
+                continue
+            stack.extend(self.w.deps[x][self.sheet.choice_index(x)])
+        return tuple(sorted(out, key=lambda r: self.w.position.get(r, 0)))
 
     # ------------------------------------------------------------------ diagnoses
-    def diagnose(self, q: str, g: Decimal, v: Decimal, tol: Decimal, recipe: Expr | None) -> Diagnosis | None:
-        def near(x: Decimal | None) -> bool:
-            if x is None:
-                return False
-            with exact():
-                return abs(g - x) <= tol * 2
-
-        env = self.exact
-        model = self.d.model
-        parts = ids.split_derivative(q)
-        # an update with +η or without η
-        if q.startswith("new_"):
-            p = q[4:]
-            grad = env[ids.derivative("E", p)]
-            with exact():
-                if near(env[p] + self.spec.learning_rate * grad):
-                    return Diagnosis("sign")
-                if near(env[p] - grad):
-                    return Diagnosis("eta")
-            for alt, value in self._gradient_slips(ids.derivative("E", p)):
-                with exact():
-                    if near(env[p] - self.spec.learning_rate * value):
-                        return alt
-        with exact():
-            if near(-v) and v != 0:
-                return Diagnosis("sign")
-        # activation derivative: σ instead of σ′, or σ′ computed from z
-        if parts and q in self.d.factors and model.nodes.get(parts[0], None) is not None \
-                and model.nodes[parts[0]].kind == "a" and parts[1].startswith("z"):
-            a_val, z_val = env[parts[0]], env[parts[1]]
-            if near(a_val):
-                return Diagnosis("sigma", used=parts[0], used_value=a_val)
-            f = self.d.factors[q]
-            from_z = _value(f.named.xreplace({symbol(parts[0]): symbol(parts[1])}), env)
-            if from_z is not None and from_z != v and near(from_z):
-                return Diagnosis("from_z", used=parts[1], used_value=z_val)
-        # a weighted sum without its bias (or an activation of it)
-        node = model.nodes.get(q)
-        if node is not None and node.kind in ("z", "a"):
-            znode = model.nodes[ids.z(node.layer, node.index, node.example)]
-            if znode.bias:
-                with exact():
-                    no_bias = env[znode.id] - env[znode.bias]
-                if node.kind == "z" and near(no_bias):
-                    return Diagnosis("bias", used=znode.bias)
-                if node.kind == "a" and near(_value(node.definition, {**env, znode.id: no_bias})):
-                    return Diagnosis("bias", used=znode.bias)
-        # one path of a sum
-        chain = next((c for c in self.d.chains if c.id == q), None)
-        if chain is not None and len(chain.partials) > 1:
-            for p in chain.partials:
-                if near(p.value):
-                    others = [x.id for x in chain.partials if x.id != p.id]
-                    return Diagnosis("one_path", used=p.id, used_value=p.value, instead=", ".join(others))
-        if recipe is not None:
-            # of all single slips that explain the value, the one that explains it best
-            found = [(abs(g - value), n, alt) for n, (alt, value) in enumerate(self._slips_in(recipe))
-                     if near(value)]
-            if found:
-                return min(found, key=lambda t: (t[0], t[1]))[2]
-        with exact():
-            for factor in (Decimal(100), Decimal(10), Decimal("0.1"), Decimal("0.01")):
-                if v != 0 and near(v * factor):
-                    return Diagnosis("decimal")
+    def diagnose(self, q: str, g: Decimal, tol: Decimal, places: int) -> Diagnosis | None:
+        """The one slip that best explains ``g``: at ``q`` itself or at a quantity the student
+        computed on the way to it without writing it down."""
+        found: list[tuple[Decimal, int, int, Diagnosis]] = []
+        ways = self.w.ways.get(q)
+        reach = tol + (self.written_slack(q, ways[self.sheet.choice_index(q)]) if ways else 0)
+        for depth, x in enumerate(self.on_the_way(q)):
+            for diagnosis, slipped in self.slips(x, q):
+                values = [y for y in (self.through(q, x, value, m) for m, value in slipped) if y is not None]
+                if values and self.near(g, values, reach, places):
+                    with exact():
+                        gap = min(abs(g - y) for y in values)
+                    if x != q:
+                        diagnosis = Diagnosis(diagnosis.kind, diagnosis.used, diagnosis.used_value,
+                                              diagnosis.instead, at=x)
+                    found.append((gap, DIAGNOSES.index(diagnosis.kind), depth, diagnosis))
+        if found:
+            return min(found, key=lambda t: (t[1], t[0], t[2]))[3]
         return None
 
-    def _alternatives(self, name: str) -> list[tuple[Diagnosis, Decimal]]:
-        """Values a student could put in place of ``name`` by mistake."""
-        env = self.exact
-        out: list[tuple[Diagnosis, Decimal]] = []
-        parsed = ids.parse(ids.split_example(name)[0])
-        if parsed is None:
+    def on_the_way(self, q: str) -> list[str]:
+        """``q`` and the quantities it is computed from that the student did not write."""
+        out = [q]
+        seen = {q}
+        stack = list(self.w.deps.get(q, ((),))[self.sheet.choice_index(q)]) if q in self.w.deps else []
+        while stack:
+            x = stack.pop()
+            if x in seen or x in self.answers or x not in self.w.deps:
+                continue
+            seen.add(x)
+            out.append(x)
+            stack.extend(self.w.deps[x][self.sheet.choice_index(x)])
+        return out
+
+    def through(self, q: str, x: str, value: Decimal | None, mode: str) -> Decimal | None:
+        """``q`` in ``mode`` when ``x`` takes ``value`` and what comes after it is computed
+        again from it."""
+        if value is None:
+            return None
+        if x == q:
+            return value
+        # "true": from the exact values (a student who kept every digit of right values)
+        base = self.exact if mode == "true" else self.sheet.env(mode)
+        after = self.downstream(x, q)
+        env = self.sheet.compute("exact" if mode == "true" else mode, {x: value}, only=after, base=base)
+        way = self.w.ways[q][self.sheet.choice_index(q)]
+        return _value(way, env)
+
+    def downstream(self, x: str, q: str) -> set[str]:
+        """The unwritten quantities between ``x`` and ``q``."""
+        key = (x, q)
+        hit = self._between.get(key)
+        if hit is None:
+            hit = self._between[key] = self._downstream(x, q)
+        return hit
+
+    def _downstream(self, x: str, q: str) -> set[str]:
+        out: set[str] = set()
+        for y in self.on_the_way(q)[1:]:
+            if y != x and self._reaches(y, x):
+                out.add(y)
+        return out
+
+    def _reaches(self, y: str, x: str) -> bool:
+        stack, seen = [y], set()
+        while stack:
+            z = stack.pop()
+            if z == x:
+                return True
+            if z in seen or z not in self.w.deps:
+                continue
+            seen.add(z)
+            stack.extend(self.w.deps[z][self.sheet.choice_index(z)])
+        return False
+
+    def slips(self, x: str, q: str) -> Iterator[tuple[Diagnosis, list[tuple[str, Decimal | None]]]]:
+        """The slips a student can make computing ``x`` (on the way to ``q``), each with the
+        values it gives in each rounding mode (from the student's values)."""
+        w, model = self.w, self.d.model
+        kind = w.kind.get(x)
+        envs = {m: self.sheet.env(m) for m in _MODES}
+
+        def each(fn, *extra) -> list[tuple[str, Decimal | None]]:
+            """The slip's value in each rounding mode (and with each ``extra`` override of
+            the student's values, in exact mode)."""
+            out = []
+            for m, env in [*envs.items(), ("true", self.exact),
+                           *(("exact", {**envs["exact"], **o}) for o in extra)]:
+                try:
+                    with exact():
+                        out.append((m, fn(env)))
+                except (TypeError, KeyError, ArithmeticError):
+                    out.append((m, None))
             return out
+
+        way = w.ways[x][self.sheet.choice_index(x)] if x in w.ways else None
+
+        def own(env):
+            return _value(way, env) if way is not None else env[x]
+
+        parts = ids.split_derivative(x)
+        # A sign: (y − ŷ) for (ŷ − y), or anything written with the wrong sign.
+        yield Diagnosis("sign"), each(lambda env: -own(env))
+        if kind == "update":
+            param, grad = x[4:], ids.derivative("E", x[4:])
+            eta = self.spec.learning_rate
+            if grad in w.exact:
+                yield Diagnosis("sign"), each(lambda env: env[param] + eta * env[grad])
+                yield Diagnosis("eta"), each(lambda env: env[param] - env[grad])
+        # The activation's derivative: dropped, σ for σ′, σ′ from z.
+        if kind == "factor" and parts and model.nodes.get(parts[0]) is not None \
+                and model.nodes[parts[0]].kind == "a" and parts[1].startswith("z"):
+            a_id, z_id = parts
+            yield Diagnosis("missing_derivative", used=x), each(lambda env: Decimal(1))
+            yield Diagnosis("sigma", used=a_id), each(lambda env: env[a_id])
+            yield (Diagnosis("from_z", used=z_id),
+                   each(lambda env: evaluate(way.xreplace({symbol(a_id): symbol(z_id)}), env)))
+        if kind == "delta" and parts:
+            z_id = parts[1]
+            a_edge = next((e for e in model.edges_from.get(z_id, ()) if model.nodes[e.child].kind == "a"), None)
+            if a_edge is not None:
+                a_id, fid = a_edge.child, a_edge.id
+
+                def prime(env):
+                    return evaluate(a_edge.named, env)
+
+                def without(env):
+                    p = prime(env)
+                    return own(env) / p if p else None
+                yield Diagnosis("missing_derivative", used=fid), each(without)
+                yield Diagnosis("sigma", used=a_id), each(lambda env: without(env) * env[a_id])
+                yield (Diagnosis("from_z", used=z_id),
+                       each(lambda env: without(env) * evaluate(
+                           a_edge.named.xreplace({symbol(a_id): symbol(z_id)}), env)))
+        # ½ missing in E_k.
+        if kind == "error" and way is not None and way.as_coeff_Mul()[0] == sympy.Rational(1, 2):
+            yield Diagnosis("half", used=x), each(lambda env: 2 * own(env))
+        # A weighted sum without its bias.
+        node = model.nodes.get(x)
+        if kind == "z" and node is not None and node.bias:
+            yield Diagnosis("bias", used=node.bias), each(lambda env: own(env) - env[node.bias])
+        # One path of a sum.
+        if kind == "gradient":
+            chain = next((c for c in self.d.chains if c.id == x), None)
+            if chain is not None and len(chain.partials) > 1:
+                for p in chain.partials:
+                    others = ", ".join(o.id for o in chain.partials if o.id != p.id)
+                    yield (Diagnosis("one_path", used=p.id, used_value=self.sheet.env("exact").get(p.id),
+                                     instead=others),
+                           each(lambda env, pid=p.id: env[pid]))
+        # A value from the wrong place: another weight, another neuron, a weight updated early.
+        if way is not None:
+            for s in sorted(way.free_symbols, key=lambda t: t.name):
+                # a factor that is one weight or one activation (∂z/∂a = w, ∂z/∂w = a) stands
+                # for it: the student may have put the wrong one in, whatever he wrote for it
+                inner = w.ways.get(s.name, [None])[0]
+                name = inner.name if inner is not None and inner.is_Symbol else s.name
+                for diagnosis, other in self.alternatives(name):
+                    if other == q or self._reaches(other, q):
+                        continue          # nothing computed from the answer explains it
+                    # the other value as the student has it, and exact (he may have more digits)
+                    yield diagnosis, each(lambda env, s=s, other=other: evaluate(way, {**env, s.name: env[other]}),
+                                          {other: self.exact[other]})
+        # A decimal-point slip.
+        for factor in (Decimal(10), Decimal(100), Decimal("0.1"), Decimal("0.01")):
+            yield Diagnosis("decimal"), each(lambda env, f=factor: own(env) * f)
+
+    def alternatives(self, name: str) -> Iterator[tuple[Diagnosis, str]]:
+        """Quantities a student could put in place of ``name`` by mistake: a weight updated
+        too early, the transposed weight or another of the layer, another neuron's activation."""
+        env = self.exact
+        base, example = ids.split_example(name)
+        parsed = ids.parse(base)
+        if parsed is None:
+            return
         kind, nums, _ = parsed
-        if kind == "w":
+        if kind == "w" and len(nums) == 3:
             new = ids.new(name)
             if new in env and env[new] != env[name]:
-                out.append((Diagnosis("early", used=new, used_value=env[new], instead=name), env[new]))
-            for other in env:
-                po = ids.parse(other)
-                if po and po[0] == "w" and other != name and po[1][0] == nums[0]:
-                    out.append((Diagnosis("wrong_source", used=other, used_value=env[other], instead=name),
-                                env[other]))
+                yield Diagnosis("early", used=new, used_value=env[new], instead=name), new
+            layer, i, j = nums
+            transposed = ids.w(layer, j, i)
+            others = [transposed] if transposed != name and transposed in env else []
+            others += sorted(o for o in env if o not in others and o != name
+                             and (po := ids.parse(o)) is not None and po[0] == "w" and po[1][:1] == (layer,))
+            for other in others:
+                if env[other] != env[name]:
+                    yield Diagnosis("wrong_source", used=other, used_value=env[other], instead=name), other
         elif kind in ("a", "x"):
-            base, example = ids.split_example(name)
-            for other in env:
+            for other in sorted(env):
                 ob, oe = ids.split_example(other)
                 po = ids.parse(ob)
                 if po and po[0] == kind and other != name and oe == example and \
-                        (kind == "x" or po[1][0] == nums[0]):
-                    out.append((Diagnosis("wrong_source", used=other, used_value=env[other], instead=name),
-                                env[other]))
-        return out
-
-    def _slips_in(self, recipe: Expr):
-        """The recipe evaluated with one of its ingredients replaced by a likely mistake,
-        looking one level into factors and partials (a path product keeps its factors)."""
-        env = self.exact
-        for s in sorted(recipe.free_symbols, key=lambda x: x.name):
-            for diag, value in self._alternatives(s.name):
-                result = _value(recipe, {**env, s.name: value})
-                if result is not None:
-                    yield diag, result
-            inner = self.recipes.get(s.name)
-            if inner is not None and (s.name in self.d.factors or ids.split_derivative(s.name)):
-                for t in sorted(inner.free_symbols, key=lambda x: x.name):
-                    for diag, value in self._alternatives(t.name):
-                        changed = _value(inner, {**env, t.name: value})
-                        if changed is not None:
-                            result = _value(recipe, {**env, s.name: changed})
-                            if result is not None:
-                                yield diag, result
-
-    def _gradient_slips(self, gid: str):
-        recipe = self.recipes.get(gid)
-        if recipe is None:
-            return
-        yield from self._slips_in(recipe)
-        chain = next((c for c in self.d.chains if c.id == gid), None)
-        if chain is not None and len(chain.partials) > 1:
-            for p in chain.partials:
-                yield Diagnosis("one_path", used=p.id, used_value=p.value), p.value
+                        (kind == "x" or po[1][:1] == nums[:1]) and env[other] != env[name]:
+                    yield Diagnosis("wrong_source", used=other, used_value=env[other], instead=name), other
 
 
-def _truncate(value: Decimal, places: int) -> Decimal:
-    import decimal
-    with exact() as ctx:
-        ctx.prec = max(ctx.prec, value.adjusted() + places + 2)    # quantize is exact
-        return value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_DOWN)
+_WAYS: dict[int, tuple[Derivation, _Ways]] = {}
+
+
+def _ways(d: Derivation) -> _Ways:
+    hit = _WAYS.get(id(d))
+    if hit is not None and hit[0] is d:
+        return hit[1]
+    w = _Ways(d)
+    if len(_WAYS) >= 16:
+        _WAYS.clear()
+    _WAYS[id(d)] = (d, w)
+    return w
 
 
 def check(solution: Solution, answers: list[Answer], options: Options = Options()) -> CheckReport:
