@@ -353,18 +353,20 @@ class _Judge:
             # A value right to the places written, but fewer places than asked for (unless it
             # is the exact value with trailing zeros left off: 0.0802 for 0.08020).
             if (verdict != "wrong" and not custom and a.decimals is not None
-                    and a.decimals < self.min_decimals and round_to(v, self.min_decimals) != g):
+                    and a.decimals < self.min_decimals and not self.zeros_left_off(q, g)):
                 verdict, diagnosis = "wrong", Diagnosis("too_few_decimals", used_value=Decimal(self.min_decimals))
             return Item(q, a.name, a.text, g, v, verdict, tol, deps, recomputed, roots, diagnosis, recipe)
 
         # 1. Against the exact value.
         with exact():
             err = abs(g - v)
+            if not custom and g != round_to(v, places) and g == _truncate(v, places):
+                return item("rounding")           # the exact value, truncated
             slack = Decimal(0) if custom else self.drift(q, places)
             if err <= tol + slack:
                 return item("correct")
-            if not custom and (err < 2 * tol + slack or g == _truncate(v, places)):
-                return item("rounding")           # the exact value, truncated or misrounded
+            if not custom and err < 2 * tol + slack:
+                return item("rounding")           # one unit off in the last place
 
         # 2. From the student's own values.
         if ways:
@@ -376,6 +378,18 @@ class _Judge:
                     return item("carried_forward", recomputed, roots)
                 return item("correct", recomputed)
         return item("wrong", diagnosis=self.diagnose(q, g, tol, places))
+
+    def zeros_left_off(self, q: str, g: Decimal) -> bool:
+        """``g`` is the exact value at the places asked for, or the student's own value
+        (computed from what he wrote) rounded or truncated there, with its trailing zeros
+        left off: 0.0802 for 0.08020, deck 004's 0.0011 for its 0.00159 − 0.00049."""
+        m = self.min_decimals
+        if round_to(self.exact[q], m) == g:
+            return True
+        ways = self.w.ways.get(q, ())
+        own = [x for way in ways for x in (_value(way, self.sheet.env(mode)) for mode in _MODES)
+               if x is not None]
+        return any(round_to(x, m) == g or _truncate(x, m) == g for x in own)
 
     def near(self, g: Decimal, values: list[Decimal], tol: Decimal, places: int) -> bool:
         """``g`` is one of ``values`` (exact, rounded or truncated ways of computing it) as a
@@ -484,8 +498,13 @@ class _Judge:
         reach = tol + (self.written_slack(q, ways[self.sheet.choice_index(q)]) if ways else 0)
         for depth, x in enumerate(self.on_the_way(q)):
             for diagnosis, slipped in self.slips(x, q):
-                values = [y for y in (self.through(q, x, value, m) for m, value in slipped) if y is not None]
-                if values and self.near(g, values, reach, places):
+                # the student's own ways (exact, rounded, truncated) span a range; the others
+                # (every digit of right values, another value taken exactly) count one by one
+                mine = [y for y in (self.through(q, x, v, m) for m, v in slipped[:3]) if y is not None]
+                others = [y for y in (self.through(q, x, v, m) for m, v in slipped[3:]) if y is not None]
+                values = mine + others
+                if values and (self.near(g, mine, reach, places)
+                               or any(self.near(g, [y], reach, places) for y in others)):
                     with exact():
                         gap = min(abs(g - y) for y in values)
                     if x != q:

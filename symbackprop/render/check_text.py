@@ -30,12 +30,57 @@ class _Words:
         self.printer = NetworkTextPrinter(self.notation)
         self.decimals = solution.spec.decimals
         self.exact = solution.derivations[0].values
+        self.values = solution.derivations[0].ledger.values()
+        from .printers import NetworkLatexPrinter
+        self.latex_printer = NetworkLatexPrinter(self.notation)
 
     def name(self, q: str) -> str:
         return display(self.notation, q, "text", self.lang)
 
     def num(self, v: Decimal | None) -> str:
         return "" if v is None else show(v, self.decimals)
+
+    def formula(self, q: str, form: str = "text") -> str:
+        """``q = its formula = the numbers in it``, as the lecture writes it: a chain's
+        factors in the order of the chain, sums in the order of their terms, η as the spec
+        writes it (0.6, never 3/5)."""
+        return " = ".join(self.formula_parts(q, form))
+
+    def formula_parts(self, q: str, form: str = "text") -> list[str]:
+        latex = form == "latex"
+        name = (lambda x: display(self.notation, x, "latex", self.lang)) if latex else self.name
+        num = self.num
+        ledger = self.solution.derivations[0].ledger
+        values = self.values
+        times, minus = (r" \cdot ", " - ") if latex else (" · ", " − ")
+        try:
+            record = ledger[q]
+        except KeyError:
+            return [name(q)]
+        parts = [name(q)]
+        deps = record.depends_on
+        if record.op == "product" or (record.op == "sum" and deps):
+            join = times if record.op == "product" else " + "
+            parts.append(join.join(name(d) for d in deps))
+            if any(d in values for d in deps):
+                parts.append(join.join(self._paren(num(values.get(d)), latex) for d in deps))
+        elif record.op == "update":
+            param, grad = deps
+            eta = f"{self.solution.spec.learning_rate.normalize():f}"
+            parts.append(f"{name(param)}{minus}{eta}{times}{name(grad)}")
+            parts.append(f"{num(values.get(param))}{minus}{eta}{times}{self._paren(num(values.get(grad)), latex)}")
+        else:
+            node = self.solution.model.nodes.get(q)
+            shown = node.written if node is not None and node.written is not None else record.formula
+            if shown is not None and not shown.is_Symbol:
+                printer = self.latex_printer if latex else self.printer
+                parts.append(printer.doprint(shown))
+        parts.append(num(record.exact))
+        return parts
+
+    @staticmethod
+    def _paren(text: str, latex: bool) -> str:
+        return f"({text})" if text.startswith("-") else text
 
     def diagnosis(self, item: Item) -> str:
         if item.verdict == "carried_forward":
@@ -44,16 +89,20 @@ class _Words:
         d = item.diagnosis
         if d is None:
             return ""
-        formula = f"{self.name(item.quantity)}"
-        node = self.solution.model.nodes.get(item.quantity)
-        shown = node.written if node is not None and node.written is not None else item.formula
-        if shown is not None and not shown.is_Symbol:
-            formula += f" = {self.printer.doprint(shown)}"
-        values = flat_values(self.solution.derivations[0])
-        return say(self.lang, f"diag_{d.kind}", formula=formula, value=self.num(item.expected),
-                   used=self.name(d.used) if d.used else "", used_value=self.num(d.used_value),
+        where = d.at or item.quantity
+        parts = self.formula_parts(where)
+        formula = " = ".join(parts[:-1])
+        values = self.values
+        text = say(self.lang, f"diag_{d.kind}", formula=formula,
+                   value=self.num(values.get(where, item.expected)),
+                   used=self.name(d.used) if d.used else "",
+                   used_value=(str(d.used_value) if d.kind == "too_few_decimals"
+                               else self.num(d.used_value if d.used_value is not None else values.get(d.used))),
                    instead=", ".join(self.name(x) for x in d.instead.split(", ")) if d.instead else "",
                    instead_value=self.num(values.get(d.instead)) if d.instead in values else "")
+        if d.at:
+            text = say(self.lang, "diag_at", at=self.name(d.at), text=text)
+        return text
 
 
 def check_text(solution: Solution, report: CheckReport, language: str, who: str = "") -> str:
