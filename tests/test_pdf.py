@@ -4,6 +4,7 @@ fail in CI (CI=true or SYMBACKPROP_REQUIRE_TEX=1): a missing TeX is then an erro
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -119,3 +120,35 @@ def test_feedback_sheet_pdf(tmp_path):
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "bias" in text and "forgotten" in text and "0.19481" in text
     assert "How the steps that went wrong are computed" in text
+
+
+def test_feedback_sheet_derives_each_wrong_step_and_lists_carried_ones(tmp_path):
+    """Issue 13's feedback sheet: titled with the student's name, the diagnosis as
+    mathematics, the wrong step's chain in the lecture's order with its numbers, each carried
+    value on one line pointing to its root; one page for this typical sheet."""
+    require_tex()
+    from symbackprop.api import check_file
+    from symbackprop.render.report import render_feedback_tex
+    answers = tmp_path / "sheet.yaml"
+    # The deck-003 sign slip on ∂E1/∂ŷ1, carried honestly into the gradient and the update
+    # (−0.68493 · 0.19481 · 0.60109 = −0.08020; 0.5 + 0.6 · 0.08020 = 0.54812).
+    answers.write_text("a1_1: '0.60109'\na2_1: '0.73493'\ndE1/da2_1: '-0.68493'\n"
+                       "da2_1/dz2_1: '0.19481'\ndE/dw2_1_1: '-0.08020'\nnew_w2_1_1: '0.54812'\n"
+                       "dE/dw2_1_2: '0.16422'\n")
+    solution, report = check_file(load_spec(LECTURE), answers)
+    verdicts = {i.quantity: i.verdict for i in report.items}
+    assert verdicts["dE1/da2_1"] == "wrong" and verdicts["dE/dw2_1_1"] == "carried_forward"
+    tex = render_feedback_tex(solution, report, "es", "Ana Pérez")
+    assert r"\frac{\partial E_{1}}{\partial a^{[2]}_{1}} = a^{[2]}_{1} - y_{1}" in tex     # as math
+    pdf, _ = build_pdf(tex, name="feedback")
+    path = tmp_path / "feedback.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
+    assert "Revisión de Ana Pérez" in text
+    assert "error de signo" in text
+    # 0.16422 = 2 · 0.08211: no slip explains it; its chain is derived with its numbers
+    flat = " ".join(text.replace("−", "-").split())
+    assert "0.68493 · 0.19481 · 0.61538 = 0.08211" in flat
+    assert flat.count("arrastra el error de") == 2             # the gradient and the update
+    pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert re.search(r"^Pages:\s+1$", pages, re.M), pages

@@ -5,18 +5,18 @@ diagnosis names the expected formula in symbols and numbers.
 """
 from __future__ import annotations
 
-from collections import Counter
+import re
 from decimal import Decimal
 from typing import Any
 
 from ..check.judge import CheckReport, Item
-from ..derive.derivation import Solution, flat_values
+from ..derive.derivation import Solution
 from ..core.exact import show
 from .i18n import say
 from .names import display
 from .printers import NetworkTextPrinter
 
-__all__ = ["check_text", "check_document", "class_summary", "feedback_context", "SYMBOLS", "CHECK_SCHEMA"]
+__all__ = ["check_text", "check_document", "feedback_context", "SYMBOLS", "CHECK_SCHEMA"]
 
 SYMBOLS = {"correct": "✓", "rounding": "≈", "carried_forward": "↪", "wrong": "✗"}
 CHECK_SCHEMA = "symbackprop.check/1"
@@ -59,6 +59,12 @@ class _Words:
             return [name(q)]
         parts = [name(q)]
         deps = record.depends_on
+        if record.kind == "gradient" and record.op == "sum" and len(deps) == 1:
+            try:                          # one partial: the gradient is its chain
+                record = ledger[deps[0]]
+                deps = record.depends_on
+            except KeyError:
+                pass
         if record.op == "product" or (record.op == "sum" and deps):
             join = times if record.op == "product" else " + "
             parts.append(join.join(name(d) for d in deps))
@@ -140,69 +146,90 @@ def check_document(solution: Solution, report: CheckReport, language: str) -> di
     }
 
 
-def class_summary(solution: Solution, reports: list[tuple[str, CheckReport]], language: str):
-    """Per quantity: how many were right (correct or rounding) and the most frequent diagnosis.
-    Returns (rows, text)."""
-    w = _Words(solution, language)
-    right: Counter = Counter()
-    seen: Counter = Counter()
-    diagnoses: dict[str, Counter] = {}
-    order: dict[str, None] = {}
-    for _, report in reports:
-        for i in report.items:
-            order.setdefault(i.quantity)
-            seen[i.quantity] += 1
-            if i.verdict in ("correct", "rounding"):
-                right[i.quantity] += 1
-            elif i.diagnosis is not None:
-                diagnoses.setdefault(i.quantity, Counter())[i.diagnosis.kind] += 1
-            elif i.verdict == "carried_forward":
-                diagnoses.setdefault(i.quantity, Counter())["carried_forward"] += 1
-    rows = []
-    for q in order:
-        common = diagnoses.get(q, Counter()).most_common(1)
-        rows.append({"quantity": q, "name": w.name(q), "answered": seen[q], "right": right[q],
-                     "diagnosis": common[0][0] if common else None,
-                     "diagnosis_count": common[0][1] if common else 0})
-    head = say(language, "class_head").split("|")
-    width = max([len(r["name"]) for r in rows] + [len(head[0])])
-    lines = [say(language, "class_summary", students=len(reports)),
-             f"{head[0]:<{width}}  {head[1]:>10}  {head[2]}"]
-    for r in rows:
-        diag = f"{r['diagnosis']} ({r['diagnosis_count']})" if r["diagnosis"] else ""
-        lines.append(f"{r['name']:<{width}}  {r['right']:>4}/{r['answered']:<5}  {diag}")
-    return rows, "\n".join(lines) + "\n"
-
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 _LATEX_SYMBOLS = {"correct": r"\checkmark", "rounding": r"\approx", "carried_forward": r"\hookrightarrow",
                   "wrong": r"\times"}
 
 
+def _latex_sentence(language: str, key: str, math: dict[str, str], **text: str) -> str:
+    """A catalogue sentence in LaTeX text mode: its words escaped, the ``math`` fields typeset
+    as mathematics, the ``text`` fields escaped as words."""
+    from .latex import tex_escape
+    marks = {name: f"\x00{n}\x00" for n, name in enumerate(math)}
+    sentence = tex_escape(say(language, key, **marks, **text))
+    for name, mark in marks.items():
+        sentence = sentence.replace(tex_escape(mark), f"${math[name]}$" if math[name] else "")
+    return sentence
+
+
 def feedback_context(solution: Solution, report: CheckReport, language: str, who: str) -> dict[str, Any]:
-    """Plain data for the feedback sheet (templates/feedback.tex.j2)."""
-    from .printers import NetworkLatexPrinter
+    """Plain data for the feedback sheet (templates/feedback.tex.j2): the table of answers,
+    each wrong step with its diagnosis as mathematics and its derivation in the lecture's
+    form, and the carried values one line each, pointing to their root."""
     w = _Words(solution, language)
     notation = solution.model.notation
-    names = NetworkLatexPrinter(notation)
-    d = solution.derivations[0]
-    numbers = NetworkLatexPrinter(notation, flat_values(d), solution.spec.decimals)
+    values = w.values
 
-    def latex_name(q: str) -> str:
+    def name(q: str) -> str:
         return display(notation, q, "latex", language)
 
-    rows = [{"symbol": _LATEX_SYMBOLS[i.verdict], "name": latex_name(i.quantity), "given": i.given_text,
-             "expected": w.num(i.expected), "note": w.diagnosis(i)} for i in report.items]
-    fixes = []
+    def number(v) -> str:
+        return w.num(v)
+
+    def diagnosis(i: Item) -> str:
+        d = i.diagnosis
+        if d is None:
+            return ""
+        where = d.at or i.quantity
+        parts = w.formula_parts(where, "latex")
+        math = {"formula": " = ".join(parts[:-1]), "value": number(values.get(where, i.expected)),
+                "used": name(d.used) if d.used else "",
+                "used_value": (str(d.used_value) if d.kind == "too_few_decimals"
+                               else number(d.used_value if d.used_value is not None else values.get(d.used))),
+                "instead": ", ".join(name(x) for x in d.instead.split(", ")) if d.instead else "",
+                "instead_value": number(values.get(d.instead)) if d.instead in values else ""}
+        text = _latex_sentence(language, f"diag_{d.kind}", math)
+        if d.at:
+            text = _latex_sentence(language, "diag_at", {"at": name(d.at)}, text="\x01").replace(
+                "\textbackslash{}x01", text).replace("\x01", text)
+        return text
+
+    def short(i: Item) -> str:
+        if i.verdict == "carried_forward":
+            return "$\\hookrightarrow " + ", ".join(name(r) for r in i.roots) + "$"
+        if i.verdict == "wrong" and i.diagnosis is not None:
+            key = f"slip_{i.diagnosis.kind}"
+            from .i18n import CATALOGUES
+            from .latex import tex_escape
+            return tex_escape(say(language, key) if key in CATALOGUES[language]
+                              else i.diagnosis.kind.replace("_", " "))
+        return ""
+
+    def given(i: Item) -> str:
+        """A written number in math (its minus a minus sign); anything else as text."""
+        from .latex import tex_escape
+        return f"${i.given_text}$" if _PLAIN_NUMBER.fullmatch(i.given_text) else tex_escape(i.given_text)
+
+    rows = [{"symbol": _LATEX_SYMBOLS[i.verdict], "name": name(i.quantity), "given": given(i),
+             "expected": w.num(i.expected), "note": short(i)} for i in report.items]
+    wrong = []
     for i in report.items:
-        if i.verdict not in ("wrong", "carried_forward"):
+        if i.verdict != "wrong":
             continue
-        node = solution.model.nodes.get(i.quantity)
-        formula = node.written if node is not None and node.written is not None else i.formula
-        line = latex_name(i.quantity)
-        if formula is not None and not formula.is_Symbol:
-            line += f" = {names.doprint(formula)} = {numbers.doprint(formula)}"
-        fixes.append(f"{line} = {w.num(i.expected)}")
+        steps = []
+        if i.diagnosis is not None and i.diagnosis.at:
+            steps.append(" = ".join(w.formula_parts(i.diagnosis.at, "latex")))
+        steps.append(" = ".join(w.formula_parts(i.quantity, "latex")))
+        wrong.append({"name": name(i.quantity), "given": given(i), "diagnosis": diagnosis(i),
+                      "steps": steps})
+    carried = [{"name": name(i.quantity), "given": given(i),
+                "line": _latex_sentence(language, "check_carried",
+                                        {"roots": ", ".join(name(r) for r in i.roots),
+                                         "value": number(i.recomputed)})}
+               for i in report.items if i.verdict == "carried_forward"]
     head = say(language, "check_head").split("|")[:3] + [""]
     return {"title": say(language, "check_title", name=who), "summary": say(language, "check_summary", **report.summary),
-            "head": head, "rows": rows, "fixes": fixes, "fix_title": say(language, "check_fixes"),
+            "head": head, "rows": rows, "wrong": wrong, "carried": carried,
+            "fix_title": say(language, "check_fixes"), "carried_title": say(language, "check_carried_title"),
             "language": language, "babel": "spanish" if language == "es" else "english"}
