@@ -144,9 +144,15 @@ class _Ways:
         self.d = d
         self.ledger = d.ledger
         self.exact: dict[str, Decimal] = d.ledger.values()
-        main = d.ledger.recipes()
+        # A path's product is a step of its own (a student rounds it before adding the paths).
+        paths = {p.id: p for p in d.ledger.paths()}
+        self.exact.update({pid: p.exact for pid, p in paths.items()})
         self.kind = {q: d.ledger[q].kind for q in self.exact}
-        self.ways: dict[str, list[Expr]] = {q: [r] for q, r in main.items() if q in self.exact}
+        self.ways: dict[str, list[Expr]] = {}
+        for q in self.exact:
+            formula = paths[q].formula if q in paths else d.ledger[q].formula
+            if formula is not None:
+                self.ways[q] = [formula]
         model = d.model
         for node_id, users in model.edges_from.items():
             node = model.nodes.get(node_id)
@@ -202,13 +208,13 @@ class _Ways:
     def _all_deps(self, q: str) -> list[str]:
         return [x for ds in self.deps.get(q, ()) for x in ds]
 
-    def hand(self, mode: str, places: int) -> dict[str, Decimal]:
+    def hand(self, mode: str, places: int, prefer: int = 0) -> dict[str, Decimal]:
         """Every value as a careful student computes it from the spec at ``places`` decimals,
-        rounding or truncating each one."""
-        key = (mode, places)
+        rounding or truncating each one, by the ledger's ways or by the others."""
+        key = (mode, places, prefer)
         env = self._hand.get(key)
         if env is None:
-            env = self._hand[key] = Sheet(self, {}, places).env(mode)
+            env = self._hand[key] = Sheet(self, {}, places, prefer).env(mode)
         return env
 
 
@@ -218,10 +224,11 @@ class Sheet:
     """One student's values: those written, and those computed from them the way the sheet
     shows (in each rounding mode at the student's usual precision)."""
 
-    def __init__(self, ways: _Ways, given: Mapping[str, Decimal], places: int):
+    def __init__(self, ways: _Ways, given: Mapping[str, Decimal], places: int, prefer: int = 0):
         self.ways = ways
         self.given = dict(given)
         self.places = places
+        self.prefer = prefer          # 0: the ledger's way when nothing written tells; 1: the last
         self.choice: dict[str, int] = {}
         for q in ways.order:              # in order: a choice reads the choices below it
             if q not in self.given:
@@ -253,6 +260,8 @@ class Sheet:
             return 0
         scores = [self._written_reach(deps, set()) for deps in options]
         best = max(scores)
+        if self.prefer:
+            return len(scores) - 1 - scores[::-1].index(best)
         return scores.index(best)
 
     def env(self, mode: str) -> dict[str, Decimal]:
@@ -303,7 +312,9 @@ class _Judge:
         self.options = options
         written = Counter(a.decimals for a in answers if a.decimals is not None)
         self.places = written.most_common(1)[0][0] if written else self.spec.decimals
-        self.sheet = Sheet(self.w, {q: a.value for q, a in self.answers.items()}, self.places)
+        given = {q: a.value for q, a in self.answers.items()}
+        self.sheet = Sheet(self.w, given, self.places)
+        self.other_sheet = Sheet(self.w, given, self.places, prefer=1)
         self._between: dict[tuple[str, str], set[str]] = {}
         self.min_decimals = (options.min_decimals if options.min_decimals is not None
                              else self.spec.decimals)
@@ -328,7 +339,8 @@ class _Judge:
         value, rounding or truncating every step."""
         v = self.exact[q]
         with exact():
-            return max(abs(self.w.hand(mode, places).get(q, v) - v) for mode in ("round", "trunc"))
+            return max(abs(self.w.hand(mode, places, prefer).get(q, v) - v)
+                       for mode in ("round", "trunc") for prefer in (0, 1))
 
     # ------------------------------------------------------------------ the run
     def run(self) -> CheckReport:
@@ -459,7 +471,8 @@ class _Judge:
         gives what he wrote."""
         best: tuple[Decimal, Decimal, int] | None = None
         for n, way in enumerate(self.w.ways[q]):
-            values = [x for x in (_value(way, self.sheet.env(m)) for m in _MODES) if x is not None]
+            values = [x for sheet in (self.sheet, self.other_sheet)
+                      for x in (_value(way, sheet.env(m)) for m in _MODES) if x is not None]
             if self.near(g, values, tol + self.written_slack(q, way), places):
                 with exact():
                     gap = min(abs(g - x) for x in values)
