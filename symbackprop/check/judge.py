@@ -658,6 +658,16 @@ class _Judge:
                     yield (Diagnosis("one_path", used=p.id, used_value=self.sheet.env("exact").get(p.id),
                                      instead=others),
                            each(lambda env, pid=p.id: env[pid]))
+        # One term of a sum over paths or outputs (∂E/∂a = Σ δ·w, δ = σ′·Σ δ·w): the others left out.
+        if way is not None and kind not in _FORWARD and kind != "gradient":
+            for total in sorted(way.find(sympy.Add), key=sympy.default_sort_key):
+                if len(total.args) < 2:
+                    continue
+                for term in total.args:
+                    mine = self._named_in(term)
+                    others = [n for t in total.args if t is not term for n in self._named_in(t)[:1]]
+                    yield (Diagnosis("one_path", used=mine[0] if mine else None, instead=", ".join(others)),
+                           each(lambda env, t=term, T=total: evaluate(way.xreplace({T: t}), env)))
         # A value from the wrong place: another weight, another neuron, a weight updated early.
         if way is not None:
             for s in sorted(way.free_symbols, key=lambda t: t.name):
@@ -673,7 +683,15 @@ class _Judge:
                                           {other: self.exact[other]})
         # A decimal-point slip.
         for factor in (Decimal(10), Decimal(100), Decimal("0.1"), Decimal("0.01")):
+            # the point moved in the number as computed, or as written down first
             yield Diagnosis("decimal"), each(lambda env, f=factor: own(env) * f)
+            yield Diagnosis("decimal"), each(lambda env, f=factor: round_to(own(env), self.places) * f)
+            yield Diagnosis("decimal"), each(lambda env, f=factor: _truncate(own(env), self.places) * f)
+
+    def _named_in(self, term: Expr) -> list[str]:
+        """The quantities in a term, backward ones (δ's, partials) first."""
+        names = sorted((t.name for t in term.free_symbols), key=lambda n: (self.w.kind.get(n) in _FORWARD, n))
+        return names
 
     def alternatives(self, name: str) -> Iterator[tuple[Diagnosis, str]]:
         """Quantities a student could put in place of ``name`` by mistake: a weight updated
