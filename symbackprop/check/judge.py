@@ -642,6 +642,23 @@ class _Judge:
                 yield (Diagnosis("from_z", used=z_id),
                        each(lambda env: without(env) * evaluate(
                            a_edge.named.xreplace({symbol(a_id): symbol(z_id)}), env)))
+        # A chain (a path, a partial, δ = ∂E/∂a·∂a/∂z) with its activation's derivative, written
+        # right on its own, left out, or taken as σ or from z.
+        if way is not None and kind not in _FORWARD:
+            for s in sorted(way.free_symbols, key=lambda t: t.name):
+                sp = ids.split_derivative(s.name)
+                if not (sp and s.name in w.ways and model.nodes.get(sp[0]) is not None
+                        and model.nodes[sp[0]].kind == "a" and sp[1].startswith("z")):
+                    continue
+                a_id, z_id = sp
+                inner = w.ways[s.name][0]
+                yield (Diagnosis("missing_derivative", used=s.name),
+                       each(lambda env, s=s: evaluate(way, {**env, s.name: Decimal(1)})))
+                yield (Diagnosis("sigma", used=a_id),
+                       each(lambda env, s=s, a_id=a_id: evaluate(way, {**env, s.name: env[a_id]})))
+                yield (Diagnosis("from_z", used=z_id),
+                       each(lambda env, s=s, a_id=a_id, z_id=z_id, inner=inner: evaluate(way, {
+                           **env, s.name: evaluate(inner.xreplace({symbol(a_id): symbol(z_id)}), env)})))
         # ½ missing in E_k.
         if kind == "error" and way is not None and way.as_coeff_Mul()[0] == sympy.Rational(1, 2):
             yield Diagnosis("half", used=x), each(lambda env: 2 * own(env))
