@@ -228,7 +228,10 @@ class Sheet:
         self.ways = ways
         self.given = dict(given)
         self.places = places
-        self.prefer = prefer          # 0: the ledger's way when nothing written tells; 1: the last
+        # Which way a quantity not written was computed: the one reaching most of what the
+        # student wrote, the ledger's (0) or the last (1) on a tie; always the last (2) or
+        # always the ledger's (3).
+        self.prefer = prefer
         self.choice: dict[str, int] = {}
         for q in ways.order:              # in order: a choice reads the choices below it
             if q not in self.given:
@@ -257,6 +260,10 @@ class Sheet:
     def _choose(self, q: str) -> int:
         options = self.ways.deps.get(q, ())
         if len(options) < 2:
+            return 0
+        if self.prefer == 2:                  # always the board's other way
+            return len(options) - 1
+        if self.prefer == 3:                  # always the ledger's
             return 0
         scores = [self._written_reach(deps, set()) for deps in options]
         best = max(scores)
@@ -314,7 +321,7 @@ class _Judge:
         self.places = written.most_common(1)[0][0] if written else self.spec.decimals
         given = {q: a.value for q, a in self.answers.items()}
         self.sheet = Sheet(self.w, given, self.places)
-        self.other_sheet = Sheet(self.w, given, self.places, prefer=1)
+        self.sheets = [self.sheet] + [Sheet(self.w, given, self.places, prefer=n) for n in (1, 2, 3)]
         self._between: dict[tuple[str, str], set[str]] = {}
         self.min_decimals = (options.min_decimals if options.min_decimals is not None
                              else self.spec.decimals)
@@ -384,8 +391,8 @@ class _Judge:
         if ways:
             match = self.follow(q, g, tol, places)
             if match is not None:
-                recomputed, way = match
-                roots = self.roots(q, way, earlier)
+                recomputed, way, sheet = match
+                roots = self.roots(q, way, earlier, sheet)
                 if roots:
                     return item("carried_forward", recomputed, roots)
                 return item("correct", recomputed)
@@ -466,21 +473,22 @@ class _Judge:
             stack.extend(self.w.deps[y][self.sheet.choice_index(y)])
         return out
 
-    def follow(self, q: str, g: Decimal, tol: Decimal, places: int) -> tuple[Decimal, int] | None:
-        """The student's value recomputed from his own values by each way; the first way that
-        gives what he wrote."""
-        best: tuple[Decimal, Decimal, int] | None = None
+    def follow(self, q: str, g: Decimal, tol: Decimal, places: int) -> tuple[Decimal, int, Sheet] | None:
+        """The student's value recomputed from his own values by each way (and each reading
+        of how he computed what he did not write); the closest that gives what he wrote."""
+        best: tuple[Decimal, Decimal, int, Sheet] | None = None
         for n, way in enumerate(self.w.ways[q]):
-            values = [x for sheet in (self.sheet, self.other_sheet)
-                      for x in (_value(way, sheet.env(m)) for m in _MODES) if x is not None]
-            if self.near(g, values, tol + self.written_slack(q, way), places):
-                with exact():
-                    gap = min(abs(g - x) for x in values)
-                if best is None or gap < best[0]:
-                    best = (gap, values[0], n)
-        return None if best is None else (best[1], best[2])
+            reach = tol + self.written_slack(q, way)
+            for sheet in self.sheets:
+                values = [x for x in (_value(way, sheet.env(m)) for m in _MODES) if x is not None]
+                if self.near(g, values, reach, places):
+                    with exact():
+                        gap = min(abs(g - x) for x in values)
+                    if best is None or gap < best[0]:
+                        best = (gap, values[0], n, sheet)
+        return None if best is None else best[1:]
 
-    def roots(self, q: str, way: int, earlier: dict[str, Item]) -> tuple[str, ...]:
+    def roots(self, q: str, way: int, earlier: dict[str, Item], sheet: Sheet) -> tuple[str, ...]:
         """The wrong answers among those a value comes from (through values not written)."""
         out: dict[str, None] = {}
         seen: set[str] = set()
@@ -499,7 +507,7 @@ class _Judge:
                 continue
             if x in self.answers or x not in self.w.deps:
                 continue
-            stack.extend(self.w.deps[x][self.sheet.choice_index(x)])
+            stack.extend(self.w.deps[x][sheet.choice_index(x)])
         return tuple(sorted(out, key=lambda r: self.w.position.get(r, 0)))
 
     # ------------------------------------------------------------------ diagnoses
