@@ -513,7 +513,20 @@ class _Judge:
     # ------------------------------------------------------------------ diagnoses
     def diagnose(self, q: str, g: Decimal, tol: Decimal, places: int) -> Diagnosis | None:
         """The one slip that best explains ``g``: at ``q`` itself or at a quantity the student
-        computed on the way to it without writing it down."""
+        computed on the way to it without writing it down (in each reading of how he computed
+        what he did not write)."""
+        found: list[tuple[Decimal, int, int, Diagnosis]] = []
+        try:
+            for sheet in self.sheets:
+                self.sheet, self._between = sheet, {}
+                found += self._slips_found(q, g, tol, places)
+        finally:
+            self.sheet, self._between = self.sheets[0], {}
+        if found:
+            return min(found, key=lambda t: (t[1], t[0], t[2]))[3]
+        return None
+
+    def _slips_found(self, q: str, g: Decimal, tol: Decimal, places: int) -> list:
         found: list[tuple[Decimal, int, int, Diagnosis]] = []
         ways = self.w.ways.get(q)
         reach = tol + (self.written_slack(q, ways[self.sheet.choice_index(q)]) if ways else 0)
@@ -532,9 +545,7 @@ class _Judge:
                         diagnosis = Diagnosis(diagnosis.kind, diagnosis.used, diagnosis.used_value,
                                               diagnosis.instead, at=x)
                     found.append((gap, DIAGNOSES.index(diagnosis.kind), depth, diagnosis))
-        if found:
-            return min(found, key=lambda t: (t[1], t[0], t[2]))[3]
-        return None
+        return found
 
     def on_the_way(self, q: str) -> list[str]:
         """``q`` and the quantities it is computed from that the student did not write."""
@@ -559,6 +570,7 @@ class _Judge:
             return value
         # "true": from the exact values (a student who kept every digit of right values)
         base = self.exact if mode == "true" else self.sheet.env(mode)
+        value = self.sheet._round(value, mode) if mode in ("round", "trunc") else value
         after = self.downstream(x, q)
         env = self.sheet.compute("exact" if mode == "true" else mode, {x: value}, only=after, base=base)
         way = self.w.ways[q][self.sheet.choice_index(q)]
@@ -598,12 +610,19 @@ class _Judge:
         kind = w.kind.get(x)
         envs = {m: self.sheet.env(m) for m in _MODES}
 
+        mode_now = ["exact"]
+
+        def rnd(value: Decimal) -> Decimal:
+            """A value the student computes on the way, rounded as he rounds."""
+            return self.sheet._round(value, mode_now[0]) if mode_now[0] in ("round", "trunc") else value
+
         def each(fn, *extra) -> list[tuple[str, Decimal | None]]:
             """The slip's value in each rounding mode (and with each ``extra`` override of
             the student's values, in exact mode)."""
             out = []
             for m, env in [*envs.items(), ("true", self.exact),
                            *(("exact", {**envs["exact"], **o}) for o in extra)]:
+                mode_now[0] = m
                 try:
                     with exact():
                         out.append((m, fn(env)))
@@ -648,8 +667,8 @@ class _Judge:
                 yield Diagnosis("missing_derivative", used=fid), each(without)
                 yield Diagnosis("sigma", used=a_id), each(lambda env: without(env) * env[a_id])
                 yield (Diagnosis("from_z", used=z_id),
-                       each(lambda env: without(env) * evaluate(
-                           a_edge.named.xreplace({symbol(a_id): symbol(z_id)}), env)))
+                       each(lambda env: without(env) * rnd(evaluate(
+                           a_edge.named.xreplace({symbol(a_id): symbol(z_id)}), env))))
         # A chain (a path, a partial, δ = ∂E/∂a·∂a/∂z) with its activation's derivative, written
         # right on its own, left out, or taken as σ or from z.
         if way is not None and kind not in _FORWARD:
@@ -666,7 +685,7 @@ class _Judge:
                        each(lambda env, s=s, a_id=a_id: evaluate(way, {**env, s.name: env[a_id]})))
                 yield (Diagnosis("from_z", used=z_id),
                        each(lambda env, s=s, a_id=a_id, z_id=z_id, inner=inner: evaluate(way, {
-                           **env, s.name: evaluate(inner.xreplace({symbol(a_id): symbol(z_id)}), env)})))
+                           **env, s.name: rnd(evaluate(inner.xreplace({symbol(a_id): symbol(z_id)}), env))})))
         # ½ missing in E_k.
         if kind == "error" and way is not None and way.as_coeff_Mul()[0] == sympy.Rational(1, 2):
             yield Diagnosis("half", used=x), each(lambda env: 2 * own(env))

@@ -4,6 +4,8 @@ One place decides what a readable text file is: at most a documented size, UTF-8
 without a BOM), UTF-16 with a BOM (what spreadsheet programs save as "Unicode text"), or
 Windows-1252; no NUL bytes. CSV rows come through :func:`csv_rows`, which turns every CSV
 problem (NUL, a field beyond the size limit, a broken quote) into a one-line refusal.
+:func:`csv_delimiter` tells a CSV saved by a spreadsheet in a locale with decimal commas
+(Spanish: ``alumno;a1_1`` / ``ana;0,60108``, ``;`` between fields) from an ordinary one.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from ..errors import SymbackpropError
 
-__all__ = ["read_text", "csv_rows", "TEXT_LIMITS"]
+__all__ = ["read_text", "csv_rows", "csv_delimiter", "TEXT_LIMITS"]
 
 #: Documented limits of the files read here.
 TEXT_LIMITS = {"bytes": 5_000_000, "field": 10_000, "rows": 100_000}
@@ -53,10 +55,24 @@ def read_text(path: str | Path, error=SymbackpropError, limit: int = TEXT_LIMITS
     return text
 
 
-def csv_rows(text: str, source: str, error=SymbackpropError) -> list[list[str]]:
-    """Every row of a CSV text; a field over ``TEXT_LIMITS["field"]`` characters, more than
-    ``TEXT_LIMITS["rows"]`` rows or a malformed line is ``error``."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+def csv_delimiter(text: str) -> str:
+    """The field separator of a CSV text, read from its header (its first line that is not
+    blank): ``;`` when that line has a ``;`` outside quotes (what a spreadsheet writes where
+    the decimal separator is a comma, so values may be written ``0,60108``), ``,`` otherwise."""
+    header = text.lstrip().split("\n", 1)[0].split("\r", 1)[0]
+    if ";" not in header:
+        return ","
+    outside_quotes = header.split('"')[0::2]
+    return ";" if any(";" in part for part in outside_quotes) else ","
+
+
+def csv_rows(text: str, source: str, error=SymbackpropError, delimiter: str = ",") -> list[list[str]]:
+    """Every row of a CSV text, fields separated by ``delimiter`` (``","``, ``";"``, or
+    ``"auto"``: as :func:`csv_delimiter` finds); a field over ``TEXT_LIMITS["field"]``
+    characters, more than ``TEXT_LIMITS["rows"]`` rows or a malformed line is ``error``."""
+    if delimiter == "auto":
+        delimiter = csv_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
     try:
         for row in reader:
