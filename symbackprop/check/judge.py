@@ -234,8 +234,7 @@ class Sheet:
         self.prefer = prefer
         self.choice: dict[str, int] = {}
         for q in ways.order:              # in order: a choice reads the choices below it
-            if q not in self.given:
-                self.choice[q] = self._choose(q)
+            self.choice[q] = self._choose(q)  # (a written one's too: the way it was slipped in)
         self._envs: dict[str, dict[str, Decimal]] = {}
 
     def _written_reach(self, deps: tuple[str, ...], seen: set[str]) -> int:
@@ -523,15 +522,23 @@ class _Judge:
         finally:
             self.sheet, self._between = self.sheets[0], {}
         if found:
-            return min(found, key=lambda t: (t[1], t[0], t[2]))[3]
+            return min(found, key=lambda t: (t[2] > 0, t[1], t[0], t[2]))[3]
         return None
 
     def _slips_found(self, q: str, g: Decimal, tol: Decimal, places: int) -> list:
         found: list[tuple[Decimal, int, int, Diagnosis]] = []
         ways = self.w.ways.get(q)
         reach = tol + (self.written_slack(q, ways[self.sheet.choice_index(q)]) if ways else 0)
-        for depth, x in enumerate(self.on_the_way(q)):
+        on_the_way = self.on_the_way(q)
+        # An activation's derivative written right but left out of (or mistaken in) every
+        # chain that uses it on the way to q.
+        used = [f for f in dict.fromkeys(d for y in on_the_way for d in self.w.deps.get(y, ((),))[
+            self.sheet.choice_index(y)] if y in self.w.deps) if f in self.answers and self._is_prime(f)]
+        for depth, x in enumerate(on_the_way + used):
+            written_use = x in used
             for diagnosis, slipped in self.slips(x, q):
+                if written_use and diagnosis.kind not in ("missing_derivative", "sigma", "from_z"):
+                    continue
                 # the student's own ways (exact, rounded, truncated) span a range; the others
                 # (every digit of right values, another value taken exactly) count one by one
                 mine = [y for y in (self.through(q, x, v, m) for m, v in slipped[:3]) if y is not None]
@@ -541,7 +548,7 @@ class _Judge:
                                or any(self.near(g, [y], reach, places) for y in others)):
                     with exact():
                         gap = min(abs(g - y) for y in values)
-                    if x != q:
+                    if x != q and not written_use:
                         diagnosis = Diagnosis(diagnosis.kind, diagnosis.used, diagnosis.used_value,
                                               diagnosis.instead, at=x)
                     found.append((gap, DIAGNOSES.index(diagnosis.kind), depth, diagnosis))
@@ -731,6 +738,12 @@ class _Judge:
             yield Diagnosis("decimal"), each(lambda env, f=factor: own(env) * f)
             yield Diagnosis("decimal"), each(lambda env, f=factor: round_to(own(env), self.places) * f)
             yield Diagnosis("decimal"), each(lambda env, f=factor: _truncate(own(env), self.places) * f)
+
+    def _is_prime(self, f: str) -> bool:
+        """Is ``f`` an activation's derivative ∂a/∂z?"""
+        sp = ids.split_derivative(f)
+        node = self.d.model.nodes.get(sp[0]) if sp else None
+        return node is not None and node.kind == "a" and sp[1].startswith("z")
 
     def _named_in(self, term: Expr) -> list[str]:
         """The quantities in a term, backward ones (δ's, partials) first."""
