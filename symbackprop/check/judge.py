@@ -41,6 +41,7 @@ from sympy import Expr
 from ..core import ids
 from ..core.evaluate import UndefinedValue, evaluate
 from ..core.exact import exact, round_to
+from ..core.memo import IdentityCache
 from ..core.model import symbol
 from ..derive.derivation import Derivation, Solution
 from .answers import Answer
@@ -780,18 +781,12 @@ class _Judge:
                     yield Diagnosis("wrong_source", used=other, used_value=env[other], instead=name), other
 
 
-_WAYS: dict[int, tuple[Derivation, _Ways]] = {}
+_WAYS: IdentityCache[_Ways] = IdentityCache(16)
 
 
 def _ways(d: Derivation) -> _Ways:
-    hit = _WAYS.get(id(d))
-    if hit is not None and hit[0] is d:
-        return hit[1]
-    w = _Ways(d)
-    if len(_WAYS) >= 16:
-        _WAYS.clear()
-    _WAYS[id(d)] = (d, w)
-    return w
+    """What the checker knows of a derivation, made once for all the sheets of a class."""
+    return _WAYS.get(d, _Ways)
 
 
 def check(solution: Solution, answers: list[Answer], options: Options = Options()) -> CheckReport:

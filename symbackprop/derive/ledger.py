@@ -28,6 +28,7 @@ import sympy
 from sympy import Expr
 
 from ..core import ids
+from ..core.memo import IdentityCache
 from ..core.model import Model, symbol
 
 __all__ = ["Quantity", "Ledger", "path_id", "WRITTEN"]
@@ -42,20 +43,13 @@ WRITTEN = ("input", "target", "weight", "bias", "z", "a", "error", "penalty", "t
 path_id = ids.path
 
 
-_PATH_IDS: dict[int, tuple[object, tuple[str, ...]]] = {}
+_PATH_IDS: IdentityCache[tuple[str, ...]] = IdentityCache(256)
 
 
 def path_ids(c) -> tuple[str, ...]:
     """The id of each path's product of a chain (see :func:`_path_ids`), kept for the last
     chains asked about: a printer asks for every factor of every path."""
-    hit = _PATH_IDS.get(id(c))
-    if hit is not None and hit[0] is c:
-        return hit[1]
-    pids = _path_ids(c)
-    if len(_PATH_IDS) >= 256:
-        _PATH_IDS.clear()
-    _PATH_IDS[id(c)] = (c, pids)
-    return pids
+    return _PATH_IDS.get(c, _path_ids)
 
 
 def _path_ids(c) -> tuple[str, ...]:
