@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from .derive.derivation import Solution, solve
@@ -21,7 +22,9 @@ from .spec.reading import Spec, spec_from_dict
 
 __all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_graph_report",
            "write_layers_report", "write_tex_and_pdf", "solve_for_report",
-           "REPORT_PATH_LIMIT", "REPORT_LIMITS", "report_parameters", "build_variant", "worker_start"]
+           "REPORT_PATH_LIMIT", "REPORT_LIMITS", "report_parameters", "build_variant", "worker_start",
+           "for_checking", "check_file", "check_class_file", "grade_file", "grade_class_file", "Grades",
+           "kinds_of"]
 
 #: In reports, a parameter with more paths than this is shown in delta form: every path of
 #: a deep network, one frame per factor, would be hundreds of frames.
@@ -134,8 +137,9 @@ def write_layers_report(spec: Spec, view, style: str, language: str, directory: 
     return write_tex_and_pdf(Path(directory) / f"{stem}-layers-{style}-{language}", tex, pdf=pdf)
 
 
-def _for_checking(spec: Spec):
-    """The hand-rounded solution a checker compares with, and the index of its names."""
+def for_checking(spec: Spec):
+    """The hand-rounded solution a checker compares with, and the index of its names (the
+    :class:`~symbackprop.check.answers.NameIndex` that answers and marks files are read with)."""
     from .check.answers import NameIndex
     from .derive.derivation import flat_values
     solution = solve(spec, rounding="hand")
@@ -143,21 +147,138 @@ def _for_checking(spec: Spec):
     return solution, NameIndex(d, flat_values(d))
 
 
-def check_file(spec: Spec, answers_path: str | Path, options=None):
-    """(solution, report) for one student's answers file."""
+_for_checking = for_checking
+
+
+class _ColumnNames:
+    """The NameIndex as a class file's reader uses it, noting every column name it resolves
+    (in the order read): the quantities the class file asks for, answered or left blank."""
+
+    def __init__(self, index):
+        self._index = index
+        self.resolved: list[tuple[str, str]] = []
+
+    def resolve(self, name: str, source: str, where: str) -> str:
+        quantity = self._index.resolve(name, source, where)
+        self.resolved.append((name, quantity))
+        return quantity
+
+    def __getattr__(self, attr):
+        return getattr(self._index, attr)
+
+
+def _class_columns(recorded: list[tuple[str, str]], students) -> dict[str, str]:
+    """{quantity: its name in the class file}, in class-file order: every column resolved,
+    and (should the reader resolve names some other way) every quantity answered."""
+    columns: dict[str, str] = {}
+    for name, quantity in recorded:
+        columns.setdefault(quantity, name)
+    for _, answers in students:
+        for a in answers:
+            columns.setdefault(a.quantity, a.name)
+    return columns
+
+
+def check_file(spec: Spec, answers_path: str | Path, options=None, *, problems: list | None = None):
+    """(solution, report) for one student's answers file. With ``problems`` (a list), an
+    unknown or ambiguous name is added to it (a ``Problem(where, name, message)``) and the
+    other answers are checked; without it, such a name is refused (AnswerError)."""
     from .check.answers import load_answers
     from .check.judge import Options, check
-    solution, index = _for_checking(spec)
-    return solution, check(solution, load_answers(answers_path, index), options or Options())
+    solution, index = for_checking(spec)
+    return solution, check(solution, load_answers(answers_path, index, problems=problems), options or Options())
 
 
-def check_class_file(spec: Spec, class_path: str | Path, options=None):
-    """(solution, [(student, report)]) for a class CSV: a student column, a column per quantity."""
+def check_class_file(spec: Spec, class_path: str | Path, options=None, *, problems: list | None = None,
+                     columns: list | None = None):
+    """(solution, [(student, report)]) for a class CSV: a student column, a column per quantity.
+    ``problems`` as in :func:`check_file`; ``columns``, a list, receives the quantities the
+    class file asks for (canonical ids, in its order, answered or not)."""
+    from .check.judge import Options
+    solution, index = for_checking(spec)
+    grades = _check_class(solution, index, class_path, options or Options(), problems)
+    if columns is not None:
+        columns.extend(grades[1])
+    return solution, grades[0]
+
+
+def _check_class(solution, index, class_path, options, problems):
     from .check.answers import load_class
+    from .check.judge import check
+    names = _ColumnNames(index)
+    students = load_class(class_path, names, problems=problems)
+    columns = _class_columns(names.resolved, students)
+    return [(who, check(solution, answers, options)) for who, answers in students], columns
+
+
+@dataclass(frozen=True)
+class Grades:
+    """A class (or one sheet) checked and marked: what ``check --batch`` writes.
+
+    ``columns`` maps every quantity asked for (canonical id) to its name in the class file, in
+    its order; ``reports`` and ``marks`` follow the students' order; ``problems`` are the
+    names the reader could not use (``Problem(where, name, message)``), the rest graded."""
+    solution: Solution
+    columns: dict
+    reports: list
+    marks: list
+    problems: list
+    rule: object
+
+
+def kinds_of(solution: Solution, quantities) -> dict[str, str]:
+    """{quantity: its ledger kind} (z, a, error, total, adjoint, factor, delta, partial,
+    gradient, update, ...), the kinds a marks file gives points to."""
+    ledger = solution.derivations[0].ledger
+    out = {}
+    for q in quantities:
+        try:
+            out[q] = ledger[q].kind
+        except KeyError:
+            pass
+    return out
+
+
+def _rule(index, marks_path, carried_credit):
+    from decimal import Decimal
+    from .check.marks import MarksRule, load_marks
+    credit = Decimal(1) if carried_credit is None else Decimal(carried_credit)
+    if marks_path is None:
+        return MarksRule(carried_credit=credit)
+    return load_marks(marks_path, index, carried_credit=credit)
+
+
+def grade_class_file(spec: Spec, class_path: str | Path, options=None, *, marks_path=None,
+                     carried_credit=None) -> Grades:
+    """Check a class CSV and mark every student out of every column (a blank scores 0), with
+    the points of ``marks_path`` (YAML, JSON or CSV; default 1 a quantity) and
+    ``carried_credit`` (the share a carried-forward value earns; default 1). Unknown or
+    ambiguous columns are listed in ``problems`` and the rest graded."""
+    from .check.judge import Options
+    from .check.marks import mark
+    solution, index = for_checking(spec)
+    rule = _rule(index, marks_path, carried_credit)
+    problems: list = []
+    reports, columns = _check_class(solution, index, class_path, options or Options(), problems)
+    kinds = kinds_of(solution, columns)
+    marks = [mark(report, columns, rule, kinds) for _, report in reports]
+    return Grades(solution, columns, reports, marks, problems, rule)
+
+
+def grade_file(spec: Spec, answers_path: str | Path, options=None, *, marks_path=None,
+               carried_credit=None) -> Grades:
+    """One student's sheet checked and marked out of the quantities written."""
+    from .check.answers import load_answers
     from .check.judge import Options, check
-    solution, index = _for_checking(spec)
-    return solution, [(who, check(solution, answers, options or Options()))
-                      for who, answers in load_class(class_path, index)]
+    from .check.marks import mark
+    solution, index = for_checking(spec)
+    rule = _rule(index, marks_path, carried_credit)
+    problems: list = []
+    answers = load_answers(answers_path, index, problems=problems)
+    report = check(solution, answers, options or Options())
+    columns = {i.quantity: i.name for i in report.items}
+    return Grades(solution, columns, [(Path(answers_path).name, report)],
+                  [mark(report, columns, rule, kinds_of(solution, columns))], problems, rule)
 
 
 # ----------------------------------------------------------------------------- variants in a pool

@@ -4,7 +4,8 @@
                            [--rounding exact|hand] [--paths auto|all|none] [--lang es|en] [-o DIR]
     symbackprop graph "EXPR" --at x=-2,y=5,z=-4 [--format text|json|tex|pdf] [--style slides|article]
                      [--sigmoid gate|decomposed] [--lang es|en] [-o DIR]
-    symbackprop check SPEC ANSWERS [--format text|json] [--batch] [--rtol R] [--atol A] [--decimals D]
+    symbackprop check SPEC ANSWERS [--format text|json|pdf] [--batch] [--rtol R] [--atol A] [--decimals D]
+                     [--min-decimals N] [--marks FILE] [--carried-credit SHARE]
     symbackprop export SPEC -o FILE.py
     symbackprop train SPEC (--data FILE.csv | --dataset xor|moons|circles|sine) [--epochs N] ...
     symbackprop variants SPEC (--count N | --roster FILE.csv) [--seed S] [--vary ...] [--jobs J]
@@ -22,12 +23,14 @@ import sys
 from pathlib import Path
 
 from ._version import __version__
-from .api import (build_variant, worker_start, as_json, as_text, check_class_file, check_file,
+from .api import (build_variant, worker_start, as_json, as_text, grade_class_file, grade_file,
                   report_parameters, solve_for_report, write_graph_report, write_layers_report, write_report,
                   write_tex_and_pdf)
 from .render.report import STYLES, render_feedback_tex
 from .check.judge import Options
-from .render.check_text import check_document, check_text, class_summary
+from .render.check_text import check_document, check_text
+from .render.class_report import class_document, class_steps, class_text, grades_csv, problems_document
+from .check.marks import shown
 from .derive.layers import layer_view
 from .numeric.codegen import export_source
 from .render.plots import class_chart_png, grad_norms_png, loss_curve_png
@@ -91,10 +94,20 @@ def _parser() -> argparse.ArgumentParser:
     check_p.add_argument("answers", help="YAML, JSON or CSV: quantity -> value (--batch: a class CSV)")
     check_p.add_argument("--format", choices=("text", "json", "pdf"), default="text")
     check_p.add_argument("--batch", action="store_true",
-                         help="ANSWERS is a class CSV: a student column, one column per quantity")
+                         help="ANSWERS is a class CSV: a student column, one column per quantity; writes a "
+                              "feedback file per student (--format), grades.csv, summary.txt/.json/.png")
     check_p.add_argument("--rtol", type=_decimal, default=None, help="relative tolerance (overrides)")
     check_p.add_argument("--atol", type=_decimal, default=None, help="absolute tolerance (overrides)")
     check_p.add_argument("--decimals", type=_whole(0, 50), default=None, help="judge every answer at these decimals")
+    check_p.add_argument("--min-decimals", type=_whole(0, 50), default=None, metavar="N",
+                         help="an answer must show at least N decimal places "
+                              "(default: the spec's decimals; 0: no minimum)")
+    check_p.add_argument("--marks", metavar="FILE", default=None,
+                         help="points per quantity or per kind (YAML, JSON or CSV; default: 1 a quantity); "
+                              "a quantity's entry wins over its kind's")
+    check_p.add_argument("--carried-credit", type=_credit, default=None, metavar="SHARE",
+                         help="share of a quantity's points earned by a value carried forward from an "
+                              "earlier slip, from 0 to 1 (default: 1, full points)")
     check_p.add_argument("--variant", metavar="K", default=None,
                          help="grade against variant K (number or name) of --manifest")
     check_p.add_argument("--manifest", metavar="FILE.json", default=None)
@@ -262,6 +275,21 @@ def _decimal(text: str):
     return value
 
 
+def _credit(text: str):
+    """An argparse type: --carried-credit, a share from 0 to 1."""
+    from .check.marks import read_credit
+    try:
+        return read_credit(text)
+    except SymbackpropError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--carried-credit: ")) from None
+
+
+def _warn(problems) -> None:
+    """A name the answers reader could not use, said on stderr; the rest was graded."""
+    for p in problems:
+        print(f"symbackprop: warning: {getattr(p, 'message', p)}", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if (args.variant is None) != (args.manifest is None):
@@ -269,37 +297,116 @@ def _check(args: argparse.Namespace) -> int:
     if args.variant is not None:
         spec = spec_of_variant(args.manifest, args.variant)
     language = args.lang or spec.language
-    options = Options(rtol=args.rtol, atol=args.atol, decimals=args.decimals)
+    options = Options(rtol=args.rtol, atol=args.atol, decimals=args.decimals, min_decimals=args.min_decimals)
     if args.batch:
-        solution, reports = check_class_file(spec, args.answers, options)
-        out = Path(args.output or "output") / Path(args.answers).stem
-        written = []
-        names = distinct_names([who for who, _ in reports], args.answers, reserved=("summary",))
-        for name, (who, report) in zip(names, reports):
-            text = (dumps(check_document(solution, report, language)) if args.format == "json"
-                    else check_text(solution, report, language, who))
-            written.append(write_atomic(out / f"{name}.{'json' if args.format == 'json' else 'txt'}", text))
-        rows, summary = class_summary(solution, reports, language)
-        written.append(write_atomic(out / "summary.txt", summary))
-        written.append(write_atomic(out / "summary.json", dumps({"students": len(reports), "steps": rows})))
-        written.append(write_atomic(out / "summary.png", class_chart_png(rows, spec.title)))
-        sys.stdout.write(summary)
-        print(say(language, "written", path=out), file=sys.stderr)
-        return 0 if all(r.passed for _, r in reports) else 1
-    solution, report = check_file(spec, args.answers, options)
+        return _check_class(args, spec, language, options)
+    grades = grade_file(spec, args.answers, options, marks_path=args.marks, carried_credit=args.carried_credit)
+    _warn(grades.problems)
+    solution, (_, report), marked = grades.solution, grades.reports[0], grades.marks[0]
+    # The mark is shown when marks are asked for (--marks, --carried-credit); a sheet's check
+    # alone reads as it always did.
+    asked = args.marks is not None or args.carried_credit is not None
     if args.format == "pdf":
         tex = render_feedback_tex(solution, report, language, Path(args.answers).name)
         base = Path(args.output or "output") / f"{Path(args.answers).stem}-feedback"
         _said(language, write_tex_and_pdf(base, tex, pdf=True))
-        return 0 if report.passed else 1
-    text = (dumps(check_document(solution, report, language)) if args.format == "json"
-            else check_text(solution, report, language, Path(args.answers).name))
+        if asked:
+            print(_mark_line(language, marked), file=sys.stderr)
+        return 0 if report.passed and not grades.problems else 1
+    if args.format == "json":
+        document = check_document(solution, report, language)
+        if asked:
+            document["mark"] = {"mark": marked.mark, "out_of": marked.out_of, "percent": marked.percent}
+        if grades.problems:
+            document["problems"] = problems_document(grades.problems)
+        text = dumps(document)
+    else:
+        text = check_text(solution, report, language, Path(args.answers).name)
+        if asked:
+            text += _mark_line(language, marked) + "\n"
     if args.output:
         _said(language, [write_atomic(Path(args.output) / f"{Path(args.answers).stem}-check."
                                       f"{'json' if args.format == 'json' else 'txt'}", text)])
     else:
         sys.stdout.write(text)
-    return 0 if report.passed else 1
+    # an answer that could not be read under its name was not credited: never "all right"
+    return 0 if report.passed and not grades.problems else 1
+
+
+def _mark_line(language: str, m) -> str:
+    return say(language, "check_mark", mark=shown(m.mark), out_of=shown(m.out_of),
+               percent=shown(m.percent) if m.percent is not None else "—")
+
+
+#: Files ``check --batch`` writes beside the students' own: no student may be named so.
+CLASS_FILES = ("summary", "grades")
+
+
+def _check_class(args: argparse.Namespace, spec, language: str, options: Options) -> int:
+    """``check --batch``: a feedback file per student (text, JSON or PDF), grades.csv, and the
+    class summary as text, JSON and a chart. Without TeX the PDFs' .tex files and everything
+    else are written, then the missing TeX is the error (exit code 2), as for one sheet."""
+    grades = grade_class_file(spec, args.answers, options, marks_path=args.marks,
+                              carried_credit=args.carried_credit)
+    _warn(grades.problems)
+    solution, reports = grades.solution, grades.reports
+    out = Path(args.output or "output") / Path(args.answers).stem
+    names = distinct_names([who for who, _ in reports], args.answers, reserved=CLASS_FILES)
+    steps = class_steps(solution, grades.columns, reports, language)
+    summary = class_text(steps, len(reports), grades.marks, grades.problems, language)
+    labels = tuple(say(language, k) for k in ("chart_right", "chart_carried", "chart_root", "chart_students"))
+    # The grades and the summary first: they stand whatever becomes of the feedback files.
+    written = [write_atomic(out / "grades.csv", grades_csv(grades.columns, reports, grades.marks)),
+               write_atomic(out / "summary.txt", summary),
+               write_atomic(out / "summary.json",
+                            dumps(class_document(steps, reports, grades.marks, grades.problems))),
+               write_atomic(out / "summary.png", class_chart_png(steps, spec.title, labels))]
+    missing = None
+    if args.format == "pdf":
+        missing = _feedback_pdfs(solution, reports, names, out, language)
+    else:
+        for name, (who, report), marked in zip(names, reports, grades.marks):
+            if args.format == "json":
+                document = check_document(solution, report, language)
+                document["mark"] = {"mark": marked.mark, "out_of": marked.out_of, "percent": marked.percent}
+                text = dumps(document)
+            else:
+                text = check_text(solution, report, language, who) + _mark_line(language, marked) + "\n"
+            written.append(write_atomic(out / f"{name}.{'json' if args.format == 'json' else 'txt'}", text))
+    sys.stdout.write(summary)
+    print(say(language, "written", path=out), file=sys.stderr)
+    if missing is not None:
+        raise missing
+    return 0 if all(r.passed for _, r in reports) and not grades.problems else 1
+
+
+def _feedback_pdfs(solution, reports, names, out: Path, language: str) -> LatexNotFound | None:
+    """Every student's feedback sheet, NAME.tex and NAME.pdf, compiled a few at a time (each
+    LaTeX run is a process of its own, one per core). Without TeX, every NAME.tex is written
+    and the LatexNotFound returned, to raise once everything else is written."""
+    from concurrent.futures import ThreadPoolExecutor
+    from .render.latex import latex_available
+    jobs = [(out / name, render_feedback_tex(solution, report, language, who))
+            for name, (who, report) in zip(names, reports)]
+    if not latex_available():
+        missing = None
+        for base, tex in jobs:
+            try:
+                write_tex_and_pdf(base, tex, pdf=missing is None)
+            except LatexNotFound as exc:       # the .tex is written; the others' too, below
+                missing = exc
+        return missing
+    pool = ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1)))
+    try:
+        for done, paths in enumerate(pool.map(lambda job: write_tex_and_pdf(*job, pdf=True), jobs), start=1):
+            _bar(done, len(jobs), paths[-1].name)
+    except BaseException:
+        # Ctrl-C or a sheet LaTeX refused: the sheets being built finish (each written whole),
+        # the others are not started.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return None
 
 
 def _graph(args: argparse.Namespace) -> int:

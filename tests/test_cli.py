@@ -232,7 +232,7 @@ def test_check_exit_codes_and_batch(tmp_path):
     result = run("check", numbered, group, "--batch", "-o", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 1
     files = sorted(p.name for p in (tmp_path / "out" / "group").iterdir())
-    assert files == ["ana.txt", "evil.txt", "summary.json", "summary.png", "summary.txt"]
+    assert files == ["ana.txt", "evil.txt", "grades.csv", "summary.json", "summary.png", "summary.txt"]
     summary = json.loads((tmp_path / "out" / "group" / "summary.json").read_text())
     assert summary["students"] == 2 and summary["steps"][1]["right"] == 1
     assert (tmp_path / "out" / "group" / "summary.png").read_bytes().startswith(b"\x89PNG")

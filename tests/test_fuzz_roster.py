@@ -94,8 +94,8 @@ def test_batch_check_writes_only_inside_its_folder(students, tmp_path, capsys):
     else:
         assert code in (0, 1)
         written = {p.name for p in created}
-        assert {"summary.txt", "summary.json", "summary.png"} <= written
-        assert len(written) == 3 + len(students)          # a file per student: nobody overwritten
+        assert {"grades.csv", "summary.txt", "summary.json", "summary.png"} <= written
+        assert len(written) == 4 + len(students)          # a file per student: nobody overwritten
     nothing_executed()
 
 

@@ -14,9 +14,10 @@ def _figure():
     return plt
 
 
-def _png(fig, plt) -> bytes:
+def _png(fig, plt, tight: bool = True) -> bytes:
     buffer = io.BytesIO()
-    fig.tight_layout()
+    if tight:
+        fig.tight_layout()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()
@@ -48,16 +49,40 @@ def grad_norms_png(norms: dict[int, list[float]], labels: tuple[str, str]) -> by
     return _png(fig, plt)
 
 
-def class_chart_png(rows, title: str) -> bytes:
-    """A bar chart of how many students got each step right. The title is user text: shown
-    as written, never read as mathtext ($...$)."""
+def class_chart_png(rows, title: str, labels: tuple[str, str, str, str] | None = None) -> bytes:
+    """Per step, a stacked bar of the students who got it right, who carried an earlier slip
+    forward and who slipped there first (the root slips), each part with its count; the rest
+    left it blank. ``rows`` are render.class_report.class_steps rows (``name``, ``right``,
+    ``carried``, ``root_slips``, ``answered``, ``blank``); ``labels``: right, carried, root
+    slip, the y axis. Drawn at 150 dpi. The title and the names are user text: shown as
+    written, never read as mathtext ($...$)."""
     plt = _figure()
-    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(rows) + 2), 4), dpi=100)
-    names = [r["name"] for r in rows]
-    shares = [100 * r["right"] / r["answered"] if r["answered"] else 0 for r in rows]
-    ax.bar(range(len(rows)), shares, color="#2a6fb0")
-    ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=8)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("%")
-    ax.set_title(title, parse_math=False)
-    return _png(fig, plt)
+    labels = labels or ("right", "carried forward", "root slip", "students")
+    width = min(40.0, max(7.0, 0.45 * len(rows) + 2.5))
+    fig, ax = plt.subplots(figsize=(width, 5.2), dpi=150, layout="constrained")
+    x = list(range(len(rows)))
+    students = max([r["answered"] + r.get("blank", 0) for r in rows] + [1])
+    bottom = [0] * len(rows)
+    for key, label, color in (("right", labels[0], "#3a8f4b"), ("carried", labels[1], "#f0a030"),
+                              ("root_slips", labels[2], "#c8372d")):
+        heights = [r[key] for r in rows]
+        bars = ax.bar(x, heights, bottom=bottom, color=color, label=label, width=0.72)
+        # the count inside its part, where the part is tall enough to hold it
+        ax.bar_label(bars, labels=[str(h) if h and h >= 0.06 * students else "" for h in heights],
+                     label_type="center", color="white", fontsize=8, fontweight="bold")
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    ax.set_xticks(x, [r["name"] for r in rows], rotation=50, ha="right", rotation_mode="anchor",
+                  fontsize=9, parse_math=False)
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.set_ylim(0, students)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel(labels[3], parse_math=False)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title, parse_math=False, fontsize=11)
+    legend = fig.legend(loc="outside upper center", ncol=3, frameon=False, fontsize=9)
+    for text in legend.get_texts():
+        text.set_parse_math(False)
+    return _png(fig, plt, tight=False)
