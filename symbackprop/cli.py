@@ -307,7 +307,8 @@ def _check(args: argparse.Namespace) -> int:
     # alone reads as it always did.
     asked = args.marks is not None or args.carried_credit is not None
     if args.format == "pdf":
-        tex = render_feedback_tex(solution, report, language, Path(args.answers).name)
+        tex = render_feedback_tex(solution, report, language, Path(args.answers).name,
+                                  mark=_mark_line(language, marked) if asked else None)
         base = Path(args.output or "output") / f"{Path(args.answers).stem}-feedback"
         _said(language, write_tex_and_pdf(base, tex, pdf=True))
         if asked:
@@ -363,7 +364,8 @@ def _check_class(args: argparse.Namespace, spec, language: str, options: Options
                write_atomic(out / "summary.png", class_chart_png(steps, spec.title, labels))]
     missing = None
     if args.format == "pdf":
-        missing = _feedback_pdfs(solution, reports, names, out, language)
+        missing = _feedback_pdfs(solution, reports, names, out, language,
+                                 [_mark_line(language, m) for m in grades.marks])
     else:
         for name, (who, report), marked in zip(names, reports, grades.marks):
             if args.format == "json":
@@ -380,14 +382,15 @@ def _check_class(args: argparse.Namespace, spec, language: str, options: Options
     return 0 if all(r.passed for _, r in reports) and not grades.problems else 1
 
 
-def _feedback_pdfs(solution, reports, names, out: Path, language: str) -> LatexNotFound | None:
+def _feedback_pdfs(solution, reports, names, out: Path, language: str,
+                   marks: list[str]) -> LatexNotFound | None:
     """Every student's feedback sheet, NAME.tex and NAME.pdf, compiled a few at a time (each
     LaTeX run is a process of its own, one per core). Without TeX, every NAME.tex is written
     and the LatexNotFound returned, to raise once everything else is written."""
     from concurrent.futures import ThreadPoolExecutor
     from .render.latex import latex_available
-    jobs = [(out / name, render_feedback_tex(solution, report, language, who))
-            for name, (who, report) in zip(names, reports)]
+    jobs = [(out / name, render_feedback_tex(solution, report, language, who, mark=mark))
+            for name, (who, report), mark in zip(names, reports, marks)]
     if not latex_available():
         missing = None
         for base, tex in jobs:

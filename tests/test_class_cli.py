@@ -301,7 +301,7 @@ def test_a_pdf_per_student(folder):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(out / "Alumno_03.pdf"), "-"], capture_output=True,
                               text=True).stdout
-        assert "Alumno 03" in text and "0.41" in text
+        assert "Alumno 03" in text and "0.41" in text and "Nota:" in text     # the mark, titled by name
     print(f"\n30 feedback PDFs in {seconds:.1f} s")
 
 

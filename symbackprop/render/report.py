@@ -38,11 +38,12 @@ def render_layers_tex(view, style: str, language: str, decimals: int, title: str
     return environment().get_template("layers.tex.j2").render(ctx=ctx)
 
 
-def render_feedback_tex(solution, report, language: str, who: str) -> str:
-    """A student's feedback sheet for ``symbackprop check --format pdf``."""
+def render_feedback_tex(solution, report, language: str, who: str, mark: str | None = None) -> str:
+    """A student's feedback sheet for ``symbackprop check --format pdf`` (with the mark line
+    under the title when one is given)."""
     from .check_text import feedback_context
     return environment().get_template("feedback.tex.j2").render(
-        ctx=feedback_context(solution, report, language, who))
+        ctx={**feedback_context(solution, report, language, who), "mark": mark})
 
 
 def render_pdf(solution, style: str, language: str | None = None) -> bytes:
