@@ -145,3 +145,12 @@ def test_unicode_in_titles_is_typeset_or_replaced():
     assert tex_escape("y = σ(Wx + b)") == r"y = $\sigma$(Wx + b)"
     assert tex_escape("Año 中") == "Año ?"
     assert tex_escape("a\x07b") == "a?b"
+
+
+@pytest.mark.parametrize("style", ["slides", "article", "answers"])
+def test_no_value_is_written_twice_in_a_row(lecture, style):
+    """Issue 14: frames 84 and 86 wrote ∂z[1]_1/∂b[1] = 1 = 1. A constant factor is its value."""
+    tex = render_tex(lecture, style, "es")
+    twice = re.findall(r"= (-?[0-9][0-9.]*) = \1(?![0-9.])", tex)
+    assert twice == []
+    assert r"\frac{\partial z^{[1]}_{1}}{\partial b^{[1]}} = 1" in tex

@@ -313,8 +313,9 @@ class LatexLessonPrinter(LessonPrinter):
         lines = [self.product(path.factors, None)]
         for fid in step.factors:
             f = self.d.factors[fid]
-            lines.append(f"{self.factor_symbol(f)} = {self.names.doprint(f.named)} = "
-                         f"{self.slot(self.fvalue(f))}")
+            # a constant factor (∂z/∂b = 1) is its value: written once, not "= 1 = 1"
+            named = "" if f.named.is_Number else f"{self.names.doprint(f.named)} = "
+            lines.append(f"{self.factor_symbol(f)} = {named}{self.slot(self.fvalue(f))}")
         return [self.step("reused", self.t("tex_backward"), lines=lines, notes=[self.t("tex_reused")],
                           marks=path_marks(path.factors))]
 
