@@ -27,6 +27,7 @@ from ..derive.derivation import Derivation
 from ..errors import AnswerError, SymbackpropError
 from ..core.expr import MAX_LENGTH, ExpressionError, parse_expression
 from ..core.notation import Notation
+from ..io.jsonio import no_duplicate_keys
 from ..io.textfiles import csv_rows, read_text
 from ..io.yamlload import load_yaml
 
@@ -263,13 +264,7 @@ def _read_text(path: Path) -> str:
     return read_text(path, AnswerError, MAX_ANSWERS_BYTES)
 
 
-def _no_duplicates(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise AnswerError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
+_no_duplicates = no_duplicate_keys(AnswerError)
 
 
 def _pairs(path: Path) -> list[tuple[str, object, str]]:

@@ -42,6 +42,7 @@ from typing import Mapping
 
 from ..derive.ledger import WRITTEN
 from ..errors import SymbackpropError
+from ..io.jsonio import no_duplicate_keys
 from ..io.textfiles import csv_rows, read_text
 from ..io.yamlload import load_yaml
 
@@ -219,13 +220,7 @@ def load_marks(path: str | Path, index, *, carried_credit: Decimal = Decimal(1))
     return MarksRule(default, kinds, quantities, carried_credit)
 
 
-def _no_duplicates(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise MarksError(f"duplicate key {key[:40]!r}")
-        out[key] = value
-    return out
+_no_duplicates = no_duplicate_keys(MarksError)
 
 
 def _document(text: str, source: str, suffix: str):

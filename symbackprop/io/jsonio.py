@@ -17,7 +17,7 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any, Callable
 
-__all__ = ["dumps", "json_number", "SIGNIFICANT_OUT"]
+__all__ = ["dumps", "json_number", "no_duplicate_keys", "SIGNIFICANT_OUT"]
 
 _INLINE = (str, int, Decimal)        # a list of only these is written on one line (not bool)
 
@@ -26,6 +26,18 @@ SIGNIFICANT_OUT = 30
 
 _OUT = decimal.Context(prec=SIGNIFICANT_OUT, rounding=decimal.ROUND_HALF_EVEN,
                        Emax=999_999, Emin=-999_999)
+
+
+def no_duplicate_keys(error: type[Exception]) -> Callable[[list], dict]:
+    """A ``json.loads`` object hook that refuses a key given twice with ``error``."""
+    def hook(pairs: list) -> dict:
+        out = {}
+        for key, value in pairs:
+            if key in out:
+                raise error(f"duplicate key {key[:40]!r}")
+            out[key] = value
+        return out
+    return hook
 
 
 def json_number(value: Decimal) -> str:
