@@ -361,7 +361,7 @@ def _check_class(args: argparse.Namespace, spec, language: str, options: Options
                write_atomic(out / "summary.txt", summary),
                write_atomic(out / "summary.json",
                             dumps(class_document(steps, reports, grades.marks, grades.problems))),
-               write_atomic(out / "summary.png", class_chart_png(steps, spec.title, labels))]
+               write_atomic(out / "summary.png", class_chart_png(steps, spec.title_in(language), labels))]
     missing = None
     if args.format == "pdf":
         missing = _feedback_pdfs(solution, reports, names, out, language,

@@ -130,3 +130,25 @@ def test_batches():
     data["targets"] = [0.05, 0.95]
     with pytest.raises(SpecError, match="targets"):
         spec_from_dict(data)
+
+
+def test_a_title_per_language(tmp_path):
+    """Issue 14: the English decks kept the Spanish title. A spec may give one per language."""
+    from symbackprop.api import solve_for_report
+    from symbackprop.render.report import render_tex
+    from symbackprop.spec.reading import spec_to_dict
+    data = copy.deepcopy(BASE)
+    data["title"] = {"es": "Red 2-2-2", "en": "2-2-2 network"}
+    spec = spec_from_dict(data)
+    assert spec.title == "Red 2-2-2" and spec.title_in("en") == "2-2-2 network"
+    assert spec_from_dict({**data, "language": "en"}).title == "2-2-2 network"
+    assert spec_from_dict(spec_to_dict(spec)).titles == spec.titles          # the serializer keeps both
+    solution = solve_for_report(spec)
+    assert r"\title{2{-}2{-}2 network}" in render_tex(solution, "slides", "en")
+    assert r"\title{Red 2{-}2{-}2}" in render_tex(solution, "slides", "es")
+    one = spec_from_dict({**data, "title": "Only one"})
+    assert one.title_in("en") == "Only one" and one.titles == ()
+    for bad, place in [({"fr": "Réseau"}, "title.fr"), ({"en": 3}, "title.en"), ({}, "title")]:
+        with pytest.raises(SpecError) as err:
+            spec_from_dict({**data, "title": bad})
+        assert place in str(err.value) and "\n" not in str(err.value)

@@ -117,7 +117,7 @@ def check_text(solution: Solution, report: CheckReport, language: str, who: str 
     rows = [(SYMBOLS[i.verdict], w.name(i.quantity), i.given_text, w.num(i.expected), w.diagnosis(i))
             for i in report.items]
     width = [max([len(r[k]) for r in rows] + [len(head[k - 1]) if k else 1]) for k in range(4)]
-    title = say(language, "check_title", name=who or solution.spec.title or "symbackprop")
+    title = say(language, "check_title", name=who or solution.spec.title_in(language) or "symbackprop")
     lines = [title, "═" * len(title),
              f"   {head[0]:<{width[1]}}  {head[1]:>{width[2]}}  {head[2]:>{width[3]}}"]
     for sym, name, given, expected, note in rows:

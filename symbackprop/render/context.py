@@ -435,7 +435,7 @@ class LatexLessonPrinter(LessonPrinter):
         steps = [frame for frames in self.print_plan(plan) for frame in frames]
         words = {k[4:]: v for k, v in CATALOGUES[self.lang].items() if k.startswith("tex_")}
         return {
-            "title": self.spec.title or "symbackprop",
+            "title": self.spec.title_in(self.lang) or "symbackprop",
             "subtitle": self.t("tex_subtitle"),
             "language": self.lang,
             "babel": "spanish" if self.lang == "es" else "english",

@@ -208,7 +208,7 @@ class TextLessonPrinter(LessonPrinter):
 
     # ------------------------------------------------------------------ the whole
     def print_walkthrough(self, plan) -> str:
-        title = self.spec.title or "symbackprop"
+        title = self.spec.title_in(self.lang) or "symbackprop"
         lines = [title, "═" * len(title)]
         if self.hand:
             lines.append(say(self.lang, "hand_note", decimals=self.spec.decimals))

@@ -89,7 +89,7 @@ class Regularization:
 
 @dataclass(frozen=True)
 class Spec:
-    title: str
+    title: str                                 # in the spec's language
     language: str
     notation: str
     decimals: int
@@ -105,6 +105,11 @@ class Spec:
     steps: int
     batch: bool                                # inputs were given as a list of examples
     source: str = "<spec>"
+    titles: tuple[tuple[str, str], ...] = ()   # (language, title) when given per language
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language`` when the spec gives one, else its only title."""
+        return dict(self.titles).get(language, self.title)
 
     @property
     def n_inputs(self) -> int:
@@ -214,6 +219,27 @@ class _Reader:
             self.fail(where, f"expected true or false, found {_describe(value)}")
         return value
 
+    def title(self, raw: Any, language: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """A title, or one per language ({es: "Red 2-2-2", en: "2-2-2 network"}): (the title
+        in the spec's language, the titles by language)."""
+        def text(value: Any, where: str) -> str:
+            if not isinstance(value, str):
+                self.fail(where, f"expected a string, found {_describe(value)}")
+            if len(value) > 200:
+                self.fail(where, f"expected at most 200 characters, found {len(value)}")
+            return value
+        if not isinstance(raw, dict):
+            return text(raw, "title"), ()
+        if not raw:
+            self.fail("title", "expected a title, or one per language (es, en), found an empty mapping")
+        titles = []
+        for key, value in raw.items():
+            if key not in ("es", "en"):
+                self.fail(f"title.{key}", f"expected a language, es or en, found {str(key)[:40]!r}")
+            titles.append((key, text(value, f"title.{key}")))
+        found = dict(titles)
+        return found.get(language, titles[0][1]), tuple(titles)
+
     def choice(self, value: Any, where: str, options) -> str:
         if not isinstance(value, str) or value not in options:
             self.fail(where, f"expected one of {', '.join(options)}, found {_describe(value)}"
@@ -249,12 +275,8 @@ class _Reader:
             if key not in d:
                 self.fail(key, f"missing; every spec needs {key}")
 
-        title = d.get("title", "")
-        if not isinstance(title, str):
-            self.fail("title", f"expected a string, found {_describe(title)}")
-        if len(title) > 200:
-            self.fail("title", f"expected at most 200 characters, found {len(title)}")
         language = self.choice(d.get("language", "es"), "language", ("es", "en"))
+        title, titles = self.title(d.get("title", ""), language)
         notation = self.choice(d.get("notation", "layered"), "notation", ("layered", "numbered"))
         decimals = self.integer(d.get("decimals", 5), "decimals", 0, LIMITS["decimals"])
 
@@ -296,7 +318,7 @@ class _Reader:
         steps = self.integer(d.get("steps", 1), "steps", 1, LIMITS["steps"])
         labels = self.labels(d.get("labels", {}), layers, n_in)
 
-        return Spec(title=title, language=language, notation=notation, decimals=decimals,
+        return Spec(title=title, titles=titles, language=language, notation=notation, decimals=decimals,
                     inputs=inputs, targets=targets, layers=tuple(layers), loss=loss,
                     reduction=reduction, regularization=regularization,
                     learning_rate=learning_rate, labels=labels, update_biases=update_biases,
@@ -528,7 +550,8 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
             entry["bias"] = [num(v) for v in layer.bias]
         layers.append(entry)
     rows = lambda m: [[num(v) for v in r] for r in m] if spec.batch else [num(v) for v in m[0]]  # noqa: E731
-    out: dict[str, Any] = {"title": spec.title, "language": spec.language, "notation": spec.notation,
+    out: dict[str, Any] = {"title": dict(spec.titles) if spec.titles else spec.title,
+                           "language": spec.language, "notation": spec.notation,
                            "decimals": spec.decimals, "inputs": rows(spec.inputs),
                            "targets": rows(spec.targets), "layers": layers, "loss": spec.loss,
                            "reduction": spec.reduction, "learning_rate": num(spec.learning_rate),
