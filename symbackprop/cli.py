@@ -52,6 +52,17 @@ from .io.resources import LECTURE_EXAMPLE, read_lecture_example
 __all__ = ["main"]
 
 
+class _Help(argparse.HelpFormatter):
+    """Option help with its default, where it has one worth saying."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (action.option_strings and action.default not in (None, False, argparse.SUPPRESS)
+                and "default" not in text and not isinstance(action, argparse._VersionAction)):
+            text += " (default: %(default)s)"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage mistake said in one line (and where to read more)."""
 
@@ -59,18 +70,35 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"symbackprop: error: {message} (see {self.prog} --help)\n")
 
 
+class _SubParser(_Parser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="symbackprop",
-        description="Exact, readable, checkable derivations of backpropagation.")
+        description="Exact, readable, checkable derivations of backpropagation.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="""examples:
+  symbackprop demo                                   the lectures' 2-2-2 example, every output
+  symbackprop solve net.yaml --format pdf --lang en  slides of a network of yours
+  symbackprop graph "(x+y)*z" --at x=-2,y=5,z=-4     a computational graph
+  symbackprop check net.yaml ana.yaml                a student's sheet, ✓ ≈ ↪ ✗ with diagnoses
+  symbackprop check net.yaml class.csv --batch       a class: grades.csv, summary, a report each
+  symbackprop export net.yaml -o net.py              the gradients as a NumPy module
+
+symbackprop COMMAND --help tells each command's options.""")
     parser.add_argument("--version", action="version", version=f"symbackprop {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_SubParser)
 
     solve_p = sub.add_parser("solve", help="derive every gradient of a network spec")
     solve_p.add_argument("spec", help="the network spec (YAML)")
-    solve_p.add_argument("--format", choices=("text", "json", "tex", "pdf"), default="text")
+    solve_p.add_argument("--format", choices=("text", "json", "tex", "pdf"), default="text",
+                         help="a walkthrough (text), the derivation document (json), LaTeX (tex) or LaTeX and its PDF (pdf)")
     solve_p.add_argument("--view", choices=("network", "layers"), default="network",
-                         help="layers: the modular view, layer by layer (deck 001), with Jacobians")
+                         help="network: neuron by neuron; layers: the modular view, each layer a forward and a backward function with its Jacobians")
     solve_p.add_argument("--style", choices=STYLES, default="slides",
                          help="for tex/pdf: slides, article (handout), exercise (blanks), answers (its key)")
     solve_p.add_argument("--only", metavar="w1_1_1,w5,...", default=None,
@@ -82,17 +110,21 @@ def _parser() -> argparse.ArgumentParser:
     graph_p.add_argument("expression", help='for example "(x+y)*z"')
     graph_p.add_argument("--at", required=True, metavar="x=-2,y=5,...",
                          help="the value of every variable")
-    graph_p.add_argument("--format", choices=("text", "json", "tex", "pdf"), default="text")
-    graph_p.add_argument("--style", choices=("slides", "article"), default="slides")
+    graph_p.add_argument("--format", choices=("text", "json", "tex", "pdf"), default="text",
+                         help="the forward and backward steps (text), a document (json), LaTeX (tex) or PDF")
+    graph_p.add_argument("--style", choices=("slides", "article"), default="slides",
+                         help="Beamer slides or an article handout (tex, pdf)")
     graph_p.add_argument("--sigmoid", choices=("gate", "decomposed"), default="gate",
                          help="sigmoid as one gate, or as the nodes *-1, exp, +1, 1/x")
-    graph_p.add_argument("--lang", choices=("es", "en"), default="es")
-    graph_p.add_argument("-o", "--output", metavar="DIR", default=None)
+    graph_p.add_argument("--lang", choices=("es", "en"), default="es", help="language of the output")
+    graph_p.add_argument("-o", "--output", metavar="DIR", default=None,
+                         help="folder for the files written (default: output; text and json print when not given)")
 
     check_p = sub.add_parser("check", help="check a student's hand calculation (or a class with --batch)")
     check_p.add_argument("spec", help="the network spec (YAML)")
     check_p.add_argument("answers", help="YAML, JSON or CSV: quantity -> value (--batch: a class CSV)")
-    check_p.add_argument("--format", choices=("text", "json", "pdf"), default="text")
+    check_p.add_argument("--format", choices=("text", "json", "pdf"), default="text",
+                         help="a table (text), a document (json) or a feedback sheet (pdf)")
     check_p.add_argument("--batch", action="store_true",
                          help="ANSWERS is a class CSV: a student column, one column per quantity; writes a "
                               "feedback file per student (--format), grades.csv, summary.txt/.json/.png")
@@ -110,13 +142,16 @@ def _parser() -> argparse.ArgumentParser:
                               "earlier slip, from 0 to 1 (default: 1, full points)")
     check_p.add_argument("--variant", metavar="K", default=None,
                          help="grade against variant K (number or name) of --manifest")
-    check_p.add_argument("--manifest", metavar="FILE.json", default=None)
-    check_p.add_argument("--lang", choices=("es", "en"), default=None)
-    check_p.add_argument("-o", "--output", metavar="DIR", default=None)
+    check_p.add_argument("--manifest", metavar="FILE.json", default=None,
+                         help="the manifest.json written by symbackprop variants (with --variant)")
+    check_p.add_argument("--lang", choices=("es", "en"), default=None,
+                         help="language of the output (default: the spec's)")
+    check_p.add_argument("-o", "--output", metavar="DIR", default=None,
+                         help="folder for the files written (default: output)")
 
     export_p = sub.add_parser("export", help="write a standalone NumPy module: forward, loss and gradients")
     export_p.add_argument("spec", help="the network spec (YAML)")
-    export_p.add_argument("-o", "--output", metavar="FILE.py", required=True)
+    export_p.add_argument("-o", "--output", metavar="FILE.py", required=True, help="the module to write")
     export_p.add_argument("--backend", choices=("numpy", "torch", "jax"), default="numpy",
                           help="numpy (default, needs nothing else); torch or jax run the same lines there")
 
@@ -124,36 +159,46 @@ def _parser() -> argparse.ArgumentParser:
     train_p.add_argument("spec", help="the network spec (YAML)")
     source = train_p.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", metavar="FILE.csv", help="inputs and targets (targets named y..., t...)")
-    source.add_argument("--dataset", choices=DATASETS)
-    train_p.add_argument("--epochs", type=_whole(1, 1_000_000), default=100)
-    train_p.add_argument("--batch-size", type=_whole(1, 10_000_000), default=32)
-    train_p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    source.add_argument("--dataset", choices=DATASETS, help="a built-in dataset instead of --data")
+    train_p.add_argument("--epochs", type=_whole(1, 1_000_000), default=100, help="passes over the data")
+    train_p.add_argument("--batch-size", type=_whole(1, 10_000_000), default=32,
+                         help="examples per gradient step")
+    train_p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
+                         help="the update rule (SGD, momentum, RMSProp, Adam)")
     train_p.add_argument("--lr", type=_finite(zero=False), default=None, help="default: the spec's learning_rate")
-    train_p.add_argument("--l1", type=_finite(zero=True), default=None)
-    train_p.add_argument("--l2", type=_finite(zero=True), default=None)
-    train_p.add_argument("--early-stopping", type=_whole(1, 1_000_000), default=None, metavar="PATIENCE")
+    train_p.add_argument("--l1", type=_finite(zero=True), default=None,
+                         help="L1 penalty coefficient (default: the spec's regularization)")
+    train_p.add_argument("--l2", type=_finite(zero=True), default=None,
+                         help="L2 penalty coefficient (default: the spec's regularization)")
+    train_p.add_argument("--early-stopping", type=_whole(1, 1_000_000), default=None, metavar="PATIENCE",
+                         help="stop after PATIENCE epochs without a better loss (the validation loss with --validation) and keep the best parameters (default: never)")
     train_p.add_argument("--validation", type=float, default=0.0, help="share held out, e.g. 0.2")
-    train_p.add_argument("--seed", type=_whole(0, 2 ** 32 - 1), default=0)
-    train_p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    train_p.add_argument("--lang", choices=("es", "en"), default=None)
-    train_p.add_argument("-o", "--output", metavar="DIR", default="output")
+    train_p.add_argument("--seed", type=_whole(0, 2 ** 32 - 1), default=0,
+                         help="seed of the dataset and of the shuffling")
+    train_p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                         help="floating-point type of the arrays")
+    train_p.add_argument("--lang", choices=("es", "en"), default=None,
+                         help="language of the output (default: the spec's)")
+    train_p.add_argument("-o", "--output", metavar="DIR", default="output", help="folder for the files written")
 
     var_p = sub.add_parser("variants", help="one exercise variant per student: sheets, keys, manifest")
     var_p.add_argument("spec", help="the network spec (YAML)")
     who = var_p.add_mutually_exclusive_group(required=True)
     who.add_argument("--count", type=_whole(1, 10_000), help="how many variants")
     who.add_argument("--roster", metavar="FILE.csv", help="a CSV of student ids (first column): one variant each")
-    var_p.add_argument("--seed", type=_whole(0, 2 ** 32 - 1), default=0)
+    var_p.add_argument("--seed", type=_whole(0, 2 ** 32 - 1), default=0,
+                       help="seed of the variants' values (the same seed gives the same variants)")
     var_p.add_argument("--vary", default="weights,biases,inputs,targets",
                        help="comma-separated: weights, biases, inputs, targets, learning_rate")
     var_p.add_argument("--round", type=_whole(0, 6), default=1, dest="places", help="decimals of the drawn numbers")
     var_p.add_argument("--range", default="-1:1", dest="value_range", help="low:high of the drawn numbers")
-    var_p.add_argument("--format", choices=("tex", "pdf"), default="pdf")
+    var_p.add_argument("--format", choices=("tex", "pdf"), default="pdf", help="LaTeX only, or LaTeX and PDF")
     var_p.add_argument("--jobs", type=_whole(1, 256), default=None, help="worker processes (default: one per core)")
     var_p.add_argument("--questions", default=None,
                        help="quantities asked in moodle.xml/questions.* (default: a1_1, ..., E, the first weights)")
-    var_p.add_argument("--lang", choices=("es", "en"), default=None)
-    var_p.add_argument("-o", "--output", metavar="DIR", default="output/variants")
+    var_p.add_argument("--lang", choices=("es", "en"), default=None,
+                       help="language of the output (default: the spec's)")
+    var_p.add_argument("-o", "--output", metavar="DIR", default="output/variants", help="folder for the files written")
 
     demo = sub.add_parser("demo", help="the lectures' 2-2-2 example: walkthrough, JSON, slides and handouts")
     _common(demo, default_dir="output")

@@ -314,3 +314,18 @@ def test_variants_from_a_roster(tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
         "ana", "bob", "manifest.csv", "manifest.json", "moodle.xml", "questions.csv", "questions.json"]
+
+
+def test_every_option_says_what_it_does():
+    """Issue 14: many options had no description or default in --help."""
+    import argparse
+    from symbackprop.cli import _parser
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    silent = [f"{name} {action.option_strings[0]}" for name, p in sub.choices.items() for action in p._actions
+              if action.option_strings and not action.help and not isinstance(action, argparse._HelpAction)]
+    assert silent == []
+    text = sub.choices["train"].format_help()
+    assert "(default: 100)" in " ".join(text.split())          # --epochs shows its default
+    assert "examples:" in parser.format_help()
+    assert "deck 00" not in "".join(p.format_help() for p in sub.choices.values())   # means nothing to an outsider
