@@ -1,6 +1,8 @@
 """Shared helpers for the tests: the lecture spec and an independent reference network."""
 from __future__ import annotations
 
+import os
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +21,22 @@ def lecture_spec():
 
 def d(text: str) -> Decimal:
     return Decimal(text)
+
+
+# ----------------------------------------------------------------------------- the command
+
+def command() -> list[str]:
+    """The symbackprop command beside this Python (installed), else ``python -m symbackprop``."""
+    script = Path(sys.executable).parent / "symbackprop"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "symbackprop"]
+
+
+def env() -> dict[str, str]:
+    """The subprocess imports the very package these tests import (installed or source)."""
+    import symbackprop
+    return {**os.environ, "PYTHONPATH": str(Path(symbackprop.__file__).parent.parent)}
 
 
 # ----------------------------------------------------------------------------- fuzzing

@@ -12,21 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import LECTURE, ROOT
+from conftest import command, env
 
-BIN = Path(sys.executable).parent
-
-
-def command() -> list[str]:
-    script = BIN / "symbackprop"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "symbackprop"]
-
-
-def env() -> dict[str, str]:
-    """The subprocess imports the very package these tests import (installed or source)."""
-    import symbackprop
-    return {**os.environ, "PYTHONPATH": str(Path(symbackprop.__file__).parent.parent)}
 
 
 def run(*args, cwd) -> subprocess.CompletedProcess:

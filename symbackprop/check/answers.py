@@ -15,7 +15,6 @@ read (``load_answers(path, index, problems=[])``).
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -27,9 +26,8 @@ from ..derive.derivation import Derivation
 from ..errors import AnswerError, SymbackpropError
 from ..core.expr import MAX_LENGTH, ExpressionError, parse_expression
 from ..core.notation import Notation
-from ..io.jsonio import no_duplicate_keys
 from ..io.textfiles import csv_rows, read_text
-from ..io.yamlload import load_yaml
+from ..io.yamlload import load_document
 
 __all__ = ["Answer", "Problem", "NameIndex", "read_value", "load_answers", "load_class",
            "MAX_ANSWERS_BYTES"]
@@ -264,7 +262,6 @@ def _read_text(path: Path) -> str:
     return read_text(path, AnswerError, MAX_ANSWERS_BYTES)
 
 
-_no_duplicates = no_duplicate_keys(AnswerError)
 
 
 def _pairs(path: Path) -> list[tuple[str, object, str]]:
@@ -283,21 +280,7 @@ def _pairs(path: Path) -> list[tuple[str, object, str]]:
                 raise AnswerError(f"{path}: line {n}: expected two columns, quantity and value; found {row!r}")
             out.append((row[0].strip(), row[1].strip(), f"line {n}"))
         return out
-    if suffix == ".json":
-        try:
-            data = json.loads(text, parse_float=str, parse_int=str,
-                              parse_constant=lambda c: c, object_pairs_hook=_no_duplicates)
-        except json.JSONDecodeError as exc:
-            raise AnswerError(f"{path}: line {exc.lineno}: JSON syntax error: {exc.msg}") from None
-        except AnswerError as exc:
-            raise AnswerError(f"{path}: {exc}") from None
-        except RecursionError:
-            raise AnswerError(f"{path}: JSON nested too deeply") from None
-    else:
-        try:
-            data = load_yaml(text, str(path), keep_text=True)
-        except SymbackpropError as exc:
-            raise AnswerError(str(exc)) from None
+    data = load_document(text, str(path), suffix, AnswerError)
     if not isinstance(data, dict):
         raise AnswerError(f"{path}: expected a mapping from quantities to values")
     return [(str(k), v, str(k)) for k, v in data.items()]

@@ -31,7 +31,6 @@ Nothing read is evaluated: points are plain decimal numbers.
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -42,9 +41,8 @@ from typing import Mapping
 
 from ..derive.ledger import WRITTEN
 from ..errors import SymbackpropError
-from ..io.jsonio import no_duplicate_keys
 from ..io.textfiles import csv_rows, read_text
-from ..io.yamlload import load_yaml
+from ..io.yamlload import load_document
 
 __all__ = ["MarksRule", "Mark", "MarksError", "KINDS", "CELLS", "load_marks", "mark", "read_points",
            "read_credit", "shown", "MARKS_LIMITS"]
@@ -220,24 +218,8 @@ def load_marks(path: str | Path, index, *, carried_credit: Decimal = Decimal(1))
     return MarksRule(default, kinds, quantities, carried_credit)
 
 
-_no_duplicates = no_duplicate_keys(MarksError)
-
-
 def _document(text: str, source: str, suffix: str):
-    if suffix == ".json":
-        try:
-            return json.loads(text, parse_float=str, parse_int=str, parse_constant=lambda c: c,
-                              object_pairs_hook=_no_duplicates)
-        except json.JSONDecodeError as exc:
-            raise MarksError(f"{source}: line {exc.lineno}: JSON syntax error: {exc.msg}") from None
-        except MarksError as exc:
-            raise MarksError(f"{source}: {exc}") from None
-        except RecursionError:
-            raise MarksError(f"{source}: JSON nested too deeply") from None
-    try:
-        return load_yaml(text, source, keep_text=True)
-    except SymbackpropError as exc:
-        raise MarksError(str(exc)) from None
+    return load_document(text, source, suffix, MarksError)
 
 
 _SECTIONS = ("default", "kinds", "quantities")

@@ -12,7 +12,7 @@ import yaml
 
 from ..errors import SpecError
 
-__all__ = ["load_yaml", "YAML_LIMITS"]
+__all__ = ["load_yaml", "load_document", "YAML_LIMITS"]
 
 #: Documented limits: a file larger, nested deeper or expanding (through aliases) to more
 #: values than this is refused before anything is built from it.
@@ -148,3 +148,26 @@ def load_yaml(text: str, source: str, *, keep_text: bool = False):
         raise SpecError(source, "", f"YAML error: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise SpecError(source, "", "YAML nested too deeply") from None
+
+
+def load_document(text: str, source: str, suffix: str, error: type[Exception]):
+    """A hand-written mapping file, JSON (``suffix`` ".json") or YAML, with every number kept
+    as the text written (its decimals count) and a key given twice refused; every problem an
+    ``error`` naming ``source`` and the line."""
+    import json
+    from ..errors import SymbackpropError
+    from .jsonio import no_duplicate_keys
+    if suffix == ".json":
+        try:
+            return json.loads(text, parse_float=str, parse_int=str, parse_constant=lambda c: c,
+                              object_pairs_hook=no_duplicate_keys(error))
+        except json.JSONDecodeError as exc:
+            raise error(f"{source}: line {exc.lineno}: JSON syntax error: {exc.msg}") from None
+        except error as exc:
+            raise error(f"{source}: {exc}") from None
+        except RecursionError:
+            raise error(f"{source}: JSON nested too deeply") from None
+    try:
+        return load_yaml(text, source, keep_text=True)
+    except SymbackpropError as exc:
+        raise error(str(exc)) from None
