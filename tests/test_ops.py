@@ -306,3 +306,19 @@ def test_the_rule_written_with_its_own_output_comes_from_the_table():
     assert "The derivative of the swish (SiLU) is written with its own output" in tex
     tex = as_tex(solve(spec_from_dict(spec_with("relu"), "<t>")), "article", "en")
     assert "The derivative of the ReLU" not in tex       # relu′ = H(z): no own-output rule
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_textbook_derivative_is_the_derivative_in_the_lectures_order(name):
+    """g′ as the slides write it (unevaluated, the lecture's order) equals sympy.diff of the
+    forward rule; σ′ reads σ(z)(1 − σ(z)), not SymPy's (1 − σ(z))σ(z) (issue 14)."""
+    z, s = sympy.Symbol("z", real=True), sympy.Rational(1, 10)
+    act = ACTIVATIONS[name]
+    difference = act.textbook(z, s) - act.general(z, s)
+    for point in ("-2.5", "-0.5", "0", "0.3", "1.7"):
+        assert abs(difference.subs(z, sympy.Rational(point)).rewrite(sympy.exp).evalf(30)) < 1e-25
+    if name == "sigmoid":
+        from symbackprop.core.notation import PlainNames
+        from symbackprop.render.printers import NetworkLatexPrinter
+        latex = NetworkLatexPrinter(PlainNames()).doprint(act.textbook(z))
+        assert latex == r"\sigma\left(z\right) \cdot \left(1 - \sigma\left(z\right)\right)"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Mapping
 
 import sympy
@@ -279,7 +279,6 @@ def _weighted_sum(spec: Spec, l: int, i: int, example: int | None,
             edges.append(Edge(zid, src, symbol(wid), symbol(wid)))
 
 
-_Z = Symbol("_z", real=True)
 
 
 def _activation(layer, l: int, i: int, example: int | None,
@@ -289,14 +288,7 @@ def _activation(layer, l: int, i: int, example: int | None,
     zid, aid = ids.z(l, i, example), ids.a(l, i, example)
     zs = symbol(zid)
     nodes[aid] = Node(aid, "a", rule.forward(zs, slope), l, i, example)
-    edges.append(Edge(aid, zid, _general_derivative(layer.activation, slope).xreplace({_Z: zs}),
-                      rule.named(symbol(aid), zs, slope)))
-
-
-@lru_cache(maxsize=None)
-def _general_derivative(activation: str, slope: Expr) -> Expr:
-    """g'(z) differentiated once per activation, then renamed for each neuron."""
-    return ACTIVATIONS[activation].general(_Z, slope)
+    edges.append(Edge(aid, zid, rule.textbook(zs, slope), rule.named(symbol(aid), zs, slope)))
 
 
 def _softmax(layer, l: int, example: int | None, nodes: dict[str, Node], edges: list[Edge]) -> None:

@@ -244,6 +244,17 @@ class Activation:
         """g′(z) straight from differentiating the forward rule."""
         return sympy.diff(self.forward(z, p), z)
 
+    def textbook(self, z: Expr, p: Expr = Integer(0)) -> Expr:
+        """g′(z) in z, written as the lectures write it: the named rule with the activation in
+        place of its output, unevaluated so that its order holds (σ(z)(1 − σ(z)), not SymPy's
+        (1 − σ(z))σ(z)). Equal to :meth:`general` (tested)."""
+        a = sympy.Dummy("a")
+        named = self.named(a, z, p)
+        if a not in named.free_symbols:
+            return named
+        with sympy.evaluate(False):
+            return named.xreplace({a: self.forward(z, p)})
+
     def own_output_rule(self, x: Expr, p: Expr = Integer(0)) -> tuple[Expr, Expr] | None:
         """(g(x), g′(x) written with g(x) itself) where the lectures write the derivative with
         the activation's own output (σ′ = σ(1 − σ), tanh′ = 1 − tanh²); None otherwise."""
