@@ -265,7 +265,7 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
     steps.append(Notation(spec.notation == "layered" and not spec.labels, neurons))
     steps.append(Network(tuple(ids.x(j, ex) for j in range(1, len(spec.inputs[0]) + 1)),
                          tuple(ids.y(k, ex) for k in range(1, len(spec.targets[0]) + 1)),
-                         tuple(model.params)))
+                         tuple(sorted(model.walk_order, key=lambda p: model.nodes[p].layer))))
     pending: list[str] = []
     for node in model.nodes.values():
         if node.kind == "z":

@@ -144,11 +144,14 @@ def test_deck_004_names_against_its_spec(numbered, name, quantity):
 
 
 def test_labels_win_over_the_default_numbering(layered, numbered):
-    # deck 004 numbers the first layer by source neuron; its spec's labels say so
-    assert numbered.lookup("w2") == ("w1_2_1", []) and numbered.lookup("w3") == ("w1_1_2", [])
-    # without labels, the default numbering (to neuron 1 first)
-    assert layered.lookup("w2") == ("w1_1_2", []) and layered.lookup("w3") == ("w1_2_1", [])
-    assert layered.lookup("dE1/dw3") == ("dE1/dw1_2_1", [])
+    # the default numbering is deck 004's: the first layer input by input (w2 = x1→n2)
+    for index in (layered, numbered):
+        assert index.lookup("w2") == ("w1_2_1", []) and index.lookup("w3") == ("w1_1_2", [])
+        assert index.lookup("dE1/dw3") == ("dE1/dw1_1_2", [])
+    # labels for another convention (Mazur's: neuron by neuron) win
+    base = yaml.safe_load(NUMBERED.read_text())
+    mazur = index_of(spec_from_dict({**base, "labels": {"w1_1_2": "w_2", "w1_2_1": "w_3"}}))
+    assert mazur.lookup("w2") == ("w1_1_2", []) and mazur.lookup("w3") == ("w1_2_1", [])
 
 
 def test_a_label_beats_the_default_name_of_another_quantity_and_equal_labels_are_ambiguous():

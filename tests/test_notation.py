@@ -30,15 +30,30 @@ def test_numbered_names_follow_deck_004(lecture_spec):
     assert n.text("z2_1") == "sum_ŷ1" and n.text("w2_1_1") == "w5" and n.text("E") == "E_total"
 
 
-def test_labels_reproduce_deck_004_numbering(lecture_spec):
-    # Deck 004 numbers the first layer by source: sum_n1 = x1·w1 + x2·w3 + B1.
-    spec = numbered(lecture_spec, [("w1_1_2", "w_3"), ("w1_2_1", "w_2")])
-    solution = solve(spec)
+def test_default_numbering_is_deck_004s(lecture_spec):
+    """Without labels, numbered notation numbers as deck 004's figure (issue 14): the first layer
+    input by input — sum_n1 = x1·w1 + x2·w3 + B1 — the output layer neuron by neuron; the chains
+    are derived, and the network listed, in the order of those numbers: w1, w2, w3, w4."""
+    solution = solve(numbered(lecture_spec))
     n = solution.model.notation
-    assert n.latex("w1_1_2") == "w_3" and n.text("w1_2_1") == "w2"
+    assert [n.text(w) for w in ("w1_1_1", "w1_2_1", "w1_1_2", "w1_2_2")] == ["w1", "w2", "w3", "w4"]
+    # deck 004's values: w1..w8 = 0.1..0.8
+    params = solution.model.parameters()
+    by_name = {n.text(p): params[p] for p in params}
+    assert [str(by_name[f"w{k}"]) for k in range(1, 9)] == [f"0.{k}" for k in range(1, 9)]
+    order = [n.text(p) for p in solution.model.walk_order]
+    assert order == ["w5", "w6", "w7", "w8", "B2", "w1", "w2", "w3", "w4", "B1"]
     text = walkthrough(solution)
     assert "sum_n1 = w1·x1 + w3·x2 + B1" in text
-    assert "nuevo_w5 = w5 - η·∂E_total/∂w5 = 0.5 - 0.6·0.08020 = 0.45188" in text
+    assert "nuevo_w5 = w5 - η·∂E_total/∂w5 = 0.5 - 0.6·0.08020" in text
+    assert text.index("contribuye w2 = 0.2") < text.index("contribuye w3 = 0.3")
+
+
+def test_labels_name_other_conventions(lecture_spec):
+    # Mazur's own figure numbers the first layer neuron by neuron: w2 = x2→h1.
+    spec = numbered(lecture_spec, [("w1_1_2", "w_2"), ("w1_2_1", "w_3")])
+    n = solve(spec).model.notation
+    assert n.latex("w1_1_2") == "w_2" and n.text("w1_2_1") == "w3"
 
 
 def test_printer_uses_the_notation(lecture_spec):

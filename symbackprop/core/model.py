@@ -109,14 +109,19 @@ class Model:
 
     @cached_property
     def walk_order(self) -> tuple[str, ...]:
-        """Parameters in the lectures' order: output layer first, weights row by row, then biases."""
+        """Parameters in the lectures' order: output layer first, weights row by row (in numbered
+        notation, by their numbers), then biases."""
         by_layer: dict[int, list[str]] = {}
         for p in self.params:
             by_layer.setdefault(self.nodes[p].layer, []).append(p)
         order: list[str] = []
+        numbered = self.spec.notation == "numbered"
         for l in sorted(by_layer, reverse=True):
             group = by_layer[l]
-            order += [p for p in group if self.nodes[p].kind == "weight"]
+            weights = [p for p in group if self.nodes[p].kind == "weight"]
+            if numbered:        # w1, w2, w3… in the order of their numbers (deck 004)
+                weights.sort(key=lambda p: self.notation.weight_number(*ids.parse(p)[1]))
+            order += weights
             order += [p for p in group if self.nodes[p].kind == "bias"]
         return tuple(order)
 

@@ -50,9 +50,11 @@ class Notation:
         self._weight_offset: dict[int, int] = {}
         offset = 0
         self._fan_in: dict[int, int] = {}
+        self._units: dict[int, int] = {}
         for l, layer in enumerate(spec.layers, start=1):
             self._weight_offset[l] = offset
             self._fan_in[l] = len(layer.weights[0])
+            self._units[l] = layer.units
             offset += layer.units * len(layer.weights[0])
 
     # ------------------------------------------------------------------ LaTeX
@@ -119,13 +121,21 @@ class Notation:
                       else f"n_{{{self._hidden_offset[l] + i}}}")
             return (neuron if kind == "a" else rf"\mathrm{{sum}}_{{{neuron}}}") + ex
         if kind == "w":
-            l, i, j = nums
-            return f"w_{{{self._weight_offset[l] + (i - 1) * self._fan_in[l] + j}}}"
+            return f"w_{{{self.weight_number(*nums)}}}"
         if kind == "b":
             return f"B_{{{nums[0]}}}" if len(nums) == 1 else f"B_{{{nums[0]},{nums[1]}}}"
         if kind == "E":
             return (f"E_{{{nums[0]}}}" if nums else r"E_{\mathrm{total}}") + ex
         return "R"
+
+    def weight_number(self, l: int, i: int, j: int) -> int:
+        """The number of w^{[l]}_{i,j} in numbered notation, as deck 004's figure numbers them:
+        the layer fed by the inputs input by input (w1 = x1→n1, w2 = x1→n2, w3 = x2→n1: its
+        sum_{n_1} = x1·w1 + x2·w3 + B1), every later layer neuron by neuron (sum_{ŷ_1} =
+        n1·w5 + n2·w6 + B2); the layers one after the other. ``labels`` name other conventions."""
+        if l == 1:
+            return self._weight_offset[l] + (j - 1) * self._units[l] + i
+        return self._weight_offset[l] + (i - 1) * self._fan_in[l] + j
 
     # ------------------------------------------------------------------ text
     def text(self, qid: str) -> str:
