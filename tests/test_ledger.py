@@ -55,10 +55,26 @@ def test_a_path_is_never_named_like_its_sum(lecture):
 
 
 def test_every_kind_is_known(lecture):
-    kinds = {q.kind for q in lecture.ledger.of_kind(*WRITTEN, "path")}
+    kinds = {q.kind for q in lecture.ledger.of_kind(*WRITTEN, "path", "step")}
     assert kinds == {"input", "target", "weight", "bias", "z", "a", "error", "total", "adjoint",
-                     "factor", "delta", "path", "partial", "gradient", "update"}
-    assert len(lecture.ledger.of_kind(*WRITTEN, "path")) == len(lecture.ledger)
+                     "factor", "delta", "path", "partial", "gradient", "step", "update"}
+    assert len(lecture.ledger.of_kind(*WRITTEN, "path", "step")) == len(lecture.ledger)
+
+
+def test_the_step_of_an_update_is_a_quantity(lecture):
+    """η·∂E/∂w, the board's 0.5 − 0.04812 (deck 003): a record of its own, whose value the
+    update takes away; in hand mode, η times the hand-rounded gradient, rounded."""
+    q = lecture.ledger["step_w2_1_1"]
+    assert q.kind == "step" and q.depends_on == ("dE/dw2_1_1",)
+    g = lecture.ledger["dE/dw2_1_1"].exact
+    with exact():
+        assert q.exact == Decimal("0.6") * g
+        assert lecture.ledger["w2_1_1"].exact - q.exact == lecture.ledger["new_w2_1_1"].exact
+    assert round(q.exact, 5) == Decimal("0.04812")
+    hand = solve(load_spec(LECTURE), rounding="hand").derivations[0]
+    assert hand.ledger["step_w2_1_1"].hand == Decimal("0.04812")      # 0.6 · 0.08020
+    assert hand.ledger["step_b1"].exact == 0            # a frozen bias takes no step
+    assert "step_w2_1_1" not in lecture.ledger.values()  # not a value a sheet asks for
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 5, 8, 13, 21, 34])

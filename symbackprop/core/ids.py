@@ -86,6 +86,11 @@ def new(param: str) -> str:
     return f"new_{param}"
 
 
+def step(param: str) -> str:
+    """η·∂E/∂p, what gradient descent takes away from p (``0.5 − 0.04812``)."""
+    return f"step_{param}"
+
+
 ID_RE = re.compile(
     r"(?P<kind>x|y|z|a|w|b|E|R)"
     r"(?P<nums>(?:\d+(?:_\d+)*)?)"

@@ -102,6 +102,8 @@ class Chain:
     hand_gradient: Decimal | None = None
     hand_old: Decimal | None = None
     hand_new: Decimal | None = None
+    step: Decimal = Decimal(0)          # η·∂E/∂p, what the update takes away (0 when frozen)
+    hand_step: Decimal | None = None
 
     @property
     def id(self) -> str:
@@ -409,16 +411,18 @@ def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
 
         gradient = num.adjoint.get(param, Decimal(0))
         trainable = model.trainable(param)
-        new = params[param] - eta * gradient if trainable else params[param]
-        hand_gradient = hand_old = hand_new = None
+        step = eta * gradient if trainable else Decimal(0)
+        new = params[param] - step
+        hand_gradient = hand_old = hand_new = hand_step = None
         if hand:
             parts = partials if partials else built
             hand_gradient = rnd(sum((p.hand for p in parts), Decimal(0)))
             hand_old = (hand_params or params)[param]
+            hand_step = rnd(eta * hand_gradient) if trainable else Decimal(0)
             hand_new = rnd(hand_old - eta * hand_gradient) if trainable else hand_old
         return Chain(param, "paths" if enumerate_paths else "delta", count, tuple(built),
                      tuple(partials), gradient, params[param], new, trainable,
-                     hand_gradient, hand_old, hand_new)
+                     hand_gradient, hand_old, hand_new, step, hand_step)
 
     eta = spec.learning_rate
     with exact():          # one context for every chain (a network has 10⁵ paths)

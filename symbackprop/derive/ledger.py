@@ -10,7 +10,8 @@ Kinds, in the order a lecture meets them: ``input``, ``target``, ``weight``, ``b
 ``a``, ``error`` (E_k), ``penalty`` (R), ``total`` (E), ``adjoint`` (∂E/∂a, ∂E/∂z), ``factor``
 (a local derivative), ``delta`` (δ = ∂E/∂z as defined from the next layer), ``path`` (the
 product of one path's factors), ``partial`` (∂E_k/∂p: the sum of the paths from one error
-term), ``gradient`` (∂E/∂p) and ``update`` (the parameter after the step).
+term), ``gradient`` (∂E/∂p), ``step`` (η·∂E/∂p, what the update takes away: the board's
+``0.5 − 0.04812``) and ``update`` (the parameter after the step).
 
 A path's id is its partial's id and its number among that partial's paths
 (``dE2/db1#1``, ``dE2/db1#2``), so a single path's product is never named like their sum.
@@ -168,14 +169,22 @@ class Ledger(Mapping[str, Quantity]):
                             self._eta)
         return Quantity(nid, "update", (c.param,), c.new, self._h(c.hand_new))
 
+    def _step(self, c) -> Quantity:
+        sid = ids.step(c.param)
+        if c.trainable:
+            return Quantity(sid, "step", (c.id,), c.step, self._h(c.hand_step),
+                            sympy.Rational(str(self._eta)) * symbol(c.id))
+        return Quantity(sid, "step", (), c.step, self._h(c.hand_step))
+
     def _chain_quantities(self) -> Iterator[Quantity]:
-        """Partials, then gradients, then updates: the order of a sheet."""
+        """Partials, then gradients, then steps and updates: the order of a sheet."""
         chains = self._chains.values()
         for c in chains:
             yield from self._partials(c)
         for c in chains:
             yield self._gradient(c)
         for c in chains:
+            yield self._step(c)
             yield self._update(c)
 
     def paths(self) -> Iterator[Quantity]:
@@ -190,6 +199,8 @@ class Ledger(Mapping[str, Quantity]):
             return q
         if qid.startswith("new_") and qid[4:] in self._chains:
             return self._update(self._chains[qid[4:]])
+        if qid.startswith("step_") and qid[5:] in self._chains:
+            return self._step(self._chains[qid[5:]])
         split = ids.split_path(qid)
         parts = ids.split_derivative(split[0] if split else qid)
         c = self._chains.get(parts[1]) if parts else None
@@ -246,7 +257,7 @@ class Ledger(Mapping[str, Quantity]):
         out inside its partial (a student multiplies the factors and adds the paths)."""
         out: dict[str, Expr] = {}
         for q in (*self._q.values(), *self._chain_quantities()):
-            if q.formula is None:
+            if q.formula is None or q.kind not in WRITTEN:
                 continue
             if q.op == "sum" and any("#" in i for i in q.depends_on):
                 out[q.id] = sympy.Add(*[self[i].formula if "#" in i else symbol(i) for i in q.depends_on])
