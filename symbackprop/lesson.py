@@ -23,12 +23,13 @@ from typing import Iterable, Union
 
 from .core import ids
 from .core.graph import Graph
+from .core.ops import DERIVED
 from .derive.derivation import Chain, Path, Solution
 from .derive.ledger import path_ids
 
 __all__ = [
     "Notation", "Network", "Forward", "Error", "Deltas", "Question", "Reused", "Factor",
-    "Together", "SumOverOutputs", "Update", "IterationTable", "Step", "lesson_plan", "path_id",
+    "Together", "PartialSum", "Rule", "SumOverOutputs", "Update", "IterationTable", "Step", "lesson_plan", "path_id",
     "find_path", "GraphPoint", "GraphForward", "GraphSeed", "GraphBackward", "GraphBranches",
     "GraphGradients", "GraphConvention", "GraphStep", "graph_plan",
 ]
@@ -112,6 +113,25 @@ class Together:
 
 
 @dataclass(frozen=True)
+class PartialSum:
+    """∂E_k/∂p as the sum of its several paths (a shared bias, a deeper network): the paths'
+    products, each named as a path, added into the partial, a step of its own."""
+
+    param: str
+    partial: str
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Once per activation, before its first local derivative: the rule derived step by step
+    (deck 003's "Derivada de la función sigmoide"), for activations whose table entry has a
+    derivation."""
+
+    activation: str
+
+
+@dataclass(frozen=True)
 class SumOverOutputs:
     """∂E/∂p as the sum of its parts (partials ∂E_k/∂p, or the δ-form paths)."""
 
@@ -136,7 +156,7 @@ class IterationTable:
 
 
 Step = Union[Notation, Network, Forward, Error, Deltas, Question, Reused, Factor, Together,
-             SumOverOutputs, Update, IterationTable]
+             PartialSum, Rule, SumOverOutputs, Update, IterationTable]
 
 
 # ----------------------------------------------------------------------------- graph mode
@@ -236,17 +256,29 @@ def find_path(c: Chain, pid: str) -> tuple[int, Path]:
     return n + 1, c.paths[n]
 
 
-def _chain_steps(c: Chain) -> Iterable[Step]:
+def _chain_steps(c: Chain, rules: dict[str, str], derived: set[str]) -> Iterable[Step]:
+    """``rules``: the activation of each local derivative da/dz that has a derivation to show;
+    ``derived``: the activations shown already (shared by the chains of one plan)."""
     yield Question(c.param, c.id)
-    for path in c.paths:
-        pid = path_id(c, path)
+    pids = path_ids(c)
+    last_of_term = {p.term: n for n, p in enumerate(c.paths)}
+    for n, path in enumerate(c.paths):
+        pid = pids[n]
         reused = tuple(fid for fid, r in zip(path.factors, path.reused) if r)
         if reused and len(path.factors) > 1:
             yield Reused(c.param, pid, reused)
-        for n, (fid, r) in enumerate(zip(path.factors, path.reused)):
-            yield Factor(c.param, pid, fid, n, r)
+        for k, (fid, r) in enumerate(zip(path.factors, path.reused)):
+            act = rules.get(fid)
+            if act is not None and not r and act not in derived:
+                derived.add(act)
+                yield Rule(act)
+            yield Factor(c.param, pid, fid, k, r)
         if len(path.factors) > 1:
             yield Together(c.param, pid)
+        if last_of_term[path.term] == n and c.form == "paths":
+            siblings = tuple(q for q, p in zip(pids, c.paths) if p.term == path.term)
+            if len(siblings) > 1:
+                yield PartialSum(c.param, ids.derivative(path.term, c.param), siblings)
     parts = tuple(p.id for p in c.partials) if c.partials else tuple(path_id(c, p) for p in c.paths)
     if len(parts) > 1:
         yield SumOverOutputs(c.param, parts)
@@ -279,9 +311,14 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
         steps.append(Deltas(tuple(sorted(d.deltas, key=lambda z: (-nodes[z].layer, nodes[z].example or 0,
                                                                    nodes[z].index)))))
     wanted = None if only is None else set(only)
+    rules = {ids.derivative(node.id, ids.z(node.layer, node.index, node.example)):
+             spec.layers[node.layer - 1].activation
+             for node in model.nodes.values() if node.kind == "a"
+             and spec.layers[node.layer - 1].activation in DERIVED}
+    derived: set[str] = set()
     for c in d.chains:
         if wanted is None or c.param in wanted:
-            steps.extend(_chain_steps(c))
+            steps.extend(_chain_steps(c, rules, derived))
     for later in solution.derivations:
         steps.append(IterationTable(later.step, tuple(c.param for c in later.chains)))
     return tuple(steps)

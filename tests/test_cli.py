@@ -54,7 +54,7 @@ def test_text_walkthrough_in_both_languages(tmp_path):
     es = run("solve", LECTURE, cwd=tmp_path)
     assert es.returncode == 0
     assert "Propagación hacia adelante" in es.stdout
-    assert "nuevo_w[2]_1,1 = w[2]_1,1 - η·∂E/∂w[2]_1,1 = 0.5 - 0.6·0.08020 = 0.45188" in es.stdout
+    assert "nuevo_w[2]_1,1 = w[2]_1,1 - η·∂E/∂w[2]_1,1 = 0.5 - 0.6·0.08020 = 0.5 - 0.04812 = 0.45188" in es.stdout
     assert "(ya calculado)" in es.stdout
     en = run("solve", LECTURE, "--lang", "en", cwd=tmp_path)
     assert "Forward pass" in en.stdout and "new_w[2]_1,1" in en.stdout

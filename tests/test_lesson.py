@@ -38,10 +38,12 @@ def test_the_plan_follows_decks_003_and_004(lecture):
     assert seq[:2] == ["Notation", "Network"]
     assert seq[2:6] == ["Forward"] * 4                  # one neuron at a time
     assert seq[6] == "Error"
-    # w5 (w2_1_1): its question, three factors one by one, all together, the update
-    assert seq[7:13] == ["Question", "Factor", "Factor", "Factor", "Together", "Update"]
+    # w5 (w2_1_1): its question, three factors one by one (σ′ derived before its first use,
+    # once in the whole plan), all together, the update
+    assert seq[7:14] == ["Question", "Factor", "Rule", "Factor", "Factor", "Together", "Update"]
+    assert seq.count("Rule") == 1 and L.Rule("sigmoid") in L.lesson_plan(lecture)
     # w6 (w2_1_2): the first two factors were already computed
-    assert seq[13:19] == ["Question", "Reused", "Factor", "Factor", "Factor", "Together"]
+    assert seq[14:20] == ["Question", "Reused", "Factor", "Factor", "Factor", "Together"]
     # w1 (w1_1_1): two five-factor chains (E1 and E2), then their sum, then the update
     plan = L.lesson_plan(lecture)
     start = next(n for n, s in enumerate(plan) if isinstance(s, L.Question) and s.param == "w1_1_1")
@@ -69,7 +71,25 @@ def test_the_plan_holds_ids_only(lecture):
     first = plan[7]
     assert first == L.Question("w2_1_1", "dE/dw2_1_1")
     assert plan[8] == L.Factor("w2_1_1", "dE1/dw2_1_1", "dE1/da2_1", 0, False)
-    assert plan[12] == L.Update("w2_1_1", "dE/dw2_1_1", "new_w2_1_1")
+    assert plan[13] == L.Update("w2_1_1", "dE/dw2_1_1", "new_w2_1_1")
+
+
+def test_a_partial_with_several_paths_is_a_step_of_its_own(lecture):
+    """The shared bias b[1] reaches each output by two paths: each path's product is named as
+    a path, and each per-output sum ∂E_k/∂b[1] is its own step before the sum over outputs."""
+    plan = L.lesson_plan(lecture)
+    start = next(n for n, s in enumerate(plan) if isinstance(s, L.Question) and s.param == "b1")
+    block = plan[start:]
+    sums = [s for s in block if isinstance(s, L.PartialSum)]
+    assert sums == [L.PartialSum("b1", "dE1/db1", ("dE1/db1#1", "dE1/db1#2")),
+                    L.PartialSum("b1", "dE2/db1", ("dE2/db1#1", "dE2/db1#2"))]
+    together = [s.path for s in block if isinstance(s, L.Together)]
+    assert together == ["dE1/db1#1", "dE1/db1#2", "dE2/db1#1", "dE2/db1#2"]
+    # the first per-output sum comes right after its second path's product
+    order = names(block)
+    assert block[order.index("PartialSum") - 1] == L.Together("b1", "dE1/db1#2")
+    # no partial with one path gets a sum step
+    assert not any(isinstance(s, L.PartialSum) and s.param != "b1" and len(s.paths) < 2 for s in plan)
 
 
 def test_only_keeps_the_chosen_chains_and_the_whole_table(lecture):
@@ -80,7 +100,8 @@ def test_only_keeps_the_chosen_chains_and_the_whole_table(lecture):
 
 FRAME = {"Notation": "notation", "Network": "network", "Forward": "forward", "Error": "error",
          "Question": "question", "Reused": "reused", "Factor": "factor", "Together": "together",
-         "SumOverOutputs": "sum", "Update": "update", "IterationTable": "iteration"}
+         "PartialSum": "partial", "Rule": "rule", "SumOverOutputs": "sum", "Update": "update",
+         "IterationTable": "iteration"}
 
 
 @pytest.mark.parametrize("style", ["slides", "exercise"])

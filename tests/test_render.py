@@ -34,12 +34,14 @@ def test_slides_follow_the_lecture_order(lecture):
     assert seq[:2] == ["notation", "network"]
     assert seq[2:6] == ["forward"] * 4                 # one frame per neuron: a1_1, a1_2, a2_1, a2_2
     assert seq[6] == "error"
-    # w5 (w2_1_1): question, its three factors one by one, all together, the update (deck 004)
-    assert seq[7:13] == ["question", "factor", "factor", "factor", "together", "update"]
+    # w5 (w2_1_1): question, its three factors one by one — σ′ derived once (deck 003's note)
+    # before the first — all together, the update (deck 004)
+    assert seq[7:14] == ["question", "factor", "rule", "factor", "factor", "together", "update"]
+    assert seq.count("rule") == 1
     # w6 (w2_1_2): the first two factors were already computed
-    assert seq[13:18] == ["question", "reused", "factor", "together", "update"]
+    assert seq[14:19] == ["question", "reused", "factor", "together", "update"]
     # the first hidden weight: two five-factor chains, then their sum, then the update
-    first_hidden = seq.index("question", seq.index("question", 7 + 6 * 4) + 1)
+    first_hidden = seq.index("question", seq.index("question", 7 + 6 * 4 + 1) + 1)
     block = seq[first_hidden:seq.index("update", first_hidden) + 1]
     assert block.count("together") == 2 and block[-2:] == ["sum", "update"]
     assert seq[-1] == "iteration"
@@ -77,7 +79,26 @@ def test_numbers_and_names_in_the_slides(lecture):
     assert r"z^{[1]}_{1} = 0.1 \cdot 0.1 + 0.3 \cdot 0.5 + 0.25 = 0.41" in tex
     assert r"\boxed{\frac{\partial a^{[2]}_{1}}{\partial z^{[2]}_{1}}}" in tex
     assert r"\frac{d}{dx}\sigma\left(x\right) = \sigma\left(x\right) \cdot \left(1 - \sigma\left(x\right)\right)" in tex
-    assert tex.count(r"\frac{d}{dx}\sigma\left(x\right)") == 1    # the sigmoid note, once
+    # derived once on its own frame (boxed, deck 003's note), recalled once where first used
+    assert tex.count(r"\boxed{\frac{d}{dx}\sigma\left(x\right) = \sigma\left(x\right) \cdot") == 1
+    assert tex.count(r"\frac{d}{dx}\sigma\left(x\right)") == 2
+    assert r"\frac{1}{\left(1 + e^{- x}\right)^{2}} \cdot e^{- x} = \frac{e^{- x}}{\left(1 + e^{- x}\right)^{2}}" in tex
+    # the forward pass writes σ out with its number (deck 003: 1/(1 + e^{−0.41}) = 0.60108)
+    assert r"= \frac{1}{1 + e^{- 0.41}} = 0.60109" in tex
+    # the error in general before its numbers
+    assert r"E = \frac{1}{2} \sum_{k=1}^{K} \left(y_{k} - \hat{y}_{k}\right)^{2}" in tex
+    # the update takes η·∂E/∂w away: 0.5 − 0.04812 (deck 003)
+    assert r"\text{nuevo\_}w^{[2]}_{1,1} = 0.5 - 0.04812" in tex
+    # a factor frame names the product it belongs to
+    assert r"\frac{\partial E_{1}}{\partial w^{[2]}_{1,1}} = \boxed{" in tex
+    # only E1 depends on an output weight: ∂E/∂w = ∂E1/∂w is said
+    assert r"\frac{\partial E}{\partial w^{[2]}_{1,1}} = \frac{\partial E_{1}}{\partial w^{[2]}_{1,1}}}" in tex
+    # the shared bias: each per-output sum of its two paths is a step of its own
+    assert (r"\frac{\partial E_{1}}{\partial b^{[1]}} = 0.01600 + 0.01895}" in tex
+            and r"\frac{\partial E_{2}}{\partial b^{[1]}} = \left(-0.00492\right) + \left(-0.00555\right)}" in tex)
+    # a hidden weight: the route through E1 and the one through E2 are observed
+    assert r"E_{1} \to a^{[2]}_{1} \to z^{[2]}_{1} \to a^{[1]}_{1} \to z^{[1]}_{1} \to w^{[1]}_{1,1}" in tex
+    assert r"E_{2} \to a^{[2]}_{2} \to z^{[2]}_{2} \to a^{[1]}_{1} \to z^{[1]}_{1} \to w^{[1]}_{1,1}" in tex
     en = render_tex(lecture, "slides", "en")
     assert "Forward pass" in en and r"\text{new\_}w^{[2]}_{1,1} = 0.45188" in en
 

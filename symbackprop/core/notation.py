@@ -12,7 +12,7 @@ import re
 from . import ids
 from ..spec.reading import Spec
 
-__all__ = ["Notation", "PlainNames"]
+__all__ = ["Notation", "PlainNames", "IndexNames"]
 
 _TEXT_COMMANDS = {
     r"\hat{y}": "ŷ", r"\hat{Y}": "Ŷ", r"\bar{x}": "x̄",
@@ -188,3 +188,23 @@ class PlainNames:
 
     def delta_text(self, qid: str) -> str:
         return "δ_" + qid
+
+
+class IndexNames:
+    """Names in the general formulas the lectures write before the numbers (the error
+    E = ½ Σ_k (y_k − ŷ_k)²): a target and an output with an index, y_k and ŷ_k."""
+
+    LATEX = {"y_k": "y_{k}", "yhat_k": r"\hat{y}_{k}", "y_jk": "y_{j,k}", "yhat_jk": r"\hat{y}_{j,k}"}
+    TEXT = {"y_k": "y_k", "yhat_k": "ŷ_k", "y_jk": "y_jk", "yhat_jk": "ŷ_jk"}
+
+    def latex(self, qid: str) -> str:
+        return self.LATEX.get(qid, qid)
+
+    def text(self, qid: str) -> str:
+        return self.TEXT.get(qid, qid)
+
+    def delta_latex(self, qid: str) -> str:
+        return r"\delta_{" + self.latex(qid) + "}"
+
+    def delta_text(self, qid: str) -> str:
+        return "δ_" + self.text(qid)

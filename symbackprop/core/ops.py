@@ -38,7 +38,7 @@ __all__ = [
     "sigmoid", "relu", "leaky_relu", "softplus", "elu", "step",
     "Function", "Activation", "Loss", "Penalty",
     "FUNCTIONS", "ACTIVATIONS", "LOSSES", "PENALTIES", "GATE_FUNCTIONS", "kink",
-    "ACTIVATION_NAMES", "LOSS_NAMES", "softmax_forward", "softmax_derivative", "function_of",
+    "ACTIVATION_NAMES", "LOSS_NAMES", "DERIVED", "softmax_forward", "softmax_derivative", "function_of",
 ]
 
 
@@ -291,6 +291,44 @@ ACTIVATIONS: Mapping[str, Activation] = {a.name: a for a in (
                "swish", r"\operatorname{swish}", {"es": "swish (SiLU)", "en": "swish (SiLU)"}),
 )}
 
+# ----------------------------------------------------------------------------- derivations
+
+def _sigmoid_derivation(x: Expr) -> tuple[tuple[Expr, ...], ...]:
+    """Deck 003's "Derivada de la función sigmoide": σ = 1/(1 + e^(−x)), differentiated, and
+    1 − σ written over the same denominator, give σ′ = σ(1 − σ)."""
+    u = sympy.UnevaluatedExpr                  # a factor kept whole inside a product
+    with sympy.evaluate(False):
+        e = exp(-x)
+        den = 1 + e
+        inv = 1 / den
+        return (
+            (sigmoid(x), inv),
+            (sympy.Derivative(sigmoid(x), x), _mul(-1, u(1 / den**2), sympy.Derivative(den, x)),
+             _mul(u(1 / den**2), e), e / den**2),
+            (1 - sigmoid(x), 1 - inv, e / den),
+            (_mul(sigmoid(x), 1 - sigmoid(x)), _mul(u(inv), u(e / den)), e / den**2),
+        )
+
+
+def _tanh_derivation(x: Expr) -> tuple[tuple[Expr, ...], ...]:
+    """tanh = (e^x − e^(−x))/(e^x + e^(−x)); the quotient rule gives tanh′ = 1 − tanh²."""
+    with sympy.evaluate(False):
+        p, m = exp(x), exp(-x)
+        return (
+            (tanh(x), (p - m) / (p + m)),
+            (sympy.Derivative(tanh(x), x), ((p + m)**2 - (p - m)**2) / (p + m)**2,
+             1 - (p - m)**2 / (p + m)**2, 1 - tanh(x)**2),
+        )
+
+
+#: Activations whose rule the lectures derive once, step by step: rows of equal expressions in
+#: x (each row a chain a = b = c…); the last row's ends are the rule. Tested with SymPy.
+DERIVED: Mapping[str, Callable[[Expr], tuple[tuple[Expr, ...], ...]]] = {
+    "sigmoid": _sigmoid_derivation,
+    "tanh": _tanh_derivation,
+}
+
+
 #: Every activation a layer may have: the elementwise ones and softmax (a layer-wide one).
 ACTIVATION_NAMES: tuple[str, ...] = (*ACTIVATIONS, "softmax")
 
@@ -320,6 +358,16 @@ class Loss:
 
     def general(self, a: Expr, y: Expr, outputs: int) -> Expr:
         return sympy.diff(self.term(a, y, outputs), a)
+
+    def split(self, a: Expr, y: Expr, outputs: int) -> tuple[Expr, Expr]:
+        """(c, t) with E = c·Σ_k t(ŷ_k, y_k), as the lectures write the error before its
+        numbers (deck 003: E = ½ Σ_k (y_k − ŷ_k)²): the written term's constant factor, and
+        the rest of it, unevaluated."""
+        w = self.written(a, y, outputs)
+        if w.is_Mul and w.args[0].is_Number:
+            rest = w.args[1:]
+            return w.args[0], rest[0] if len(rest) == 1 else sympy.Mul(*rest, evaluate=False)
+        return Integer(1), w
 
 
 LOSSES: Mapping[str, Loss] = {rule.name: rule for rule in (

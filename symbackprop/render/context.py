@@ -23,15 +23,16 @@ from ..core import ids
 from ..derive.derivation import Chain, Derivation, Factor, Path, Solution
 from ..core.exact import show
 from ..core.notation import PlainNames
-from ..core.ops import ACTIVATIONS
+from ..core.model import symbol
+from ..core.ops import ACTIVATIONS, DERIVED, LOSSES
 from .i18n import CATALOGUES, say
 from .diagram import layout, path_marks, styled
 from .names import display, paren
-from .printers import LessonPrinter, NetworkLatexPrinter
+from .printers import LessonPrinter, NetworkLatexPrinter, error_formula
 
 __all__ = ["report_context", "STYLES", "LatexLessonPrinter"]
 
-STYLES = ("slides", "article", "exercise", "answers")
+STYLES = ("slides", "article", "exercise", "answers", "exercise-slides")
 #: Rows of the end-of-iteration table per step (one frame holds about this many).
 ITERATION_ROWS = 10
 
@@ -79,6 +80,8 @@ class LatexLessonPrinter(LessonPrinter):
         text = show(value, self.spec.decimals)
         if self.style == "exercise":
             return r"\blank"
+        if self.style == "exercise-slides":       # "?" first, the value on the frame's next slide
+            return rf"\alt<2>{{{text}}}{{\blank}}"
         if self.style == "answers":
             return rf"\answer{{{text}}}"
         return text
@@ -111,7 +114,7 @@ class LatexLessonPrinter(LessonPrinter):
 
     def with_numbers(self, expr: sympy.Expr) -> str | None:
         """The expression with numbers in place of names; None in the exercise (the student does it)."""
-        if self.style == "exercise" or expr.is_Number or expr.is_Symbol:
+        if self.style in ("exercise", "exercise-slides") or expr.is_Number or expr.is_Symbol:
             return None
         return self.numbers.doprint(expr)
 
@@ -177,10 +180,17 @@ class LatexLessonPrinter(LessonPrinter):
         note = self.t("tex_data", inputs=self.m(xs), targets=self.m(ys),
                       eta=self.m(rf"\eta = {self.given(spec.learning_rate)}"))
         params = self.model.parameters()
-        weights = [f"{self.name(p)} = {self.given(params[p])}" for p in step.params]
-        lines = [",\\ ".join(weights[i:i + 4]) for i in range(0, len(weights), 4)]
+        by_layer: dict[int, list[str]] = {}
+        for p in step.params:
+            by_layer.setdefault(self.model.nodes[p].layer, []).append(f"{self.name(p)} = {self.given(params[p])}")
+        # one line per layer (a wide layer over several lines, four values each)
+        lines = []
+        for l, values in by_layer.items():
+            for i in range(0, len(values), 5):
+                lead = rf"\text{{{self.t('tex_layer', l=l)}}}\quad " if i == 0 else r"\quad "
+                lines.append(lead + ",\\ ".join(values[i:i + 5]))
         notes = [note] + ([self.t("tex_hand", decimals=spec.decimals)] if self.hand else [])
-        if len(weights) > 24:
+        if len(step.params) > 24:
             lines = []
         return [self.step("network", self.t("tex_network"), lines=lines, notes=notes)]
 
@@ -197,7 +207,12 @@ class LatexLessonPrinter(LessonPrinter):
         lines = [f"{self.name(z.id)} = {symbolic}",
                  f"{self.name(z.id)} = {numeric} = {self.slot(self.values[z.id])}"]
         a_line = f"{self.name(node.id)} = {self.names.doprint(node.definition)}"
-        numbers = self.with_numbers(node.definition)
+        activation = self.spec.layers[node.layer - 1].activation
+        closed = DERIVED[activation](symbol(z.id))[0][1] if activation in DERIVED else None
+        if closed is not None:
+            # the activation written out, then with the number: σ(0.41) = 1/(1 + e^{−0.41})
+            a_line += f" = {self.names.doprint(closed)}"
+        numbers = self.with_numbers(closed if closed is not None else node.definition)
         if numbers:
             a_line += f" = {numbers}"
         lines.append(a_line + f" = {self.slot(self.values[node.id])}")
@@ -234,8 +249,25 @@ class LatexLessonPrinter(LessonPrinter):
         if 1 < len(terms) <= 6:
             numbers = " = " + " + ".join(self.paren(self.slot(self.values[t])) for t in terms)
         lines.append(f"{self.name(step.total)} = {total}{numbers} = {self.slot(self.values[step.total])}")
-        return [self.step("error", self.t("tex_error"), lines=lines, section=self.t("tex_error"),
+        spec = self.spec
+        sizes = (self.t("tex_sizes_jk", J=spec.n_examples, K=len(spec.targets[0])) if spec.batch
+                 else self.t("tex_sizes_k", K=len(spec.targets[0])))
+        blocks = [T(self.t("tex_error_general", loss=LOSSES[spec.loss].words[self.lang], sizes=sizes)),
+                  M(error_formula(spec, self.model, "latex") + self.output_is_yhat()),
+                  T(self.t("tex_error_numbers"))] + [M(x) for x in lines]
+        return [self.step("error", self.t("tex_error"), blocks=blocks, section=self.t("tex_error"),
                   marks=(set(), {n["id"] for n in self.diagram.nodes if n["kind"] == "output"}))]
+
+    def output_is_yhat(self) -> str:
+        """Where the network's output is not written ŷ (layered notation: a^{[L]}_k), the
+        general formula says which it is."""
+        L_ = len(self.spec.layers)
+        if self.notation.kind != "layered" or ids.a(L_, 1) in self.spec_labels():
+            return ""
+        return rf",\qquad \hat{{y}}_{{k}} = a^{{[{L_}]}}_{{k}}"
+
+    def spec_labels(self) -> set[str]:
+        return {k for k, _ in self.spec.labels}
 
     def _print_Deltas(self, step: L.Deltas) -> list[dict[str, Any]]:
         return []          # each δ is defined where a chain first uses it
@@ -259,23 +291,25 @@ class LatexLessonPrinter(LessonPrinter):
         value = self.value(c.param)
         title = self.t("tex_question", param=self.m(f"{self.name(p)} = {self.given(value)}"),
                        error=self.m(self.name("E")))
-        notes: list[str] = []
-        lines: list[str] = []
-        first = c.paths[0] if c.paths else None
-        if c.form == "paths" and first is not None and len(first.factors) > 1:
-            if len(first.factors) <= 3:
-                notes.append(self.t("tex_observe"))
-                for fid in first.factors:
-                    f = self.d.factors[fid]
-                    notes.append(self.t("tex_affects", child=self.m(self.name(f.num)),
-                                        parent=self.m(self.name(f.den))))
-            else:
-                route = [self.d.factors[fid].num for fid in first.factors] + [p]
-                notes.append(self.t("tex_observe_route", route=self.m(r" \to ".join(self.name(q) for q in route))))
-            notes.append(self.t("tex_chain_rule"))
         by_term: dict[str, list[Path]] = {}
         for path in c.paths:
             by_term.setdefault(path.term, []).append(path)
+        blocks: list[dict[str, str]] = []
+        if c.form == "paths" and c.paths and any(len(ps[0].factors) > 1 for ps in by_term.values()):
+            first = c.paths[0]
+            if len(by_term) == 1 and len(first.factors) <= 3:
+                blocks.append(T(self.t("tex_observe")))
+                for fid in first.factors:
+                    f = self.d.factors[fid]
+                    blocks.append(T(self.t("tex_affects", child=self.m(self.name(f.num)),
+                                           parent=self.m(self.name(f.den)))))
+            else:
+                # every error term's route to the parameter (deck 004: through E1 and through E2)
+                blocks.append(T(self.t("tex_observe")))
+                for term, paths in list(by_term.items())[:4]:
+                    route = [term] + [self.d.factors[fid].den for fid in paths[0].factors]
+                    blocks.append(M(r" \to ".join(self.name(q) for q in route)))
+        lines: list[str] = []
         if c.form == "paths":
             if len(by_term) > 1:
                 lines.append(f"{self.chain_lhs('E', p)} = " +
@@ -283,15 +317,23 @@ class LatexLessonPrinter(LessonPrinter):
             for term, paths in list(by_term.items())[:6]:
                 lines.append(f"{self.chain_lhs(term, p)} = " +
                              " + ".join(self.product(path.factors) for path in paths))
+            if lines:
+                blocks.append(T(self.t("tex_chain_rule")))
+                blocks += [M(x) for x in lines]
             if c.path_count > 1:
-                notes.append(self.t("tex_paths", count=c.path_count, error=self.m(self.name("E")),
-                                    param=self.m(self.name(p))))
+                blocks.append(T(self.t("tex_paths", count=c.path_count, error=self.m(self.name("E")),
+                                       param=self.m(self.name(p)))))
+            (term,) = by_term if len(by_term) == 1 else (None,)
+            if term is not None and term != "E":
+                # only one error term depends on the parameter: ∂E/∂w is its ∂E_k/∂w
+                blocks.append(T(self.t("tex_only_term", term=self.m(self.name(term)), param=self.m(self.name(p)))))
+                blocks.append(M(f"{self.chain_lhs('E', p)} = {self.chain_lhs(term, p)}"))
         else:
-            notes.append(self.t("tex_delta", count=c.path_count))
-            lines.append(f"{self.chain_lhs('E', p)} = " + " + ".join(
-                self.product(path.factors) for path in c.paths[:6]))
+            blocks.append(T(self.t("tex_delta", count=c.path_count)))
+            blocks.append(M(f"{self.chain_lhs('E', p)} = " + " + ".join(
+                self.product(path.factors) for path in c.paths[:6])))
         marks = self.chain_marks(c)
-        return [self.step("question", self.t("tex_backward"), heading=title, lines=lines, notes=notes,
+        return [self.step("question", self.t("tex_backward"), heading=title, blocks=blocks,
                           section=section, marks=marks)]
 
     def chain_marks(self, c: Chain) -> tuple[set, set]:
@@ -325,7 +367,7 @@ class LatexLessonPrinter(LessonPrinter):
         _, path = L.find_path(self.d.chain(step.param), step.path)
         n, f, marks = step.position, self.d.factors[step.factor], path_marks(path.factors)
         heading = self.t("tex_component", n=n + 1) if len(path.factors) > 1 else None
-        lines = [self.product(path.factors, n)] if len(path.factors) > 1 else []
+        lines = [f"{self.name(step.path)} = {self.product(path.factors, n)}"] if len(path.factors) > 1 else []
         notes = [self.t("tex_recall")]
         recall: list[str] = []
         child = self.model.nodes.get(f.num)
@@ -375,6 +417,35 @@ class LatexLessonPrinter(LessonPrinter):
         return [self.step("together", self.t("tex_backward"), heading=self.t("tex_together"), lines=lines,
                           marks=path_marks(path.factors))]
 
+    def _print_PartialSum(self, step: L.PartialSum) -> list[dict[str, Any]]:
+        c = self.d.chain(step.param)
+        term = ids.split_derivative(step.partial)[0]
+        lhs = self.name(step.partial)
+        lines = [f"{lhs} = " + " + ".join(self.name(q) for q in step.paths),
+                 f"{lhs} = " + " + ".join(self.paren(self.slot(self.value(q))) for q in step.paths),
+                 f"{lhs} = {self.slot(self.value(step.partial))}"]
+        marks: tuple[set, set] = (set(), set())
+        for q in step.paths:
+            _, path = L.find_path(c, q)
+            e, n = path_marks(path.factors)
+            marks[0].update(e)
+            marks[1].update(n)
+        return [self.step("partial", self.t("tex_backward"),
+                          heading=self.t("tex_partial_sum", term=self.m(self.name(term))), lines=lines,
+                          marks=marks)]
+
+    def _print_Rule(self, step: L.Rule) -> list[dict[str, Any]]:
+        x = sympy.Symbol("x", real=True)
+        plain = NetworkLatexPrinter(PlainNames())
+        act = ACTIVATIONS[step.activation]
+        blocks = [T(self.t("tex_rule_intro"))]
+        blocks += [M(" = ".join(plain.doprint(e) for e in row)) for row in DERIVED[step.activation](x)]
+        g, rule = act.own_output_rule(x)
+        blocks += [T(self.t("tex_therefore")),
+                   M(rf"\boxed{{\frac{{d}}{{dx}}{plain.doprint(g)} = {plain.doprint(rule)}}}")]
+        return [self.step("rule", self.t("tex_rule_title", name=act.words[self.lang]), blocks=blocks,
+                          diagram=False)]
+
     def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[dict[str, Any]]:
         c = self.d.chain(step.param)
         p = c.param
@@ -395,13 +466,15 @@ class LatexLessonPrinter(LessonPrinter):
         old = self.value(c.param)
         grad = self.value(c.id)
         new = self.value(ids.new(c.param))
+        taken = self.value(ids.step(c.param))
         lines = [f"{new_name} = {self.name(p)} - \\eta \\cdot {self.chain_lhs('E', p)}",
                  f"{new_name} = {self.given(old)} - {self.given(self.spec.learning_rate)} \\cdot "
                  f"{self.paren(self.slot(grad))}",
+                 f"{new_name} = {self.given(old)} - {self.paren(self.slot(taken))}",
                  f"{new_name} = {self.slot(new)}"]
         self.updated.append(p)
         return [self.step("update", self.t("tex_backward"), heading=self.t("tex_update", param=self.m(self.name(p))),
-                          blocks=[M(lines[0]), T(self.t("tex_where_eta")), M(lines[1]), M(lines[2])],
+                          blocks=[M(lines[0]), T(self.t("tex_where_eta")), M(lines[1]), M(lines[2]), M(lines[3])],
                           marks=({p} if p.startswith("w") else set(), set()))]
 
     def _print_IterationTable(self, step: L.IterationTable) -> list[dict[str, Any]]:
@@ -443,6 +516,7 @@ class LatexLessonPrinter(LessonPrinter):
             "hand": self.hand,
             "words": words,
             "intro": (self.t("tex_exercise", blank=r"$\blank$") if self.style == "exercise" else
+                      self.t("tex_exercise_slides", blank=r"$\blank$") if self.style == "exercise-slides" else
                       self.t("tex_answers") if self.style == "answers" else ""),
             "steps": steps,
             "diagram": {"nodes": self.diagram.nodes, "edges": self.diagram.edges,

@@ -140,3 +140,29 @@ def derivative_latex(notation: Notation, num: str, den: str) -> str:
 
 def derivative_text(notation: Notation, num: str, den: str) -> str:
     return display(notation, ids.derivative(num, den), "text")
+
+
+def error_formula(spec, model, form: str) -> str:
+    """The network's error written in general before its numbers, from the loss's entry in the
+    table of operations (deck 003: E = ½ Σ_k (y_k − ŷ_k)²; a batch sums over the examples j
+    too, divided by J with ``reduction: mean``; a penalty adds R)."""
+    from sympy import Symbol
+    from ..core.notation import IndexNames
+    from ..core.ops import LOSSES
+    batch = spec.batch
+    a, y = Symbol("yhat_jk" if batch else "yhat_k"), Symbol("y_jk" if batch else "y_k")
+    coef, term = LOSSES[spec.loss].split(a, y, len(spec.targets[0]))
+    latex = form == "latex"
+    printer = NetworkLatexPrinter(IndexNames()) if latex else NetworkTextPrinter(IndexNames())
+    body = printer.doprint(term)
+    if term.is_Add:
+        body = rf"\left({body}\right)" if latex else f"({body})"
+    mean = batch and spec.reduction == "mean"
+    if latex:
+        sums = ((r"\frac{1}{J} " if mean else "") + r"\sum_{j=1}^{J} " if batch else "") + r"\sum_{k=1}^{K} "
+        lead = "-" if coef == -1 else "" if coef == 1 else printer.doprint(coef) + " "
+    else:
+        sums = (("1/J·" if mean else "") + "Σ_j " if batch else "") + "Σ_k "
+        lead = "-" if coef == -1 else "" if coef == 1 else printer.doprint(coef) + "·"
+    penalty = " + R" if "R" in model.terms else ""
+    return f"{display(model.notation, 'E', form)} = {lead}{sums}{body}{penalty}"

@@ -16,7 +16,7 @@ from .latex import build_pdf, environment
 __all__ = ["STYLES", "render_tex", "render_graph_tex", "render_layers_tex", "render_pdf", "TEMPLATES"]
 
 TEMPLATES = {"slides": "slides.tex.j2", "article": "article.tex.j2",
-             "exercise": "article.tex.j2", "answers": "article.tex.j2"}
+             "exercise": "article.tex.j2", "answers": "article.tex.j2", "exercise-slides": "slides.tex.j2"}
 
 
 def render_tex(solution, style: str, language: str | None = None, only=None) -> str:

@@ -17,7 +17,9 @@ from ..derive.derivation import Chain, Derivation, Solution
 from ..core.exact import show
 from .i18n import say
 from .names import display, paren
-from .printers import LessonPrinter, NetworkTextPrinter
+from ..core.model import symbol
+from ..core.ops import ACTIVATIONS, DERIVED
+from .printers import LessonPrinter, NetworkTextPrinter, error_formula
 
 __all__ = ["walkthrough", "TextLessonPrinter"]
 
@@ -37,6 +39,8 @@ class TextLessonPrinter(LessonPrinter):
         self.hand = self.d.rounding == "hand"
         self._section: str | None = None
         self._example: int | None = None
+        from ..core.notation import PlainNames
+        self._plain = PlainNames()
 
     # ------------------------------------------------------------------ helpers
     def num(self, value: Decimal | None) -> str:
@@ -94,13 +98,20 @@ class TextLessonPrinter(LessonPrinter):
                            f" = {self.num(self.value(d, node.id))}")
         a = self.model.nodes[step.a]
         formula = self.printer.doprint(a.definition)
-        numbers = self.numbers(d).doprint(a.definition)
+        activation = self.spec.layers[a.layer - 1].activation
+        if activation in DERIVED:       # written out: σ(z) = 1/(1 + exp(-z)), then with the number
+            closed = DERIVED[activation](symbol(step.z))[0][1]
+            formula += f" = {self.printer.doprint(closed)}"
+            numbers = self.numbers(d).doprint(closed)
+        else:
+            numbers = self.numbers(d).doprint(a.definition)
         out.append(f"  {self.name(a.id)} = {formula} = {numbers} = {self.num(self.value(d, a.id))}")
         return out
 
     def _print_Error(self, step: L.Error) -> list[str]:
         d = self.d
         out = self.section("error")
+        out.append(f"  {error_formula(self.spec, self.model, 'text')}")
         for t in step.terms:
             node = self.model.nodes[t]
             written = node.written if node.written is not None else node.definition
@@ -136,6 +147,11 @@ class TextLessonPrinter(LessonPrinter):
                        value=self.num(self.value(self.d, c.param)), error=self.name("E")))
         key = "paths_many" if c.form == "delta" else "chain_rule"
         out.append("  " + say(self.lang, key, count=c.path_count))
+        terms = dict.fromkeys(p.term for p in c.paths)
+        if c.form == "paths" and len(terms) == 1 and next(iter(terms)) != "E":
+            (term,) = terms
+            out.append("  " + say(self.lang, "only_term", term=self.name(term), param=self.name(c.param),
+                                  name=self.name(c.id), partial=self.name(ids.derivative(term, c.param))))
         return out
 
     def _print_Reused(self, step: L.Reused) -> list[str]:
@@ -162,6 +178,20 @@ class TextLessonPrinter(LessonPrinter):
         product = " · ".join(self.paren(self.factor_value(fid)) for fid in path.factors)
         return [f"    = {product} = {self.num(self.value(self.d, step.path))}"]
 
+    def _print_PartialSum(self, step: L.PartialSum) -> list[str]:
+        names = " + ".join(self.name(q) for q in step.paths)
+        values = " + ".join(self.paren(self.value(self.d, q)) for q in step.paths)
+        return [f"  {self.name(step.partial)} = {names}",
+                f"  {' ' * len(self.name(step.partial))} = {values} = {self.num(self.value(self.d, step.partial))}"]
+
+    def _print_Rule(self, step: L.Rule) -> list[str]:
+        import sympy
+        x = sympy.Symbol("x", real=True)
+        g, rule = ACTIVATIONS[step.activation].own_output_rule(x)
+        plain = NetworkTextPrinter(self._plain)
+        text = f"d/dx {plain.doprint(g)} = {plain.doprint(rule)}"
+        return ["      (" + say(self.lang, "rule", name=ACTIVATIONS[step.activation].words[self.lang], rule=text) + ")"]
+
     def _print_SumOverOutputs(self, step: L.SumOverOutputs) -> list[str]:
         c = self.chain(step.param)
         names = " + ".join(self.name(p.id) for p in c.partials)
@@ -184,9 +214,10 @@ class TextLessonPrinter(LessonPrinter):
             return out
         new_name = self.name(step.new)
         old, grad, new = (self.value(self.d, q) for q in (c.param, c.id, step.new))
+        taken = self.value(self.d, ids.step(c.param))
         lr = self.num(self.spec.learning_rate)
         out.append(f"  {new_name} = {self.name(c.param)} - η·{grad_name} = {self.num(old)} - {lr}·"
-                   f"{self.paren(grad)} = {self.num(new)}")
+                   f"{self.paren(grad)} = {self.num(old)} - {self.paren(taken)} = {self.num(new)}")
         if hand:
             out.append(f"  ({say(self.lang, 'exact_note')}: {new_name} = {self.num(c.new)})")
         return out

@@ -26,7 +26,7 @@ OUT = HERE / "out"
 
 EXAMPLES = ("lecture_2_2_2", "lecture_2_2_2_numbered", "net_3_3_3_2", "vector_3_2", "xor_2_2_2")
 RANDOM = tuple(f"random_{i:02d}" for i in range(12))
-STYLES = ("slides", "article", "exercise", "answers")
+STYLES = ("slides", "article", "exercise", "answers", "exercise-slides")
 GRAPHS = (
     ("add_mul", "(x+y)*z", "x=-2,y=5,z=-4", ()),
     ("neuron", "1/(1+exp(-(w0*x0+w1*x1+w2)))", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", ()),
