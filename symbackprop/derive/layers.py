@@ -10,7 +10,7 @@ This is a second, independent computation of the same gradients (vectors and mat
 exact decimals, no SymPy graph): the tests check it against the network mode.
 
     view = layer_view(spec)
-    view.modules[-2].grads["W"]   # ∂E/∂W of the output layer (summed over the batch)
+    view.modules[-3].grads["W"]   # ∂E/∂W of the output layer (summed over the batch)
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from ..core.evaluate import evaluate
 from ..core.exact import exact
 from ..core.ops import ACTIVATIONS, LOSSES, PENALTIES, softmax_forward
 from ..errors import SpecError
-from ..spec.reading import Spec
+from ..spec.reading import Regularization, Spec
 
 __all__ = ["Module", "LayerView", "layer_view", "WIDTH_LIMIT"]
 
@@ -46,6 +46,7 @@ class Module:
     jacobian: Matrix                   # ∂y/∂x of the first example
     params: dict[str, Matrix] = field(default_factory=dict)   # W, b (as column when per neuron)
     grads: dict[str, Matrix] = field(default_factory=dict)    # ∂E/∂W, ∂E/∂b, summed over examples
+    slope: Decimal | None = None       # an activation's parameter (leaky_relu's slope)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -55,7 +56,19 @@ class Module:
 @dataclass(frozen=True)
 class LayerView:
     modules: tuple[Module, ...]        # forward order: Linear 1, act 1, ..., Linear L, act L, loss
-    E: Decimal
+    E: Decimal                         # the loss, penalty included
+    targets: tuple[Vector, ...] = ()   # y, per example
+    penalty: Decimal = Decimal(0)      # the penalty's part of E (0 without one)
+    scale: Decimal = Decimal(1)        # 1/N with reduction: mean, else 1
+    regularization: Regularization = field(default_factory=Regularization)
+
+    @property
+    def layers(self) -> int:
+        return self.modules[-1].layer
+
+    @property
+    def examples(self) -> int:
+        return len(self.modules[0].x)
 
     def gradients(self) -> dict[str, Decimal]:
         """The same gradients keyed by canonical ids (w2_1_1, b1, b1_2...)."""
@@ -153,7 +166,7 @@ def _view(spec: Spec, params: dict[str, Decimal] | None) -> LayerView:
         dz = [tuple(sum((g * jac_k[k][j] for k, g in enumerate(up)), Decimal(0))
                     for j in range(len(z))) for up, z, jac_k in zip(upstream, zs, jac)]
         act_module = Module("activation", l, layer.activation, tuple(zs), tuple(acts), tuple(upstream),
-                            tuple(dz), jac[0])
+                            tuple(dz), jac[0], slope=layer.slope)
         # linear: ∂E/∂W = δ xᵀ, ∂E/∂b = δ, ∂E/∂x = Wᵀ δ
         W, b = weights[l - 1], biases[l - 1]
         gW = [[Decimal(0)] * len(W[0]) for _ in W]
@@ -180,7 +193,8 @@ def _view(spec: Spec, params: dict[str, Decimal] | None) -> LayerView:
                             lin_params, grads)
         modules += [act_module, lin_module]
         upstream = list(dx)
-    return LayerView(tuple(reversed(modules)), E)
+    return LayerView(tuple(reversed(modules)), E, tuple(tuple(t) for t in spec.targets), penalty, scale,
+                     spec.regularization)
 
 
 def _activate(layer, z: Vector) -> Vector:

@@ -1,107 +1,672 @@
-"""The layer-by-layer view (``solve --view layers``): text and plain data for LaTeX.
+"""The layer-by-layer view (``solve --view layers``): text, plain data for LaTeX, and JSON.
 
-Forward: every module's y = f(x) with its vectors. Backward, from the loss: every module's
-∂E/∂x = ∂E/∂y · ∂y/∂x with its Jacobian and shapes, and for the linear modules
-∂E/∂W = δ xᵀ and ∂E/∂b = δ, as deck 001 writes dE/dW3, dE/dB3, ..., dE/dW1, dE/dB1.
-In a batch the vectors shown are those of the first example; parameter gradients are summed.
+Forward: every module's y = f(x) with its vectors; backward, from the loss: every module's
+∂E/∂x = ∂E/∂y · ∂y/∂x with its Jacobian, and for the linear modules ∂E/∂W = δ aᵀ and ∂E/∂b,
+in deck 001's order (dE/dW3, dE/dB3, ..., dE/dW1, dE/dB1).
+
+Each layer is named by its own input: layer l reads a^{[l-1]}, and only layer 1 reads
+x = a^{[0]}. A shared bias (one number b^{[l]} per layer, as in the lectures) is written
+b^{[l]}·1, added to every neuron, and its gradient is the sum of the layer's δ's. The general
+formulas of the loss and the activations come from the table of operations (core/ops), printed
+through SymPy; the numbers come from :class:`~symbackprop.derive.layers.LayerView`.
+
+Text and LaTeX are two spellings of the same frames (:func:`frames`): every formula is a
+:class:`Piece` with both, so that the two cannot drift apart. In a batch the vectors shown are
+those of the first example; parameter gradients are summed over the examples.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from string import Formatter
 from typing import Any
 
+import sympy
+
 from ..core.exact import show
+from ..core.ops import (
+    ACTIVATIONS,
+    FUNCTIONS,
+    LOSSES,
+    PENALTIES,
+    softmax_derivative,
+    softmax_forward,
+)
+from ..derive.layers import LayerView, Module
 from .i18n import say
-from ..derive.layers import LayerView
+from .latex import tex_escape
+from .names import paren
+from .printers import NetworkLatexPrinter, NetworkTextPrinter
 
-__all__ = ["layers_text", "layers_context"]
-
-
-def _v(values, decimals: int) -> str:
-    return "[" + ", ".join(show(v, decimals) for v in values) + "]"
+__all__ = ["Frame", "Piece", "frames", "layers_context", "layers_data", "layers_text"]
 
 
-def _m(rows, decimals: int) -> str:
-    return "[" + ", ".join(_v(r, decimals) for r in rows) + "]"
+# ----------------------------------------------------------------------------- pieces
 
+@dataclass(frozen=True)
+class Piece:
+    """One formula (or sentence) in both spellings: LaTeX and plain text. ``math``: the LaTeX
+    is math mode (a formula), else text mode (words, a sentence)."""
+    tex: str
+    text: str
+    math: bool = True
+
+
+def _join(pieces, tex_sep: str, text_sep: str) -> Piece:
+    pieces = list(pieces)
+    return Piece(tex_sep.join(p.tex for p in pieces), text_sep.join(p.text for p in pieces))
+
+
+def _eq(*pieces: Piece) -> Piece:
+    return _join(pieces, " = ", " = ")
+
+
+def _eq2(lhs: Piece, first: list[Piece], second: list[Piece]) -> Piece:
+    """lhs = first… on one line and = second… under it (aligned at =): for wide numbers."""
+    tex = (r"\begin{aligned}" + lhs.tex + " &= " + " = ".join(p.tex for p in first) + r" \\ &= "
+           + " = ".join(p.tex for p in second) + r"\end{aligned}")
+    return Piece(tex, _eq(lhs, *first, *second).text)
+
+
+def _sum(terms: list[Piece]) -> Piece:
+    """Terms added up: a term that starts with a minus is subtracted (a - b, not a + -b)."""
+    tex, text = terms[0].tex, terms[0].text
+    for t in terms[1:]:
+        negative = t.text.startswith("-")
+        tex += (" - " + t.tex[1:].lstrip()) if negative and t.tex.startswith("-") else " + " + t.tex
+        text += (" - " + t.text[1:].lstrip()) if negative else " + " + t.text
+    return Piece(tex, text)
+
+
+def _fit(lhs: Piece, first: list[Piece], second: list[Piece], rows: int) -> Piece:
+    """A wide equation whose result is a short column goes on two lines; a tall result (more
+    than 3 rows) stays on one, where a second line would only add height."""
+    return _eq2(lhs, first, second) if rows <= 3 else _eq(lhs, *first, *second)
+
+
+def _then(*pieces: Piece) -> Piece:
+    """Formulas side by side on one line."""
+    return _join(pieces, r",\qquad ", ",   ")
+
+
+def _mul(*pieces: Piece) -> Piece:
+    """A matrix product: juxtaposed in LaTeX, a · in text."""
+    return _join(pieces, r"\,", "·")
+
+
+def _name(base: str, layer: int | None = None, sub: str | None = None, top: bool = False,
+          example: int | None = None) -> Piece:
+    """z^{[2]}, a^{[1]\\top}, δ^{[2]}_i; text z[2], a[1]ᵀ, δ[2]_i."""
+    tex_base = {"δ": r"\delta", "ŷ": r"\hat{y}"}.get(base, base)
+    sup = (f"[{layer}]" if layer is not None else "") + (f"({example})" if example is not None else "")
+    sup_tex = sup + (r"\top" if top else "")
+    tex = tex_base + (f"^{{{sup_tex}}}" if sup_tex else "") + (f"_{{{sub}}}" if sub else "")
+    text = base + sup + (f"_{sub}" if sub else "") + ("ᵀ" if top else "")
+    return Piece(tex, text)
+
+
+def _input(layer: int, top: bool = False, example: int | None = None) -> Piece:
+    """The input of layer ``layer``: x for the first, a^{[l-1]} for every other."""
+    if layer == 1:
+        return _name("x", top=top, example=example)
+    return _name("a", layer - 1, top=top, example=example)
+
+
+def _d(of: Piece, by: Piece, inline: bool = False) -> Piece:
+    """∂of/∂by (as a fraction; ``inline``: with a slash, for a sentence)."""
+    if inline:
+        return Piece(rf"\partial {of.tex}/\partial {by.tex}", f"∂{of.text}/∂{by.text}")
+    return Piece(rf"\frac{{\partial {of.tex}}}{{\partial {by.tex}}}", f"∂{of.text}/∂{by.text}")
+
+
+_E = Piece("E", "E")
+_ONES = Piece(r"\mathbf{1}", "𝟏")
+
+
+def _dE(by: Piece, inline: bool = False) -> Piece:
+    return _d(_E, by, inline)
+
+
+def _num(value: Decimal, decimals: int) -> Piece:
+    text = show(value, decimals)
+    return Piece(text, text)
+
+
+def _factor(value: Decimal, decimals: int) -> Piece:
+    """A number as a factor: a negative one in parentheses."""
+    text = show(value, decimals)
+    return Piece(paren(text, "latex"), paren(text))
+
+
+def _column(pieces: list[Piece]) -> Piece:
+    return Piece(r"\begin{pmatrix}" + r" \\ ".join(p.tex for p in pieces) + r"\end{pmatrix}",
+                 "[" + ", ".join(p.text for p in pieces) + "]")
+
+
+def _col(values, decimals: int) -> Piece:
+    return _column([_num(v, decimals) for v in values])
+
+
+def _row(values, decimals: int) -> Piece:
+    """A row vector: written across in LaTeX, a transposed column in text."""
+    shown = [show(v, decimals) for v in values]
+    return Piece(r"\begin{pmatrix}" + " & ".join(shown) + r"\end{pmatrix}", "[" + ", ".join(shown) + "]ᵀ")
+
+
+def _mat(rows, decimals: int) -> Piece:
+    tex = r" \\ ".join(" & ".join(show(v, decimals) for v in r) for r in rows)
+    return Piece(r"\begin{pmatrix}" + tex + r"\end{pmatrix}",
+                 "[" + ", ".join("[" + ", ".join(show(v, decimals) for v in r) + "]" for r in rows) + "]")
+
+
+def _diag(jacobian) -> bool:
+    n = len(jacobian)
+    return all(jacobian[i][j] == 0 for i in range(n) for j in range(n) if i != j)
+
+
+def _jacobian(jacobian, decimals: int) -> Piece:
+    """The Jacobian as a matrix in LaTeX; a diagonal one as diag[...] in text, and in LaTeX too
+    when it is wider than 3 (a square of zeros would hide the numbers)."""
+    full = _mat(jacobian, decimals)
+    if not _diag(jacobian):
+        return full
+    diagonal = [show(jacobian[i][i], decimals) for i in range(len(jacobian))]
+    tex = full.tex if len(jacobian) <= 3 else r"\operatorname{diag}\left(" + ", ".join(diagonal) + r"\right)"
+    return Piece(tex, "diag[" + ", ".join(diagonal) + "]")
+
+
+def _words(text: str) -> Piece:
+    """Words (a module's name) as a piece of a sentence."""
+    return Piece(tex_escape(text), text, math=False)
+
+
+# ----------------------------------------------------------------------------- formulas from the ops table
+
+class _LatexFormula(NetworkLatexPrinter):
+    """The network's LaTeX printer (σ, H, relu spelled as the ops table says) with our own
+    names for the symbols of a rule: ``names`` maps a symbol to a Piece; ``values``, if given,
+    puts numbers in their place."""
+
+    def __init__(self, names: Mapping[str, Piece], values=None, decimals: int = 5):
+        super().__init__(None, values, decimals)
+        self.names = names
+
+    def _print_Symbol(self, expr, style="plain"):
+        number = self._number(expr)
+        return number if number is not None else self.names[expr.name].tex
+
+    def _print_Function(self, expr, exp=None):
+        # tanh of a number: one pair of parentheses, as σ and relu have (SymPy's own printer
+        # would wrap a negative number twice)
+        entry = FUNCTIONS.get(expr.func)
+        if entry is not None and entry.latex and len(expr.args) == 1 and self._number(expr.args[0]) is not None:
+            out = entry.latex + r"\left(" + self._argument(expr.args[0]) + r"\right)"
+            return f"{out}^{{{exp}}}" if exp else out
+        return super()._print_Function(expr, exp)
+
+
+class _TextFormula(NetworkTextPrinter):
+    def __init__(self, names: Mapping[str, Piece], values=None, decimals: int = 5):
+        super().__init__(None, values, decimals)
+        self.names = names
+
+    def _print_Symbol(self, expr):
+        number = self._number(expr)
+        return number if number is not None else self.names[expr.name].text
+
+
+def _formula(expr, names: Mapping[str, Piece], values: Mapping[str, Decimal] | None = None,
+             decimals: int = 5) -> Piece:
+    """A rule of the ops table printed with the given names (and numbers)."""
+    return Piece(_LatexFormula(names, values, decimals).doprint(expr),
+                 _TextFormula(names, values, decimals).doprint(expr))
+
+
+_A, _Y, _Z, _P = sympy.symbols("a y z p")
+
+
+def _slope_names(module: Module, decimals: int) -> dict[str, Piece]:
+    return {"p": _num(module.slope, decimals) if module.slope is not None else Piece("0", "0")}
+
+
+def _activation_rule(module: Module):
+    return ACTIVATIONS[module.label]
+
+
+# ----------------------------------------------------------------------------- sentences
+
+def _say(language: str, key: str, **fields: Piece) -> Piece:
+    """A sentence of the catalogue with formulas in it: the words escaped for LaTeX, each
+    formula in $…$; in text, the formula's text."""
+    template = say(language, key, **{k: "{" + k + "}" for k in fields})
+    tex, text = [], []
+    for literal, field, _spec, _conv in Formatter().parse(template):
+        tex.append(tex_escape(literal))
+        text.append(literal)
+        if field is not None:
+            piece = fields[field]
+            tex.append(f"${piece.tex}$" if piece.math else piece.tex)
+            text.append(piece.text)
+    return Piece("".join(tex), "".join(text), math=False)
+
+
+def _heading(module: Module, language: str) -> str:
+    """The module's name in the language of the output: Lineal 1, Sigmoide 2, Pérdida."""
+    if module.kind == "linear":
+        return say(language, "layers_linear", l=module.layer)
+    if module.kind == "loss":
+        return say(language, "layers_loss_of", name=LOSSES[module.label].words[language])
+    if module.label == "softmax":
+        return say(language, "layers_softmax", l=module.layer)
+    if module.label == "linear":
+        return say(language, "layers_identity", l=module.layer)
+    words = ACTIVATIONS[module.label].words[language]
+    return f"{words[:1].upper()}{words[1:]} {module.layer}"
+
+
+def _box(module: Module, language: str) -> str:
+    """The module's label in the drawing of the chain (LaTeX)."""
+    if module.kind == "linear":
+        return tex_escape(say(language, "layers_linear", l=module.layer))
+    if module.kind == "loss":
+        return tex_escape(say(language, "layers_loss"))
+    if module.label == "softmax":
+        return r"$\operatorname{softmax}$"
+    return f"${ACTIVATIONS[module.label].latex}$"
+
+
+# ----------------------------------------------------------------------------- frames
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of the view: a module in one direction, or the overview (``module`` -1).
+    ``items`` are ("math", Piece) or ("note", Piece)."""
+    direction: str                     # overview, forward, backward
+    module: int                        # index into view.modules
+    heading: str
+    items: tuple[tuple[str, Piece], ...]
+
+
+def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
+    """The whole view, in the order it is taught: the modules, forward through every module
+    to the loss, then backward from the loss to the first layer."""
+    out = [Frame("overview", -1, say(language, "layers_modules"), tuple(_overview(view, language)))]
+    for i, m in enumerate(view.modules):
+        out.append(Frame("forward", i, _heading(m, language), tuple(_forward(view, m, language, decimals))))
+    for i in range(len(view.modules) - 1, -1, -1):
+        m = view.modules[i]
+        prev = _heading(view.modules[i - 1], language) if i > 0 else None
+        for items in _backward(view, m, language, decimals, prev):
+            out.append(Frame("backward", i, _heading(m, language), tuple(items)))
+    return tuple(out)
+
+
+def _overview(view: LayerView, language: str) -> list[tuple[str, Piece]]:
+    x, y, p = Piece("x", "x"), Piece("y", "y"), Piece("p", "p")
+    L = view.layers
+    items = [("note", _say(language, "layers_rule_forward", y=_eq(y, Piece("f(x)", "f(x)")))),
+             ("note", _say(language, "layers_rule_backward", dy=_dE(y, True), dx=_dE(x, True),
+                                           dp=_dE(p, True), p=p)),
+             ("math", _then(_eq(_dE(x), _mul(_dE(y), _d(y, x))), _eq(_dE(p), _mul(_dE(y), _d(y, p))))),
+             ("note", _say(language, "layers_names", input=Piece("a^{[l-1]}", "a[l-1]"), a0=_name("a", 0),
+                           x=x, yhat=Piece(r"\hat{y}", "ŷ"), aL=_name("a", L)))]
+    if view.examples > 1:
+        items.append(("note", _say(language, "layers_batch", n=Piece(str(view.examples), str(view.examples)))))
+    return items
+
+
+def _forward(view: LayerView, m: Module, language: str, decimals: int) -> list[tuple[str, Piece]]:
+    l = m.layer
+    if m.kind == "linear":
+        W, z, b = _name("W", l), _name("z", l), _name("b", l)
+        n_out, n_in = m.shape
+        shape = Piece(rf"W^{{[{l}]}} \in \mathbb{{R}}^{{{n_out}\times{n_in}}}", f"W[{l}] ∈ ℝ^({n_out}×{n_in})")
+        Wx = _mul(W, _input(l))
+        numbers = _mul(_mat(m.params["W"], decimals), _col(m.x[0], decimals))
+        items: list[tuple[str, Piece]] = []
+        if "b" not in m.params:
+            items.append(("math", _then(_eq(z, Wx), shape)))
+        elif m.params["shared"]:
+            b_value = m.params["b"][0][0]
+            items.append(("math", _then(_eq(z, _join([Wx, _mul(b, _ONES)], " + ", " + ")), shape,
+                                        Piece(rf"b^{{[{l}]}} \in \mathbb{{R}}", f"b[{l}] ∈ ℝ"))))
+            items.append(("note", _say(language, "layers_shared_bias", b=b, ones=_ONES)))
+            numbers = _join([numbers, _mul(_factor(b_value, decimals), _column([_num(Decimal(1), 0)] * n_out))],
+                            " + ", " + ")
+        else:
+            items.append(("math", _then(_eq(z, _join([Wx, b], " + ", " + ")), shape,
+                                        Piece(rf"b^{{[{l}]}} \in \mathbb{{R}}^{{{n_out}}}", f"b[{l}] ∈ ℝ^{n_out}"))))
+            numbers = _join([numbers, _col([r[0] for r in m.params["b"]], decimals)], " + ", " + ")
+        items.append(("math", _fit(z, [numbers], [_col(m.y[0], decimals)], n_out)))
+        return items
+    if m.kind == "activation":
+        a, z = _name("a", l), _name("z", l)
+        if m.label == "softmax":
+            n = len(m.x[0])
+            zs = sympy.symbols(f"z1:{n + 1}")
+            names = {s.name: _name("z", l, sub=str(k)) for k, s in enumerate(zs, start=1)}
+            return [("math", _eq(_name("a", l, sub="1"), _formula(softmax_forward(zs, 0), names))),
+                    ("note", _say(language, "layers_softmax_forward", a=_name("a", l, sub="k"),
+                                  z=_name("z", l, sub="j"))),
+                    ("math", _eq(a, _col(m.y[0], decimals)))]
+        rule = _activation_rule(m)
+        forward = rule.forward(_Z, _P if rule.parameter else 0)
+        names = {"z": z, **_slope_names(m, decimals)}
+        if forward == _Z:                       # the identity: a = z, nothing to apply
+            return [("math", _eq(a, z, _col(m.y[0], decimals)))]
+        each = _column([_formula(forward, names, {"z": v}, decimals) for v in m.x[0]])
+        return [("math", _eq(a, _formula(forward, names))),
+                ("note", _say(language, "layers_elementwise", z=z)),
+                ("math", _eq(a, each, _col(m.y[0], decimals)))]
+    return _loss_forward(view, m, language, decimals)
+
+
+def _loss_forward(view: LayerView, m: Module, language: str, decimals: int) -> list[tuple[str, Piece]]:
+    loss = LOSSES[m.label]
+    K = len(m.x[0])
+    N = view.examples
+    batch = N > 1
+    yk = Piece("y_{k}" if not batch else "y^{(n)}_{k}", "y_k" if not batch else "y(n)_k")
+    yhat = Piece(r"\hat{y}_{k}" if not batch else r"\hat{y}^{(n)}_{k}", "ŷ_k" if not batch else "ŷ(n)_k")
+    term = _formula(loss.written(_A, _Y, K), {"a": yhat, "y": yk})
+    sums = Piece(rf"\sum_{{k=1}}^{{{K}}} ", "Σ_k ")
+    if batch:
+        sums = _join([Piece(rf"\sum_{{n=1}}^{{{N}}}", "Σ_n"), sums], " ", " ")
+        if view.scale != 1:
+            sums = _join([Piece(rf"\frac{{1}}{{{N}}}", f"1/{N}·"), sums], " ", "")
+    general = _join([sums, term], "", "")
+    if view.regularization.active:
+        general = _join([general, Piece("R", "R")], " + ", " + ")
+    items = [("math", _then(_eq(_E, general), _eq(Piece(r"\hat{y}", "ŷ"), _name("a", view.layers))))]
+    if view.regularization.active:
+        items.append(("math", _penalty_formula(view, decimals)))
+        key = "layers_penalty_biases" if view.regularization.include_biases else "layers_penalty"
+        items.append(("note", _say(language, key, R=Piece("R", "R"))))
+    if not batch and K <= 4:
+        terms = [_formula(loss.written(_A, _Y, K), {}, {"a": a, "y": y}, decimals)
+                 for a, y in zip(m.x[0], view.targets[0])]
+        if view.regularization.active:
+            terms.append(_num(view.penalty, decimals))
+        # three terms or more do not fit on one line with the value
+        items.append(("math", _eq2(_E, [_sum(terms)], [_num(view.E, decimals)]) if len(terms) > 2
+                      else _eq(_E, _sum(terms), _num(view.E, decimals))))
+    else:
+        items.append(("math", _eq(_E, _num(view.E, decimals))))
+    return items
+
+
+def _lambda_names(view: LayerView) -> list[tuple[str, Decimal, Piece]]:
+    reg = view.regularization
+    active = [(name, getattr(reg, name)) for name in PENALTIES if getattr(reg, name) is not None]
+    return [(name, lam, Piece(r"\lambda" + (f"_{{{name[1:]}}}" if len(active) > 1 else ""),
+                              "λ" + (name[1:] if len(active) > 1 else ""))) for name, lam in active]
+
+
+def _penalty_formula(view: LayerView, decimals: int) -> Piece:
+    """R = Σ_w (λ/2)·w² (and/or L1), from the ops table, with λ and R's value."""
+    lams = _lambda_names(view)
+    parts = [_formula(PENALTIES[name].value(sympy.Symbol("lam"), sympy.Symbol("w")),
+                      {"lam": sym, "w": Piece("w", "w")}) for name, _lam, sym in lams]
+    over = Piece(r"\sum_{w}", "Σ_w ")
+    R = _eq(Piece("R", "R"), _join([over, _join(parts, " + ", " + ") if len(parts) == 1 else
+                                    Piece(r"\left(" + " + ".join(p.tex for p in parts) + r"\right)",
+                                          "(" + " + ".join(p.text for p in parts) + ")")], " ", ""),
+            _num(view.penalty, decimals))
+    return _then(R, *[_eq(sym, _num(lam, decimals)) for _name_, lam, sym in lams])
+
+
+def _backward(view: LayerView, m: Module, language: str, decimals: int,
+              prev: str | None) -> list[list[tuple[str, Piece]]]:
+    """A module's backward, as the items of one frame each: a linear module has two, its
+    parameters' gradients and then what it hands back to the module before it."""
+    if m.kind == "loss":
+        return [_loss_backward(view, m, language, decimals)]
+    if m.kind == "activation":
+        return [_activation_backward(m, language, decimals)]
+    return _linear_backward(view, m, language, decimals, prev)
+
+
+def _loss_backward(view: LayerView, m: Module, language: str, decimals: int) -> list[tuple[str, Piece]]:
+    loss = LOSSES[m.label]
+    K = len(m.x[0])
+    named = loss.named(_A, _Y, K)
+
+    def derivative(names, values=None) -> Piece:
+        # with reduction: mean, the 1/N in front of the table's ∂E_k/∂ŷ_k
+        core = _formula(named, names, values, decimals)
+        if view.scale == 1:
+            return core
+        if named.is_Add or core.text.startswith("-"):
+            core = Piece(r"\left(" + core.tex + r"\right)", "(" + core.text + ")")
+        return _join([Piece(rf"\frac{{1}}{{{view.examples}}}", f"1/{view.examples}"), core], r"\,", "·")
+
+    yhat, yk = Piece(r"\hat{y}_{k}", "ŷ_k"), Piece("y_{k}", "y_k")
+    items = [("math", _eq(_dE(yhat), derivative({"a": yhat, "y": yk})))]
+    each = _column([derivative({}, {"a": a, "y": y}) for a, y in zip(m.x[0], view.targets[0])])
+    items.append(("math", _eq(_dE(_name("a", view.layers)), _dE(Piece(r"\hat{y}", "ŷ")), each,
+                              _col(m.dx[0], decimals))))
+    return items
+
+
+def _activation_backward(m: Module, language: str, decimals: int) -> list[tuple[str, Piece]]:
+    l = m.layer
+    a, z, delta = _name("a", l), _name("z", l), _name("δ", l)
+    jac = _d(a, z)
+    general = _eq(delta, _dE(z), _mul(Piece(r"\left(" + jac.tex + r"\right)^{\!\top}", f"({jac.text})ᵀ"),
+                                      _dE(a)))
+    items: list[tuple[str, Piece]] = [("math", general)]
+    if m.label == "softmax":
+        ak, aj = _name("a", l, sub="k"), _name("a", l, sub="j")
+        same = _formula(softmax_derivative(_A, _A, True), {"a": ak})
+        other = _formula(softmax_derivative(_A, _Y, False), {"a": ak, "y": aj})
+        cases = Piece(r"\begin{cases}" + same.tex + r" & k = j \\ " + other.tex + r" & k \neq j\end{cases}",
+                      f"{same.text} (k = j), {other.text} (k ≠ j)")
+        items.append(("math", _eq(_d(ak, _name("z", l, sub="j")), cases)))
+        items.append(("note", _say(language, "layers_softmax_backward")))
+        items.append(("math", _eq(jac, _jacobian(m.jacobian, decimals))))
+        items.append(("math", _fit(delta, [_mul(_mat(_transpose(m.jacobian), decimals), _col(m.dy[0], decimals))],
+                                   [_col(m.dx[0], decimals)], len(m.dx[0]))))
+        return items
+    rule = _activation_rule(m)
+    ai, zi = _name("a", l, sub="i"), _name("z", l, sub="i")
+    names = {"a": ai, "z": zi, **_slope_names(m, decimals)}
+    items.append(("math", _eq(_d(ai, zi), _formula(rule.named(_A, _Z, _P if rule.parameter else 0), names))))
+    items.append(("note", _say(language, "layers_diagonal", a=ai, z=zi)))
+    items.append(("math", _eq(jac, _jacobian(m.jacobian, decimals))))
+    products = _column([_join([_factor(m.jacobian[i][i], decimals), _factor(g, decimals)], r" \cdot ", "·")
+                        for i, g in enumerate(m.dy[0])])
+    items.append(("math", _eq(delta, products, _col(m.dx[0], decimals))))
+    return items
+
+
+def _transpose(rows):
+    return tuple(zip(*rows))
+
+
+def _linear_backward(view: LayerView, m: Module, language: str, decimals: int,
+                     prev: str | None) -> list[list[tuple[str, Piece]]]:
+    l = m.layer
+    W, b, delta = _name("W", l), _name("b", l), _name("δ", l)
+    batch = view.examples > 1
+    penalty = view.regularization.active
+    items: list[tuple[str, Piece]] = []
+    # ∂E/∂W = δ aᵀ (summed over the examples; plus ∂R/∂W with a penalty)
+    if batch:
+        outer = _join([Piece(rf"\sum_{{n=1}}^{{{view.examples}}}", "Σ_n "),
+                       _mul(_name("δ", l, example="n"), _input(l, top=True, example="n"))], " ", "")
+    else:
+        outer = _mul(delta, _input(l, top=True))
+    rhs = [outer]
+    if penalty:
+        rhs = [_join([outer, _d(Piece("R", "R"), W)], " + ", " + ")]
+    n_out, n_in = m.shape
+    if not batch and not penalty and max(n_out, n_in) <= 3:
+        # the outer product written out: δ and the input side by side (wider layers: their
+        # vectors are on the frames before, the product alone fits)
+        rhs.append(_mul(_col(m.dy[0], decimals), _row(m.x[0], decimals)))
+        items.append(("math", _eq2(_dE(W), rhs, [_mat(m.grads["W"], decimals)])))
+    else:
+        items.append(("math", _eq(_dE(W), *rhs, _mat(m.grads["W"], decimals))))
+    if penalty:
+        lams = _lambda_names(view)
+        w = Piece("w", "w")
+        parts = [_formula(PENALTIES[name].derivative(sympy.Symbol("lam"), sympy.Symbol("w")),
+                          {"lam": sym, "w": w}) for name, _lam, sym in lams]
+        items.append(("math", _then(_eq(_d(Piece("R", "R"), w), _join(parts, " + ", " + ")),
+                                    *[_eq(sym, _num(lam, decimals)) for _n, lam, sym in lams])))
+    # ∂E/∂b
+    if "b" in m.grads:
+        plus_R = [_d(Piece("R", "R"), b)] if penalty and view.regularization.include_biases else []
+        if m.params["shared"]:
+            delta_i = _name("δ", l, sub="i") if not batch else _name("δ", l, sub="i", example="n")
+            sums = Piece(r"\sum_{i}" if not batch else r"\sum_{n}\sum_{i}", "Σ_i " if not batch else "Σ_n Σ_i ")
+            general = _join([_join([sums, delta_i], " ", ""), *plus_R], " + ", " + ")
+            rhs = [general]
+            if not batch and not plus_R:
+                rhs.append(_join([_factor(v, decimals) for v in m.dy[0]], " + ", " + "))
+            value = [_num(m.grads["b"][0][0], decimals)]
+            items.append(("math", _eq2(_dE(b), rhs, value) if n_out > 3 else _eq(_dE(b), *rhs, *value)))
+            items.append(("note", _say(language, "layers_shared_bias_grad", b=b)))
+        else:
+            general = (_join([Piece(r"\sum_{n}", "Σ_n "), _name("δ", l, example="n")], " ", "")
+                       if batch else delta)
+            general = _join([general, *plus_R], " + ", " + ")
+            items.append(("math", _eq(_dE(b), general, _col([r[0] for r in m.grads["b"]], decimals))))
+    # ∂E/∂(input) = Wᵀ δ: what this module hands back to the one before it
+    back: list[tuple[str, Piece]] = [
+        ("math", _fit(_dE(_input(l)), [_mul(_name("W", l, top=True), delta),
+                                       _mul(_mat(_transpose(m.params["W"]), decimals), _col(m.dy[0], decimals))],
+                      [_col(m.dx[0], decimals)], n_in))]
+    if prev is not None:
+        back.append(("note", _say(language, "layers_hand_back", grad=_dE(_input(l), True), module=_words(prev),
+                                  dy=_dE(Piece("y", "y"), True))))
+    else:
+        back.append(("note", _say(language, "layers_input_grad", x=_input(l), grad=_dE(_input(l), True))))
+    return [items, back]
+
+
+# ----------------------------------------------------------------------------- text
 
 def layers_text(view: LayerView, language: str, decimals: int) -> str:
-    t = lambda key, **f: say(language, key, **f)  # noqa: E731
-    out = [t("layers_title"), "═" * len(t("layers_title")), "", t("forward"), "─" * 26]
-    for m in view.modules:
-        if m.kind == "linear":
-            out.append(f"  Linear {m.layer}: z[{m.layer}] = W[{m.layer}]·x + b[{m.layer}]   "
-                       f"W[{m.layer}] ({m.shape[0]}×{m.shape[1]}) = {_m(m.params['W'], decimals)}")
-            out.append(f"      x = {_v(m.x[0], decimals)} → z = {_v(m.y[0], decimals)}")
-        elif m.kind == "activation":
-            out.append(f"  {m.label} {m.layer}: a[{m.layer}] = {m.label}(z[{m.layer}]) = {_v(m.y[0], decimals)}")
-        else:
-            out.append(f"  {t('layers_loss')} {m.label}: E = {show(view.E, decimals)}")
-    out += ["", t("backward"), "─" * 26]
-    for m in reversed(view.modules):
-        if m.kind == "loss":
-            out.append(f"  {t('layers_loss')}: ∂E/∂ŷ = {_v(m.dx[0], decimals)}")
-        elif m.kind == "activation":
-            diagonal = all(m.jacobian[i][j] == 0 for i in range(len(m.jacobian))
-                           for j in range(len(m.jacobian)) if i != j)
-            jac = ("diag" + _v([m.jacobian[i][i] for i in range(len(m.jacobian))], decimals)
-                   if diagonal else _m(m.jacobian, decimals))
-            out.append(f"  {m.label} {m.layer}: ∂E/∂z[{m.layer}] = ∂E/∂a[{m.layer}] · ∂a/∂z,  "
-                       f"∂a/∂z = {jac}")
-            out.append(f"      δ[{m.layer}] = {_v(m.dx[0], decimals)}")
-        else:
-            l = m.layer
-            out.append(f"  Linear {l}: ∂E/∂W[{l}] = δ[{l}]·xᵀ ({m.shape[0]}×{m.shape[1]}) = "
-                       f"{_m(m.grads['W'], decimals)}")
-            if "b" in m.grads:
-                out.append(f"      ∂E/∂b[{l}] = {_v([r[0] for r in m.grads['b']], decimals)}")
-            out.append(f"      ∂E/∂x = W[{l}]ᵀ·δ[{l}] = {_v(m.dx[0], decimals)}")
+    """The view for the terminal: the modules, then forward and backward, module by module."""
+    title = say(language, "layers_title")
+    out = [title, "═" * len(title), ""]
+    sections = {"forward": say(language, "forward"), "backward": say(language, "backward")}
+    shown = None                      # a linear module's backward takes two frames, one heading
+    for frame in frames(view, language, decimals):
+        if frame.direction == "overview":
+            out += ["  " + piece.text for _kind, piece in frame.items]
+            continue
+        if frame.module == (0 if frame.direction == "forward" else len(view.modules) - 1):
+            out += ["", sections[frame.direction], "─" * len(sections[frame.direction])]
+        if (frame.module, frame.direction) != shown:
+            out.append("  " + frame.heading)
+        shown = (frame.module, frame.direction)
+        out += ["      " + piece.text for _kind, piece in frame.items]
     return "\n".join(out) + "\n"
 
 
-def _pmatrix(rows, decimals: int) -> str:
-    body = r" \\ ".join(" & ".join(show(v, decimals) for v in r) for r in rows)
-    return r"\begin{pmatrix}" + body + r"\end{pmatrix}"
+# ----------------------------------------------------------------------------- LaTeX
+
+def _chain(view: LayerView, language: str) -> list[dict[str, Any]]:
+    """The modules as a chain x → Lineal 1 → σ → … → Pérdida → E (the nodes)."""
+    nodes = [{"label": "$x$", "io": True}]
+    nodes += [{"label": _box(m, language), "io": False} for m in view.modules]
+    nodes.append({"label": "$E$", "io": True})
+    return nodes
 
 
-def _column(values, decimals: int) -> str:
-    return _pmatrix([(v,) for v in values], decimals)
+def _chain_for(frame: Frame, nodes) -> dict[str, Any]:
+    """The chain as one frame draws it: the frame's module highlighted; forward edges solid
+    once computed (dashed before), backward edges (red) once their gradient is known. What
+    flows along the edges is named in the formulas and in the overview's figure."""
+    here = frame.module + 1                     # node index (node 0 is x)
+    out_nodes = []
+    for k, n in enumerate(nodes):
+        style = "lio" if n["io"] else "lmod"
+        if k == here and frame.direction != "overview":
+            style = "lfwdcur" if frame.direction == "forward" else "lbackcur"
+        out_nodes.append({"label": n["label"], "style": style})
+    overview = frame.direction == "overview"
+    last = len(nodes) - 2                       # the edge into E carries no gradient
+    edges = []
+    for j in range(len(nodes) - 1):
+        done = frame.direction != "forward" or j <= here
+        back = j < last and (overview or (frame.direction == "backward" and j >= here - 1))
+        edges.append({"src": j, "dst": j + 1, "style": "ledge" if done else "ledgelater",
+                      "fwd": "", "back": back, "back_label": ""})
+    return {"nodes": out_nodes, "edges": edges, "gap": 5, "font": r"\small"}
+
+
+def _layer_figure(language: str) -> dict[str, Any]:
+    """One layer l as two modules, with what flows between them forward (above) and backward
+    (below): the overview's picture of the names a^{[l-1]}, z^{[l]}, δ^{[l]}, a^{[l]}."""
+    l = Piece("l", "l")
+    prev, z, a = Piece("a^{[l-1]}", "a[l-1]"), Piece("z^{[l]}", "z[l]"), Piece("a^{[l]}", "a[l]")
+    nodes = [{"label": f"${prev.tex}$", "style": "lio"},
+             {"label": _say(language, "layers_linear", l=l).tex, "style": "lmod"},
+             {"label": "$g^{[l]}$", "style": "lmod"},
+             {"label": f"${a.tex}$", "style": "lio"}]
+    flows = [("", _dE(prev, True).tex), (z.tex, r"\delta^{[l]}"), ("", _dE(a, True).tex)]
+    edges = [{"src": j, "dst": j + 1, "style": "ledge", "fwd": fwd, "back": True, "back_label": back}
+             for j, (fwd, back) in enumerate(flows)]
+    return {"nodes": nodes, "edges": edges, "gap": 21, "font": r"\large"}
+
+
+def _blocks(frame: Frame) -> list[dict[str, str]]:
+    return [{"math": p.tex} if kind == "math" else {"text": p.tex} for kind, p in frame.items]
+
+
+def _size(frame: Frame) -> str:
+    """The font of a frame's formulas: Large for a short frame, large for a full one (the
+    template shrinks a frame that would still not fit)."""
+    lines = sum(1 + p.tex.count(r"\\ &=") for _kind, p in frame.items)
+    return r"\Large" if lines <= 4 else r"\large"
 
 
 def layers_context(view: LayerView, style: str, language: str, decimals: int, title: str) -> dict[str, Any]:
-    t = lambda key, **f: say(language, key, **f)  # noqa: E731
-    steps: list[dict[str, Any]] = []
-    for m in view.modules:
-        if m.kind == "linear":
-            l = m.layer
-            math = [rf"z^{{[{l}]}} = W^{{[{l}]}} x + b^{{[{l}]}},\quad W^{{[{l}]}} \in \mathbb{{R}}^{{{m.shape[0]}\times{m.shape[1]}}}",
-                    rf"{_column(m.y[0], decimals)} = {_pmatrix(m.params['W'], decimals)}\,{_column(m.x[0], decimals)}"
-                    + (rf" + {_column([r[0] for r in m.params['b']], decimals)}" if "b" in m.params else "")]
-            steps.append({"title": t("tex_forward"), "heading": f"Linear {l}", "blocks": [{"math": x} for x in math]})
-        elif m.kind == "activation":
-            steps.append({"title": t("tex_forward"), "heading": f"{m.label} {m.layer}",
-                          "blocks": [{"math": rf"a^{{[{m.layer}]}} = g\left(z^{{[{m.layer}]}}\right) = "
-                                              rf"{_column(m.y[0], decimals)}"}]})
-    for m in reversed(view.modules):
-        l = m.layer
-        if m.kind == "loss":
-            steps.append({"title": t("tex_backward"), "heading": t("layers_loss"),
-                          "blocks": [{"math": rf"E = {show(view.E, decimals)},\quad \frac{{\partial E}}{{\partial \hat y}} = "
-                                              rf"{_column(m.dx[0], decimals)}"}]})
-        elif m.kind == "activation":
-            steps.append({"title": t("tex_backward"), "heading": f"{m.label} {l}", "blocks": [
-                {"math": rf"\frac{{\partial E}}{{\partial z^{{[{l}]}}}} = \left(\frac{{\partial a^{{[{l}]}}}}{{\partial z^{{[{l}]}}}}\right)^{{\!\top}} \frac{{\partial E}}{{\partial a^{{[{l}]}}}}"},
-                {"math": rf"\frac{{\partial a^{{[{l}]}}}}{{\partial z^{{[{l}]}}}} = {_pmatrix(m.jacobian, decimals)}"},
-                {"math": rf"\delta^{{[{l}]}} = {_column(m.dx[0], decimals)}"}]})
-        else:
-            blocks = [{"math": rf"\frac{{\partial E}}{{\partial W^{{[{l}]}}}} = \delta^{{[{l}]}} x^{{\top}} = "
-                               rf"{_pmatrix(m.grads['W'], decimals)}"}]
-            if "b" in m.grads:
-                blocks.append({"math": rf"\frac{{\partial E}}{{\partial b^{{[{l}]}}}} = "
-                                       rf"{_column([r[0] for r in m.grads['b']], decimals)}"})
-            blocks.append({"math": rf"\frac{{\partial E}}{{\partial x}} = W^{{[{l}]\top}} \delta^{{[{l}]}} = "
-                                   rf"{_column(m.dx[0], decimals)}"})
-            steps.append({"title": t("tex_backward"), "heading": f"Linear {l}", "blocks": blocks})
-    for s in steps:
-        s.setdefault("table", None)
+    t = lambda key, **f: say(language, key, **f)
+    nodes = _chain(view, language)
+    titles = {"overview": t("layers_modules"), "forward": t("tex_forward"), "backward": t("tex_backward")}
+    steps = []
+    for frame in frames(view, language, decimals):
+        steps.append({"title": titles[frame.direction],
+                      "figure": _layer_figure(language) if frame.direction == "overview" else None,
+                      "heading": "" if frame.direction == "overview" else tex_escape(frame.heading),
+                      "chain": _chain_for(frame, nodes), "blocks": _blocks(frame), "size": _size(frame)})
     return {"title": title or "symbackprop", "subtitle": t("layers_title"), "language": language,
             "babel": "spanish" if language == "es" else "english", "style": style, "steps": steps}
+
+
+# ----------------------------------------------------------------------------- JSON
+
+def _module_data(m: Module) -> dict[str, Any]:
+    l = m.layer
+    if m.kind == "linear":
+        names = ("x" if l == 1 else f"a{l - 1}", f"z{l}")
+    elif m.kind == "activation":
+        names = (f"z{l}", f"a{l}")
+    else:
+        names = (f"a{l}", "E")
+    out: dict[str, Any] = {"module": m.kind, "layer": l, "rule": m.label, "input": names[0], "output": names[1],
+                           "x": [list(v) for v in m.x], "y": [list(v) for v in m.y],
+                           "dE/dy": [list(v) for v in m.dy], "dE/dx": [list(v) for v in m.dx]}
+    if m.kind == "linear":
+        out["W"] = [list(r) for r in m.params["W"]]
+        out["dE/dW"] = [list(r) for r in m.grads["W"]]
+        if "b" in m.params:
+            shared = m.params["shared"]
+            out["b"] = m.params["b"][0][0] if shared else [r[0] for r in m.params["b"]]
+            out["dE/db"] = m.grads["b"][0][0] if shared else [r[0] for r in m.grads["b"]]
+    elif m.kind == "activation":
+        out["jacobian"] = [list(r) for r in m.jacobian]
+    return out
+
+
+def layers_data(view: LayerView) -> dict[str, Any]:
+    """The view as JSON-ready data, exact: E, the gradients by canonical id, and every module
+    in forward order with the names of its input and output (x = a0 for layer 1 only), its
+    vectors per example, its Jacobian (of the first example) and its parameters' gradients."""
+    return {"E": view.E, "gradients": view.gradients(), "examples": view.examples,
+            "modules": [_module_data(m) for m in view.modules]}

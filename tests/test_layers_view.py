@@ -1,0 +1,210 @@
+"""The layer view as the lecture shows it (issue 14): each layer named by its own input, the
+shared bias as one number added to every neuron, ∂E/∂ŷ with its general formula from the ops
+table, Spanish module names in Spanish, and frames that the content fills."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+import subprocess
+
+import pytest
+import yaml
+from conftest import LECTURE, ROOT
+
+from symbackprop import load_spec
+from symbackprop.core import ops
+from symbackprop.core.exact import exact
+from symbackprop.derive.layers import layer_view
+from symbackprop.render.layers_view import layers_data, layers_text
+from symbackprop.render.report import render_layers_tex
+from symbackprop.spec.reading import spec_from_text
+
+DEEP = ROOT / "examples" / "net_3_3_3_2.yaml"
+GOLDEN_SPECS = ROOT / "tests" / "golden" / "specs"
+
+
+@pytest.fixture(scope="module")
+def lecture():
+    spec = load_spec(LECTURE)
+    view = layer_view(spec)
+    return {"view": view, "es": layers_text(view, "es", 5), "en": layers_text(view, "en", 5),
+            "tex_es": render_layers_tex(view, "slides", "es", 5, "Red"),
+            "tex_en": render_layers_tex(view, "slides", "en", 5, "Net")}
+
+
+def spec_text(**changes) -> str:
+    data = yaml.safe_load(LECTURE.read_text())
+    data.update(changes)
+    return yaml.safe_dump(data)
+
+
+# ----------------------------------------------------------------------------- the layer's own input
+
+def test_layer_2_reads_a1_and_hands_back_dE_da1(lecture):
+    text = lecture["en"]
+    assert "z[2] = W[2]·a[1] + b[2]·𝟏" in text
+    assert "∂E/∂W[2] = δ[2]·a[1]ᵀ" in text
+    assert "∂E/∂a[1] = W[2]ᵀ·δ[2] = " in text
+    assert "z[1] = W[1]·x + b[1]·𝟏" in text and "∂E/∂W[1] = δ[1]·xᵀ" in text   # x = a[0] only for layer 1
+    assert "W[2]·x" not in text and "∂E/∂x = W[2]" not in text
+    tex = lecture["tex_es"]
+    assert r"z^{[2]} = W^{[2]}\,a^{[1]} + b^{[2]}\,\mathbf{1}" in tex
+    assert r"\frac{\partial E}{\partial W^{[2]}} &= \delta^{[2]}\,a^{[1]\top}" in tex
+    assert r"\frac{\partial E}{\partial a^{[1]}} &= W^{[2]\top}\,\delta^{[2]}" in tex
+    assert r"W^{[2]} x" not in tex and r"\frac{\partial E}{\partial x} = W^{[2]" not in tex
+
+
+def test_json_data_names_each_modules_input(lecture):
+    modules = layers_data(lecture["view"])["modules"]
+    names = [(m["module"], m["layer"], m["input"], m["output"]) for m in modules]
+    assert names == [("linear", 1, "x", "z1"), ("activation", 1, "z1", "a1"), ("linear", 2, "a1", "z2"),
+                     ("activation", 2, "z2", "a2"), ("loss", 2, "a2", "E")]
+    assert modules[2]["x"][0] == list(modules[1]["y"][0])      # layer 2's input is a1, not x
+
+
+# ----------------------------------------------------------------------------- the shared bias
+
+def test_shared_bias_is_one_number_added_to_every_neuron(lecture):
+    text = lecture["es"]
+    assert "b[2] ∈ ℝ" in text and "0.35·[1, 1]" in text
+    assert "b[2] es un solo número: se suma a cada neurona de la capa" in text
+    assert "∂E/∂b[2] = Σ_i δ[2]_i = 0.13343 + (-0.02929) = 0.10414" in text
+    assert "∂E/∂b[1] = Σ_i δ[1]_i = 0.01108 + 0.01340 = 0.02448" in text
+    tex = lecture["tex_es"]
+    assert r"+ 0.35\,\begin{pmatrix}1 \\ 1\end{pmatrix}" in tex
+    assert r"\begin{pmatrix}0.35\end{pmatrix}" not in tex                    # no 1-vector added to a 2-vector
+    assert r"\frac{\partial E}{\partial b^{[2]}} = \sum_{i} \delta^{[2]}_{i} = 0.13343 + \left(-0.02929\right) = 0.10414" in tex
+    # the number is the sum of the layer's δ's
+    lin2 = lecture["view"].modules[2]
+    with exact():
+        assert lin2.grads["b"][0][0] == sum(lin2.dy[0])
+
+
+def test_a_bias_per_neuron_stays_a_vector():
+    view = layer_view(load_spec(GOLDEN_SPECS / "random_00.yaml"))
+    text = layers_text(view, "en", 5)
+    assert "z[1] = W[1]·x + b[1],   W[1] ∈ ℝ^(3×2),   b[1] ∈ ℝ^3" in text
+    assert "∂E/∂b[1] = δ[1] = [-0.07741, 0.18117, -0.51903]" in text
+    assert "𝟏" not in text
+
+
+# ----------------------------------------------------------------------------- ∂E/∂ŷ
+
+def test_loss_frame_has_the_general_formula_then_the_numbers(lecture):
+    text = lecture["en"]
+    assert "∂E/∂ŷ_k = ŷ_k - y_k" in text
+    assert "∂E/∂a[2] = ∂E/∂ŷ = [0.73493 - 0.05, 0.77955 - 0.95] = [0.68493, -0.17045]" in text
+    assert "E = Σ_k (y_k - ŷ_k)^2/2,   ŷ = a[2]" in text
+    assert "E = (0.05 - 0.73493)^2/2 + (0.95 - 0.77955)^2/2 = 0.24909" in text
+    tex = lecture["tex_en"]
+    assert r"\frac{\partial E}{\partial \hat{y}_{k}} = \hat{y}_{k} - y_{k}" in tex
+
+
+@pytest.mark.parametrize("loss,formula", [("half_sse", "ŷ_k - y_k"), ("mse", "ŷ_k - y_k"),
+                                          ("cross_entropy", "-y_k/ŷ_k"),
+                                          ("binary_cross_entropy", "(ŷ_k - y_k)/(ŷ_k·(1 - ŷ_k))")])
+def test_every_loss_writes_its_own_derivative(loss, formula):
+    view = layer_view(spec_from_text(spec_text(loss=loss), "net.yaml"))
+    assert f"∂E/∂ŷ_k = {formula}\n" in layers_text(view, "en", 5)
+
+
+def test_the_derivative_is_read_from_the_ops_table(monkeypatch):
+    """Change the table's ∂E_k/∂ŷ_k and the view writes the new one: the renderer types no math."""
+    import sympy
+    rule = ops.LOSSES["half_sse"]
+    changed = dataclasses.replace(rule, named=lambda a, y, K: sympy.Mul(3, a - y, evaluate=False))
+    monkeypatch.setitem(ops.LOSSES, "half_sse", changed)
+    text = layers_text(layer_view(load_spec(LECTURE)), "en", 5)
+    assert "∂E/∂ŷ_k = 3·(ŷ_k - y_k)" in text
+
+
+def test_mean_over_examples_puts_one_over_n_in_front():
+    view = layer_view(load_spec(GOLDEN_SPECS / "random_10.yaml"))        # cross-entropy, mean of 2
+    text = layers_text(view, "en", 5)
+    assert "∂E/∂ŷ_k = 1/2·(-y_k/ŷ_k)" in text
+    assert "With 2 examples the vectors shown are those of example 1" in text
+
+
+# ----------------------------------------------------------------------------- the language
+
+def test_module_names_in_the_language_of_the_deck(lecture):
+    for key in ("es", "tex_es"):
+        out = lecture[key]
+        assert "Lineal 1" in out and "Sigmoide 2" in out and "Pérdida" in out
+        assert not re.search(r"\bLinear\b|\bsigmoid\b|\bLoss\b|half_sse", out, re.IGNORECASE), key
+    for key in ("en", "tex_en"):
+        out = lecture[key]
+        assert "Linear 1" in out and "Sigmoid 2" in out and "Loss: half sum of squared errors" in out
+        assert "Lineal" not in out and "Pérdida" not in out
+
+
+def test_deep_network_names_tanh_in_spanish():
+    view = layer_view(load_spec(DEEP))
+    assert "  Tangente hiperbólica 1\n" in layers_text(view, "es", 4)
+    assert "  Hyperbolic tangent 1\n" in layers_text(view, "en", 4)
+
+
+# ----------------------------------------------------------------------------- the frames
+
+def test_every_frame_draws_the_chain_with_its_module_highlighted(lecture):
+    tex = lecture["tex_es"]
+    frames = tex.split(r"\begin{frame}[t]")[1:]
+    assert len(frames) == 13                       # the modules, 5 forward, 7 backward (Linear: 2 each)
+    for frame in frames[1:]:
+        assert frame.count(r"\begin{tikzpicture}") == 1
+        assert len(re.findall(r"\\node\[l(?:fwd|back)cur", frame)) == 1
+    short = [f for f in frames if r"\framesubtitle{Sigmoide 1}" in f][0]
+    assert r"\Large" in short                      # a short frame is set large
+
+
+def ink(pdf) -> list[tuple[float, float]]:
+    """Per page: how far down the content reaches (fraction of the height, the page number
+    left out) and how much of the page its words cover."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    out = []
+    for w, h, body in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', xml, re.DOTALL):
+        w, h = float(w), float(h)
+        boxes = [tuple(map(float, b)) for b in
+                 re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', body)]
+        boxes = [b for b in boxes if b[1] < 0.9 * h]
+        out.append((max(b[3] for b in boxes) / h, sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes) / (w * h)))
+    return out
+
+
+@pytest.mark.parametrize("example,lang", [("lecture_2_2_2", "es"), ("net_3_3_3_2", "en")])
+def test_content_fills_the_frames(tmp_path, example, lang):
+    """Issue 14: three quarters of each frame were empty (the content ended at a third of the
+    height on short frames). Now every frame reaches past 60% of the height and its words
+    cover over 7% of it (the old deck: 25-84 per thousand, most under 6%)."""
+    from test_pdf import require_tex
+
+    from symbackprop.render.latex import build_pdf
+    require_tex()
+    spec = load_spec(ROOT / "examples" / f"{example}.yaml")
+    pdf, _log = build_pdf(render_layers_tex(layer_view(spec), "slides", lang, spec.decimals, "T"), name="layers")
+    path = tmp_path / "layers.pdf"
+    path.write_bytes(pdf)
+    pages = ink(path)[1:]                          # the title page is a title page
+    for n, (low, covered) in enumerate(pages, start=2):
+        assert low > 0.6 and covered > 0.07, (n, low, covered)
+    assert sum(c for _l, c in pages) / len(pages) > 0.1
+
+
+def test_no_frame_overflows(tmp_path):
+    """The 8-wide limit of the layer report: the biggest matrices still fit their frame."""
+    from test_pdf import require_tex
+
+    from symbackprop.render.latex import build_pdf, overfull_boxes
+    require_tex()
+    data = yaml.safe_load(LECTURE.read_text())
+    data = copy.deepcopy(data)
+    data["inputs"] = [0.1 * k for k in range(1, 9)]
+    data["layers"] = [{"units": 8, "activation": "tanh", "weights": {"init": "uniform", "range": [-1, 1], "seed": 2,
+                                                                      "decimals": 2}, "bias": 0.1},
+                      {"units": 2, "activation": "sigmoid", "weights": {"init": "uniform", "range": [-1, 1],
+                                                                         "seed": 3, "decimals": 2}, "bias": 0.2}]
+    spec = spec_from_text(yaml.safe_dump(data), "wide.yaml")
+    _pdf, log = build_pdf(render_layers_tex(layer_view(spec), "slides", "es", 5, "T"), name="wide")
+    assert overfull_boxes(log) == []
