@@ -39,7 +39,7 @@ from .spec.reading import load_spec, spec_from_text, spec_to_dict
 from .exercises.lms import moodle_xml, questions, questions_csv
 from .exercises.variants import make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
 from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
-from .render.layers_view import layers_text
+from .render.layers_view import layers_data, layers_text
 from .derive.derivation import solve
 from .errors import LatexNotFound, SymbackpropError
 from .io.files import distinct_names, write_atomic
@@ -275,7 +275,7 @@ def _layers(args: argparse.Namespace, spec, stem: str, language: str) -> int:
         return 0
     text = layers_text(view, language, spec.decimals)
     if args.format == "json":
-        text = dumps({"E": view.E, "gradients": view.gradients()})
+        text = dumps(layers_data(view))
     if args.output:
         _said(language, [write_atomic(Path(args.output) / f"{stem}-layers.{'json' if args.format == 'json' else 'txt'}", text)])
     else:
