@@ -376,7 +376,7 @@ LOSSES: Mapping[str, Loss] = {rule.name: rule for rule in (
          lambda a, y, K: _mul(Rational(1, 2), _pow(_sub(y, a), 2)),
          {"es": "½ suma de errores al cuadrado", "en": "half sum of squared errors"}),
     # mean over the outputs: E = (1/K) Σ_k (y_k − ŷ_k)²
-    Loss("mse", lambda a, y, K: (y - a) ** 2 / K, lambda a, y, K: 2 * (a - y) / K,
+    Loss("mse", lambda a, y, K: (y - a) ** 2 / K, lambda a, y, K: _sub(a, y) if K == 2 else _mul(Rational(2, K), _sub(a, y)),
          lambda a, y, K: _mul(Rational(1, K), _pow(_sub(y, a), 2)),
          {"es": "error cuadrático medio", "en": "mean squared error"}),
     Loss("binary_cross_entropy", lambda a, y, K: -(y * log(a) + (1 - y) * log(1 - a)),

@@ -69,7 +69,7 @@ def loss_and_gradients(params, X, Y):
     Z = Z3
     E = scale * np.sum((0.3333333333333333)*(-A + Y)**2)
     grads = {}
-    dA = scale * ((0.6666666666666666)*A - 0.6666666666666666*Y)   # ∂E_k/∂ŷ_k = 2*a/3 - 2*y/3
+    dA = scale * ((0.6666666666666666)*(A - Y))   # ∂E_k/∂ŷ_k = 2*(a - y)/3
     delta = dA * (_sigmoid(Z))   # δ[3] = ∂E/∂a[3] · g'(z[3]), g' = sigmoid(z)
     A_prev = cache[2]
     grads['W3'] = delta.T @ A_prev                # ∂E/∂W[3] = δ[3]ᵀ a[2], summed over the batch
