@@ -150,3 +150,20 @@ def test_json_document_lists_every_quantity(lecture_spec):
     assert v["dE/dz2_1"] == doc["deltas"]["z2_1"]["value"]
     assert doc["hand"]["updated"]["w2_1_1"] == Decimal("0.45188")
     assert doc["chain_details"]["w2_1_2"]["reused"] == [[True, True, False]]
+
+
+def test_the_walkthrough_writes_the_lectures_steps(lecture_spec):
+    """The terminal walkthrough has the steps deck 003 writes (issue 14): σ written out with its
+    number, the error in general first, ∂E/∂w = ∂E1/∂w said for an output weight, each
+    per-output sum of the shared bias's paths, and the update's η·g taken away."""
+    from symbackprop import solve
+    from symbackprop.render.text import walkthrough
+    text = walkthrough(solve(lecture_spec), "en")
+    assert "a[1]_1 = σ(z[1]_1) = 1/(1 + exp(-z[1]_1)) = 1/(1 + exp(-0.41)) = 0.60109" in text
+    assert "  E = 1/2·Σ_k (y_k - ŷ_k)^2\n  E1 = " in text
+    assert "Only E1 depends on w[2]_1,1: ∂E/∂w[2]_1,1 = ∂E1/∂w[2]_1,1" in text
+    assert ("  ∂E1/∂b[1] = path 1 of ∂E1/∂b[1] + path 2 of ∂E1/∂b[1]\n"
+            "            = 0.01600 + 0.01895 = 0.03495") in text
+    assert "            = (-0.00492) + (-0.00555) = -0.01046" in text
+    assert "= 0.5 - 0.6·0.08020 = 0.5 - 0.04812 = 0.45188" in text
+    assert text.count("d/dx σ(x) = σ(x)·(1 - σ(x))") == 1
