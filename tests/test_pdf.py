@@ -169,3 +169,21 @@ def test_feedback_sheet_derives_each_wrong_step_and_lists_carried_ones(tmp_path)
     assert flat.count("arrastra el error de") == 2             # the gradient and the update
     pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     assert re.search(r"^Pages:\s+1$", pages, re.M), pages
+
+
+def test_contact_sheet_tiles_every_page(built, tmp_path):
+    """docs/contact_sheet.py (the README's picture of the deck): one thumbnail per page."""
+    import importlib.util
+    from PIL import Image
+    spec = importlib.util.spec_from_file_location("contact_sheet", ROOT / "docs" / "contact_sheet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pdf = built[("lecture", "article", "en")]["path"]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(next(l.split()[-1] for l in info.splitlines() if l.startswith("Pages:")))
+    out = tmp_path / "sheet.png"
+    assert module.contact_sheet(pdf, out, columns=4, width=100) == (pages, 4)
+    with Image.open(out) as im:
+        assert im.width == 4 * 106 + 6
+        rows = -(-pages // 4)
+        assert rows * 140 < im.height < rows * 200       # A4 thumbnails 100 px wide: 141 px tall
