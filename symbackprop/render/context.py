@@ -259,12 +259,15 @@ class LatexLessonPrinter(LessonPrinter):
                   marks=(set(), {n["id"] for n in self.diagram.nodes if n["kind"] == "output"}))]
 
     def output_is_yhat(self) -> str:
-        """Where the network's output is not written ŷ (layered notation: a^{[L]}_k), the
-        general formula says which it is."""
+        """Where the network names the output or the target otherwise than the general formula
+        (layered: a^{[L]}_k; numbered: target_k), the formula says which is which."""
         L_ = len(self.spec.layers)
-        if self.notation.kind != "layered" or ids.a(L_, 1) in self.spec_labels():
-            return ""
-        return rf",\qquad \hat{{y}}_{{k}} = a^{{[{L_}]}}_{{k}}"
+        labels = self.spec_labels()
+        if self.notation.kind == "layered" and ids.a(L_, 1) not in labels:
+            return rf",\qquad \hat{{y}}_{{k}} = a^{{[{L_}]}}_{{k}}"
+        if self.notation.kind == "numbered" and ids.y(1) not in labels:
+            return r",\qquad y_{k} = \mathrm{target}_{k}"      # deck 004's name of the target
+        return ""
 
     def spec_labels(self) -> set[str]:
         return {k for k, _ in self.spec.labels}
