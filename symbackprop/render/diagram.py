@@ -275,17 +275,23 @@ def _boxes_meet(a, b) -> bool:
 #: crossing in the middle stays clear and the two read along the edge: name ... value.
 _NAME_AT = (0.3, 0.35, 0.25, 0.4, 0.2, 0.45, 0.15, 0.5)
 _VALUE_AT = tuple(round(1 - t, 2) for t in _NAME_AT)
-#: The orders in which the sides of an edge are tried: "on" the edge (white behind the label,
-#: the edge visibly running into it), "outer" (beside it, away from the middle of the
-#: picture where the crossings are) and "inner". A try gives the orders for a straight
-#: edge and for a sloped one; the try covering least wins, the first on a tie. On a slope a
-#: label beside the edge could be read as the neighbour's; on a straight edge it reads well
-#: beside, and on it would hide the edge.
+#: The orders in which the sides of an edge are tried: "on" the edge (white behind the
+#: label, the edge visibly running into it), "outer" (beside it, away from the middle of the
+#: picture where the crossings are) and "inner". A try gives the orders for a straight edge
+#: and for a sloped one, and whether a sloped edge's value goes right across the edge from
+#: its name ("paired": the edge runs between them) before the second half is tried; the
+#: first try that covers nothing wins, else the one covering least. On a sloped edge a label
+#: reads as that edge's when the edge runs through it (beside it, it could be the
+#: neighbour's); beside a straight edge, name and value read along it.
 _TRIES = (
-    {"straight": ("outer", "inner", "on"), "sloped": ("on", "outer", "inner")},
-    {"straight": ("outer", "inner", "on"), "sloped": ("outer", "inner", "on")},
-    {"straight": ("outer", "inner", "on"), "sloped": ("inner", "outer", "on")},
+    {"straight": ("outer", "inner", "on"), "sloped": ("on", "outer", "inner"), "paired": False},
+    {"straight": ("outer", "inner", "on"), "sloped": ("outer", "inner", "on"), "paired": True},
+    {"straight": ("outer", "inner", "on"), "sloped": ("inner", "outer", "on"), "paired": True},
 )
+_OPPOSITE = {"south west": "north east", "north east": "south west",
+             "south east": "north west", "north west": "south east"}
+#: How far along its edge a paired value may move from its name, best first.
+_SHIFTS = (0.0, -0.04, 0.04, -0.08, 0.08, -0.12, 0.12)
 
 
 def _anchor(side: str, dx: float, dy: float, py: float) -> str:
@@ -365,48 +371,58 @@ def _spots(nodes: list[dict], edges: list[dict], labelled: list[dict], extra: li
 
     order = sorted(labelled, key=steepness)
 
+    def candidates(tried, e, slot, spots):
+        """(t, anchor) in order of preference for the edge's name or value."""
+        s, d = where[e["src"]], where[e["dst"]]
+        dx, dy = d["x"] - s["x"], d["y"] - s["y"]
+        straight = abs(dy) < 1e-9
+        sides = tried["straight" if straight else "sloped"]
+        out = []
+        if slot == "value_at" and tried["paired"] and not straight:
+            name = spots.get((e["id"], "name_at"))
+            if name and name["anchor"] in _OPPOSITE:
+                out += [(round(name["pos"] + dt, 2), _OPPOSITE[name["anchor"]]) for dt in _SHIFTS]
+        positions = _NAME_AT if slot == "name_at" else _VALUE_AT
+        for side in sides:
+            out += [(t, _anchor(side, dx, dy, s["y"] + t * dy)) for t in positions]
+        return out
+
     def attempt(tried, order, placed, keep=True):
         placed = list(placed)
         spots: dict[tuple[str, str], dict] = {}
         total = [0, 0]
-        for slot, positions in (("name_at", _NAME_AT), ("value_at", _VALUE_AT)):
+        for slot in ("name_at", "value_at"):
             for e in order:
                 s, d = where[e["src"]], where[e["dst"]]
                 dx, dy = d["x"] - s["x"], d["y"] - s["y"]
-                sides = tried["straight" if abs(dy) < 1e-9 else "sloped"]
                 w, h = label_size((e["label"] if slot == "name_at" else e["widest"],))
                 best = None
-                for side_rank, side in enumerate(sides):
-                    for rank, t in enumerate(positions):
-                        px, py = s["x"] + t * dx, s["y"] + t * dy
-                        anchor = _anchor(side, dx, dy, py)
-                        box = _anchored(px, py, anchor, w, h)
-                        wide = (box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN)
-                        # a label on a label is unreadable, on a node hides it; an edge under
-                        # a label's white only loses a piece
-                        hits = sum(_segment_hits_box(p, q, wide) for p, q, sid in segments if sid != e["id"])
-                        hits += 5 * sum(_circle_hits_box(c, r, wide) for c, r in circles)
-                        hits += 10 * sum(_boxes_meet(wide, other) for other in placed)
-                        cost = (hits, side_rank, rank)
-                        if best is None or cost < best[0]:
-                            best = (cost, {"pos": t, "anchor": anchor, "box": tuple(round(v, 3) for v in box)})
-                        if hits == 0:
-                            break
-                    if best[0][0] == 0:
+                for rank, (t, anchor) in enumerate(candidates(tried, e, slot, spots)):
+                    px, py = s["x"] + t * dx, s["y"] + t * dy
+                    box = _anchored(px, py, anchor, w, h)
+                    wide = (box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN)
+                    # a label on a label is unreadable, on a node hides it; an edge under a
+                    # label's white only loses a piece
+                    hits = sum(_segment_hits_box(p, q, wide) for p, q, sid in segments if sid != e["id"])
+                    hits += 5 * sum(_circle_hits_box(c, r, wide) for c, r in circles)
+                    hits += 10 * sum(_boxes_meet(wide, other) for other in placed)
+                    if best is None or (hits, rank) < best[0]:
+                        best = ((hits, rank), {"pos": t, "anchor": anchor, "box": tuple(round(v, 3) for v in box)})
+                    if hits == 0:
                         break
                 if keep:
                     placed.append(best[1]["box"])
                 spots[(e["id"], slot)] = {**best[1], "hits": best[0][0]}
                 total[0] += best[0][0]
-                total[1] += best[0][1] * 10 + best[0][2]
+                total[1] += best[0][1]
         return tuple(total), spots, placed
 
     best = None
     for tried in _TRIES:
         found = attempt(tried, order, fixed)
-        if best is None or found[0] < best[0][0]:
+        if best is None or found[0][0] < best[0][0][0]:
             best = (found, tried)
-        if found[0] == (0, 0):
+        if found[0][0] == 0:
             break
     (_, spots, placed), tried = best
     if extra:
