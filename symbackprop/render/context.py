@@ -62,7 +62,7 @@ class LatexLessonPrinter(LessonPrinter):
         self.values = self.d.hand_values if self.hand else self.d.values
         self.names = NetworkLatexPrinter(self.notation)
         self.numbers = NetworkLatexPrinter(self.notation, self.values, self.spec.decimals)
-        self.diagram = layout(self.model)
+        self.diagram = layout(self.model, self.value)
         self.updated: list[str] = []
         self.sections: set[str] = set()
         self.shown_rules: set[str] = set()
@@ -125,21 +125,24 @@ class LatexLessonPrinter(LessonPrinter):
         ``text`` (a sentence, math in $...$) or ``math`` (a displayed equation); by default
         the notes come first, then the lines."""
         he, hn = marks if marks else (set(), set())
-        drawn = styled(self.diagram, he, hn, self.updated) if diagram else None
+        if kind == "update" and self.updated:
+            he = set(he) | {self.updated[-1]}     # the parameter just updated, a bias too
+        # the network's frame shows the given values; an update its new value (not in an exercise)
+        drawn = styled(self.diagram, he, hn, self.updated, value=self.value, given=kind == "network",
+                       new=self.style != "exercise") if diagram else None
         # The template redraws the network's base (updated weights in blue) only when it changed.
         rebase = drawn is not None and tuple(self.updated) != self._base
         if rebase:
             self._base = tuple(self.updated)
         if blocks is None:
             blocks = [T(n) for n in notes] + [M(x) for x in lines]
-        # Layout hints for a frame: how much room the text takes decides the drawing's size.
+        # How much room the text takes decides its size (the drawing's is the same on every frame).
         load = sum(1.6 if "math" in b else 0.8 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0) \
             + (1.0 if heading else 0)
         return {
             "kind": kind, "title": title, "heading": heading, "section": section, "blocks": blocks,
             "table": table,
             "size": r"\small" if load <= 7 else r"\footnotesize",
-            "diagram_height": 0.45 if load <= 4 else 0.36 if load <= 6 else 0.28 if load <= 8 else 0.15,
             "diagram": drawn, "rebase": rebase,
         }
 

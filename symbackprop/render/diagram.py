@@ -1,22 +1,50 @@
-"""Where the network's circles and arrows go, as plain data for the TikZ template.
+"""Where the network's circles, arrows and labels go, as plain data for the TikZ template.
 
 Layers are columns, neurons are spread evenly in each column, inputs on the left, targets
-on the right. Each drawing of the network in a report names what is highlighted (the path
-being computed) and which weights were already updated; the template only draws.
+on the right, one bias node per layer (its name when the layer shares one bias, "1" when
+every neuron has its own, named on its edge) in a row under the network. Every edge label
+has one place, chosen here once for the whole report (:func:`layout`): on the edge, as near
+its middle as it can be without covering another edge, a node or another label. The place
+is chosen for the label's largest content (name over value), so the label never moves
+between frames.
+
+Each drawing in a report says what it highlights (the path being computed), which
+parameters were already updated (drawn in blue with their new value) and whether the
+given values are shown (:func:`styled`). Values come from the derivation's ledger through
+the ``value`` function the caller passes; here they are only formatted. The template only
+draws.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
 
 from ..core import ids
+from ..core.exact import show
 from ..core.model import Model
 
-__all__ = ["Diagram", "layout", "EDGE_LABEL_LIMIT"]
+__all__ = ["Diagram", "layout", "path_marks", "styled", "EDGE_LABEL_LIMIT", "label_size"]
 
 #: Between two layers with more edges than this, only highlighted edges carry their name.
 EDGE_LABEL_LIMIT = 9
-COLUMN = 2.7   # cm between layers
-ROW = 1.5      # cm between neurons
+WIDTH = 10.8        # cm: the slides' text width, which the drawing fills at its natural size
+COLUMNS = (2.6, 3.6)  # cm between layers: as wide as WIDTH allows, within these
+ROWS = (1.8, 1.4)   # cm between neurons: layers of at most two neurons, of more
+NEURON_R = 0.4      # 8 mm circles (the template's minimum size)
+BIAS_R = 0.35       # 7 mm
+TARGET_GAP = 1.5    # cm from the output column to the targets
+BIAS_DROP = 0.75    # cm from the lowest neuron down to the row of bias nodes
+BIAS_SHIFTS = (0.8, 0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 1.7, 1.9)   # cm left of its layer, nearest first
+MARGIN = 0.03       # cm of white kept around a label
+
+# Sizes of the labels' text (\scriptsize: 8 pt, its scripts 6 pt), in points, measured with
+# pdflatex and rounded up; a label's box adds the template's inner sep (1 pt) on each side.
+_PT = 0.03515       # cm
+_CHAR, _SCRIPT, _WIDE = 4.4, 2.9, 6.8
+_HEIGHT, _SUP, _SUB, _GAP = 5.6, 4.5, 2.6, 1.5
+_SEP = 1.0
 
 
 @dataclass(frozen=True)
@@ -24,45 +52,388 @@ class Diagram:
     nodes: tuple[dict, ...]
     edges: tuple[dict, ...]
     box: tuple[float, float, float, float]   # bounding box: x0, y0, x1, y1 (cm)
+    decimals: int = 5
 
 
-def layout(model: Model) -> Diagram:
+def _group(s: str, i: int) -> tuple[str, int]:
+    """The braced group (or single character / command) at s[i], and the index after it."""
+    if i >= len(s):
+        return "", i
+    if s[i] == "{":
+        depth = 0
+        for k in range(i, len(s)):
+            depth += {"{": 1, "}": -1}.get(s[k], 0)
+            if depth == 0:
+                return s[i + 1:k], k + 1
+        return s[i + 1:], len(s)
+    if s[i] == "\\":
+        m = re.match(r"\\([A-Za-z]+|.)", s[i:])
+        return m.group(0), i + len(m.group(0))
+    return s[i], i + 1
+
+
+def _chars(s: str) -> tuple[float, bool, bool]:
+    """Width (in base characters' points), and whether s has a superscript, a subscript."""
+    width, sup, sub = 0.0, False, False
+    scripts = {"^": 0.0, "_": 0.0}
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c in "^_":
+            group, i = _group(s, i + 1)
+            scripts[c] = max(scripts[c], _count(group) * _SCRIPT)
+            sup, sub = sup or c == "^", sub or c == "_"
+            continue
+        width += scripts["^"] if scripts["^"] > scripts["_"] else scripts["_"]
+        scripts = {"^": 0.0, "_": 0.0}
+        if c == "\\":
+            m = re.match(r"\\([A-Za-z]+|.)", s[i:])
+            word = m.group(1)
+            i += len(m.group(0))
+            if word in ("mathrm", "hat", "mathit", "mathbf", "operatorname", "text"):
+                group, i = _group(s, i)
+                w, p, b = _chars(group)
+                width, sup, sub = width + w, sup or p, sub or b
+            elif word not in ("left", "right", ",", ";", " ", "!"):
+                width += _CHAR          # \alpha, \_, ...
+            continue
+        if c not in "{} ":
+            width += _WIDE if c in "wmWM" else _CHAR
+        i += 1
+    width += max(scripts.values())
+    return width, sup, sub
+
+
+def _count(s: str) -> int:
+    return len(re.sub(r"\\(mathrm|hat|left|right|mathit)|[{}\\ ]", "", s))
+
+
+def label_size(lines: tuple[str, ...]) -> tuple[float, float]:
+    """Estimated width and height (cm) of a label of these math lines stacked at \\scriptsize."""
+    widths, height = [], 0.0
+    for line in lines:
+        w, sup, sub = _chars(line)
+        widths.append(w)
+        height += _HEIGHT + (_SUP if sup else 0) + (_SUB if sub else 0)
+    height += _GAP * (len(lines) - 1)
+    return round((max(widths) + 2 * _SEP) * _PT, 3), round((height + 2 * _SEP) * _PT, 3)
+
+
+def layout(model: Model, value: Callable[[str], Decimal] | None = None) -> Diagram:
+    """Where everything goes. ``value(qid)`` (the ledger's) sizes the value labels; without it
+    they are sized for the widest number at the spec's decimals."""
     spec = model.spec
+    notation = model.notation
+    L = len(spec.layers)
     columns = [spec.n_inputs] + [layer.units for layer in spec.layers]
     tallest = max(columns)
 
-    def y(count: int, i: int) -> float:
-        return round(((count - 1) / 2 - (i - 1)) * ROW, 3)
+    row = ROWS[0] if tallest <= 2 else ROWS[1]
+    target_w = max(label_size((notation.latex(ids.y(k)),))[0] for k in range(1, spec.layers[-1].units + 1))
+    room = WIDTH - NEURON_R - 0.1 - TARGET_GAP - (max(target_w * 9 / 8, 0.6) / 2 + 0.1)
+    column = round(min(max(room / L, COLUMNS[0]), COLUMNS[1]), 2)
 
+    def y(count: int, i: int) -> float:
+        return round(((count - 1) / 2 - (i - 1)) * row, 3)
+
+    def widest(param: str) -> str:
+        """The longest of the values a label of ``param`` may show (given, new)."""
+        if value is None:
+            return _widest_value(spec.decimals)
+        texts = [show(value(param), spec.decimals)]
+        try:
+            texts.append(show(value(ids.new(param)), spec.decimals))
+        except KeyError:
+            pass
+        return max(texts, key=lambda t: label_size((t,))[0])
+
+    low = y(tallest, tallest)
     nodes: list[dict] = []
-    notation = model.notation
     for j in range(1, spec.n_inputs + 1):
         nodes.append({"id": f"x{j}", "x": 0.0, "y": y(spec.n_inputs, j), "kind": "input",
-                      "label": notation.latex(ids.x(j))})
-    L = len(spec.layers)
+                      "label": notation.latex(ids.x(j)), "r": NEURON_R})
     for l, layer in enumerate(spec.layers, start=1):
         for i in range(1, layer.units + 1):
-            nodes.append({"id": f"n{l}_{i}", "x": round(l * COLUMN, 3), "y": y(layer.units, i),
+            nodes.append({"id": f"n{l}_{i}", "x": round(l * column, 3), "y": y(layer.units, i),
                           "kind": "output" if l == L else "hidden",
-                          "label": notation.latex(ids.a(l, i))})
+                          "label": notation.latex(ids.a(l, i)), "r": NEURON_R})
+    for l, layer in enumerate(spec.layers, start=1):
+        if layer.bias is None:
+            continue
+        shared = isinstance(layer.bias, Decimal)
+        node = {"id": f"bias{l}", "x": round(l * column - _bias_shift(layer.units, low - BIAS_DROP, row), 3),
+                "y": round(low - BIAS_DROP, 3), "kind": "bias", "r": BIAS_R,
+                "label": notation.latex(ids.b(l)) if shared else "1",
+                "param": ids.b(l) if shared else None}
+        if shared:
+            # its value is written left of it
+            w, h = label_size((widest(ids.b(l)),))
+            node["value_box"] = (round(node["x"] - BIAS_R - w, 3), round(node["y"] - h / 2, 3),
+                                 round(node["x"] - BIAS_R, 3), round(node["y"] + h / 2, 3))
+        nodes.append(node)
     for k in range(1, spec.layers[-1].units + 1):
-        nodes.append({"id": f"t{k}", "x": round(L * COLUMN + 1.6, 3), "y": y(spec.layers[-1].units, k),
-                      "kind": "target", "label": notation.latex(ids.y(k)), "source": f"n{L}_{k}"})
+        nodes.append({"id": f"t{k}", "x": round(L * column + TARGET_GAP, 3),
+                      "y": y(spec.layers[-1].units, k), "kind": "target",
+                      "label": notation.latex(ids.y(k)), "source": f"n{L}_{k}", "r": 0.3})
     edges: list[dict] = []
     for l, layer in enumerate(spec.layers, start=1):
         fan_in = len(layer.weights[0])
         labelled = layer.units * fan_in <= EDGE_LABEL_LIMIT
         for i in range(1, layer.units + 1):
             for j in range(1, fan_in + 1):
-                edges.append({"id": ids.w(l, i, j), "src": f"x{j}" if l == 1 else f"n{l - 1}_{j}",
-                              "dst": f"n{l}_{i}", "label": notation.latex(ids.w(l, i, j)),
-                              "labelled": labelled})
-    half = (tallest - 1) * ROW / 2 + 0.6
-    return Diagram(tuple(nodes), tuple(edges), (-0.6, round(-half, 3), round(L * COLUMN + 2.2, 3), round(half, 3)))
+                p = ids.w(l, i, j)
+                edges.append({"id": p, "param": p, "kind": "weight", "layer": l,
+                              "src": f"x{j}" if l == 1 else f"n{l - 1}_{j}", "dst": f"n{l}_{i}",
+                              "label": notation.latex(p), "labelled": labelled, "widest": widest(p)})
+        if layer.bias is None:
+            continue
+        shared = isinstance(layer.bias, Decimal)
+        for i in range(1, layer.units + 1):
+            p = ids.b(l) if shared else ids.b(l, i)
+            # a shared bias is named on its node; a neuron's own bias on its edge
+            edges.append({"id": f"{ids.b(l)}-n{l}_{i}", "param": p, "kind": "bias", "layer": l,
+                          "src": f"bias{l}", "dst": f"n{l}_{i}", "label": notation.latex(p),
+                          "labelled": not shared and labelled, "widest": widest(p)})
+    edges = _place_labels(nodes, edges)
+    x0 = min(n["x"] - n["r"] for n in nodes)
+    x1 = max(n["x"] + n["r"] for n in nodes)
+    y0 = min(n["y"] - n["r"] for n in nodes)
+    y1 = max(n["y"] + n["r"] for n in nodes)
+    boxes = [n["value_box"] for n in nodes if "value_box" in n]
+    boxes += [e["name_at"]["box"] for e in edges if e["labelled"]]
+    boxes += [e["value_at"]["box"] for e in edges if e["valued"]]
+    for b in boxes:
+        x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
+    box = (round(x0 - 0.05, 2), round(y0 - 0.05, 2), round(x1 + 0.05, 2), round(y1 + 0.05, 2))
+    for e in edges:
+        for slot in ("name_at", "value_at"):
+            e[slot] = {k: v for k, v in e[slot].items() if k != "box"}
+    return Diagram(tuple(nodes), tuple(edges), box, spec.decimals)
 
 
+def _bias_shift(units: int, below: float, row: float) -> float:
+    """How far left of its layer a bias node sits: as near as its edges allow (steep edges
+    leave the space between the layers to the weights' labels) while each edge passes the
+    layer's other neurons at a distance."""
+    ys = [((units - 1) / 2 - i) * row for i in range(units)]
+    for shift in BIAS_SHIFTS:
+        clear = True
+        for target in ys:
+            dx, dy = shift, target - below
+            length = (dx * dx + dy * dy) ** 0.5
+            for other in ys:
+                if other == target or other < below:
+                    continue
+                # distance from the neuron (0, other) to the edge (-shift, below) -> (0, target)
+                vx, vy = shift, other - below
+                t = max(0.0, min(1.0, (vx * dx + vy * dy) / (length * length)))
+                gap = ((vx - t * dx) ** 2 + (vy - t * dy) ** 2) ** 0.5
+                clear = clear and gap >= NEURON_R + 0.15
+        if clear:
+            return shift
+    return BIAS_SHIFTS[-1]
+
+
+def _widest_value(decimals: int) -> str:
+    return "-0." + "0" * decimals
+
+
+# ---------------------------------------------------------------------- label placement
+def _segment_hits_box(p, q, box) -> bool:
+    """Does the segment p-q meet the axis-aligned box (x0, y0, x1, y1)? (Liang-Barsky)"""
+    (px, py), (qx, qy) = p, q
+    x0, y0, x1, y1 = box
+    dx, dy = qx - px, qy - py
+    lo, hi = 0.0, 1.0
+    for d, a, b in ((dx, px - x0, x1 - px), (dy, py - y0, y1 - py)):
+        if d == 0:
+            if a < 0 or b < 0:
+                return False
+            continue
+        t1, t2 = -a / d, b / d
+        if t1 > t2:
+            t1, t2 = t2, t1
+        lo, hi = max(lo, t1), min(hi, t2)
+        if lo > hi:
+            return False
+    return True
+
+
+def _circle_hits_box(c, r, box) -> bool:
+    cx, cy = c
+    x0, y0, x1, y1 = box
+    nx, ny = min(max(cx, x0), x1), min(max(cy, y0), y1)
+    return (nx - cx) ** 2 + (ny - cy) ** 2 < r * r
+
+
+def _boxes_meet(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+#: Where along an edge (0 = source, 1 = target) a name may sit, best first: in the first
+#: half, where edges leaving a neuron have parted; its value goes in the second half, so a
+#: crossing in the middle stays clear and the two read along the edge: name ... value.
+_NAME_AT = (0.3, 0.35, 0.25, 0.4, 0.2, 0.45, 0.15, 0.5)
+_VALUE_AT = tuple(round(1 - t, 2) for t in _NAME_AT)
+#: The orders in which the sides of an edge are tried: "on" the edge (white behind the
+#: label, the edge visibly running into it), "outer" (beside it, away from the middle of the
+#: picture where the crossings are) and "inner". A try gives the orders for a straight edge
+#: and for a sloped one, and whether a sloped edge's value goes right across the edge from
+#: its name ("paired": the edge runs between them) before the second half is tried; the
+#: first try that covers nothing wins, else the one covering least. On a sloped edge a label
+#: reads as that edge's when the edge runs through it (beside it, it could be the
+#: neighbour's); beside a straight edge, name and value read along it.
+_TRIES = (
+    {"straight": ("outer", "inner", "on"), "sloped": ("on", "outer", "inner"), "paired": False},
+    {"straight": ("outer", "inner", "on"), "sloped": ("outer", "inner", "on"), "paired": True},
+    {"straight": ("outer", "inner", "on"), "sloped": ("inner", "outer", "on"), "paired": True},
+)
+_OPPOSITE = {"south west": "north east", "north east": "south west",
+             "south east": "north west", "north west": "south east"}
+#: How far along its edge a paired value may move from its name, best first.
+_SHIFTS = (0.0, -0.04, 0.04, -0.08, 0.08, -0.12, 0.12)
+
+
+def _anchor(side: str, dx: float, dy: float, py: float) -> str:
+    """The TikZ anchor that puts a label on ``side`` of an edge going (dx, dy), at height
+    ``py``: beside it, the label's corner touching the edge and the rest off the edge."""
+    if side == "on":
+        return "center"
+    above = py >= 0 if side == "outer" else py < 0
+    if abs(dy) < 1e-9:
+        return "south" if above else "north"
+    if dy < 0:
+        return "south west" if above else "north east"
+    return "south east" if above else "north west"
+
+
+def _anchored(px: float, py: float, anchor: str, w: float, h: float) -> tuple[float, float, float, float]:
+    if anchor in ("center", "south", "north"):
+        x0 = px - w / 2
+    else:
+        x0 = px if "west" in anchor else px - w
+    y0 = py - h / 2 if anchor == "center" else py if anchor.startswith("south") else py - h
+    return (x0, y0, x0 + w, y0 + h)
+
+
+def _place_labels(nodes: list[dict], edges: list[dict]) -> list[dict]:
+    """Give every edge a place for its name (``name_at``) and one for its value
+    (``value_at``), each ``{pos, anchor}`` (see :func:`_spots`). Between two layers, the
+    names of its weights (of its biases) are drawn (``labelled``) only when every one of them
+    found a clear place, and the values (``valued``) only when theirs did too; elsewhere only
+    a highlighted edge shows its name, on top, where it would have gone."""
+    def group(e):
+        return e["layer"], e["kind"]          # the weights into a layer, its biases
+
+    candidates = [e for e in edges if e["labelled"]]
+    named = {group(e) for e in candidates}
+    while True:
+        spots = _spots(nodes, edges, [e for e in candidates if group(e) in named],
+                       [e for e in candidates if group(e) not in named])
+        crowded = {group(e) for e in candidates if group(e) in named and spots[(e["id"], "name_at")]["hits"]}
+        if not crowded:
+            break
+        named -= crowded
+    valued = named - {group(e) for e in candidates
+                      if group(e) in named and spots[(e["id"], "value_at")]["hits"]}
+    out = []
+    for e in edges:
+        places = {"name_at": {"pos": 0.3, "anchor": "center", "box": None},
+                  "value_at": {"pos": 0.7, "anchor": "center", "box": None}}
+        for slot in places:
+            found = spots.get((e["id"], slot))
+            if found:
+                places[slot] = {k: v for k, v in found.items() if k != "hits"}
+        out.append({**e, **places, "labelled": e["labelled"] and group(e) in named,
+                    "valued": e["labelled"] and group(e) in valued})
+    return out
+
+
+def _spots(nodes: list[dict], edges: list[dict], labelled: list[dict], extra: list[dict] = ()) -> dict:
+    """{(edge id, "name_at" | "value_at"): {pos, anchor, box, hits}} for the ``labelled``
+    edges: the first position of :data:`_NAME_AT` / :data:`_VALUE_AT` and side where the
+    label (with :data:`MARGIN` of white) covers no other edge, node or label; failing that,
+    where it covers the fewest. Names first, then values; straight edges first, then
+    steeper ones; of the :data:`_TRIES`, the one covering least. Then each ``extra`` edge's
+    label (drawn only when highlighted, one or two at a time) where it covers least of
+    those."""
+    where = {n["id"]: n for n in nodes}
+    segments = [((where[e["src"]]["x"], where[e["src"]]["y"]), (where[e["dst"]]["x"], where[e["dst"]]["y"]), e["id"])
+                for e in edges]
+    segments += [((where[n["source"]]["x"], where[n["source"]]["y"]), (n["x"], n["y"]), n["id"])
+                 for n in nodes if n["kind"] == "target"]
+    circles = [((n["x"], n["y"]), n["r"]) for n in nodes]
+    fixed = [n["value_box"] for n in nodes if "value_box" in n]
+
+    def steepness(e):
+        s, d = where[e["src"]], where[e["dst"]]
+        return abs(d["y"] - s["y"]) / max(abs(d["x"] - s["x"]), 1e-9)
+
+    order = sorted(labelled, key=steepness)
+
+    def candidates(tried, e, slot, spots):
+        """(t, anchor) in order of preference for the edge's name or value."""
+        s, d = where[e["src"]], where[e["dst"]]
+        dx, dy = d["x"] - s["x"], d["y"] - s["y"]
+        straight = abs(dy) < 1e-9
+        sides = tried["straight" if straight else "sloped"]
+        out = []
+        if slot == "value_at" and tried["paired"] and not straight:
+            name = spots.get((e["id"], "name_at"))
+            if name and name["anchor"] in _OPPOSITE:
+                out += [(round(name["pos"] + dt, 2), _OPPOSITE[name["anchor"]]) for dt in _SHIFTS]
+        positions = _NAME_AT if slot == "name_at" else _VALUE_AT
+        for side in sides:
+            out += [(t, _anchor(side, dx, dy, s["y"] + t * dy)) for t in positions]
+        return out
+
+    def attempt(tried, order, placed, keep=True):
+        placed = list(placed)
+        spots: dict[tuple[str, str], dict] = {}
+        total = [0, 0]
+        for slot in ("name_at", "value_at"):
+            for e in order:
+                s, d = where[e["src"]], where[e["dst"]]
+                dx, dy = d["x"] - s["x"], d["y"] - s["y"]
+                w, h = label_size((e["label"] if slot == "name_at" else e["widest"],))
+                best = None
+                for rank, (t, anchor) in enumerate(candidates(tried, e, slot, spots)):
+                    px, py = s["x"] + t * dx, s["y"] + t * dy
+                    box = _anchored(px, py, anchor, w, h)
+                    wide = (box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN)
+                    # a label on a label is unreadable, on a node hides it; an edge under a
+                    # label's white only loses a piece
+                    hits = sum(_segment_hits_box(p, q, wide) for p, q, sid in segments if sid != e["id"])
+                    hits += 5 * sum(_circle_hits_box(c, r, wide) for c, r in circles)
+                    hits += 10 * sum(_boxes_meet(wide, other) for other in placed)
+                    if best is None or (hits, rank) < best[0]:
+                        best = ((hits, rank), {"pos": t, "anchor": anchor, "box": tuple(round(v, 3) for v in box)})
+                    if hits == 0:
+                        break
+                if keep:
+                    placed.append(best[1]["box"])
+                spots[(e["id"], slot)] = {**best[1], "hits": best[0][0]}
+                total[0] += best[0][0]
+                total[1] += best[0][1]
+        return tuple(total), spots, placed
+
+    best = None
+    for tried in _TRIES:
+        found = attempt(tried, order, fixed)
+        if best is None or found[0][0] < best[0][0][0]:
+            best = (found, tried)
+        if found[0][0] == 0:
+            break
+    (_, spots, placed), tried = best
+    if extra:
+        spots.update(attempt(tried, sorted(extra, key=steepness), placed, keep=False)[1])
+    return spots
+
+
+# ---------------------------------------------------------------------- what a frame shows
 def path_marks(factor_ids) -> tuple[set[str], set[str]]:
-    """The weight edges and neurons a chain-rule path passes through."""
+    """The edges and neurons a chain-rule path passes through (a bias's edge to the neuron
+    it feeds, and the bias node, when the path ends at a bias)."""
     edges: set[str] = set()
     nodes: set[str] = set()
     for fid in factor_ids:
@@ -84,17 +455,66 @@ def path_marks(factor_ids) -> tuple[set[str], set[str]]:
         if pn and pd and pn[0] == "z" and pd[0] == "a":
             # dz{l}_i / da{l-1}_j runs along the edge of w{l}_i_j
             edges.add(ids.w(pn[1][0], pn[1][1], pd[1][1]))
+        if pn and pd and pn[0] == "z" and pd[0] == "b":
+            # dz{l}_i / db{l} runs along the bias's edge into neuron i
+            layer, neuron = pn[1][0], pn[1][1]
+            edges.add(f"{ids.b(layer)}-n{layer}_{neuron}")
+            nodes.add(f"bias{layer}")
     return edges, nodes
 
 
-def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=()) -> dict:
-    """The diagram with a style name for every node and edge, ready for the template."""
+def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(), *,
+           value: Callable[[str], Decimal] | None = None, given: bool = False,
+           new: bool = True) -> dict:
+    """The diagram with a style and a label for every node and edge, ready for the template.
+
+    ``highlight_edges`` holds edge ids or parameter ids (a shared bias highlights all its
+    edges and its node); ``updated`` the parameters already updated. ``value(qid)`` reads
+    the ledger: with ``given`` every labelled parameter shows its value (the network's
+    frame); with ``new`` an updated one shows its new value, in blue (not in an exercise,
+    where the student computes it)."""
     he, hn, up = set(highlight_edges), set(highlight_nodes), set(updated)
-    nodes = [{**n, "style": "hl" if n["id"] in hn else n["kind"]} for n in diagram.nodes]
+
+    def number(qid: str) -> str:
+        return show(value(qid), diagram.decimals)
+
+    def shown(param: str) -> tuple[str | None, bool]:
+        """(the value written under the name, whether it is a new one)."""
+        if value is None:
+            return None, False
+        if param in up and new:
+            return number(ids.new(param)), True
+        if given:
+            return number(param), False
+        return None, False
+
+    nodes = []
+    for n in diagram.nodes:
+        hot = n["id"] in hn or (n.get("param") is not None and n["param"] in he)
+        node = {**n, "style": ("hlbias" if n["kind"] == "bias" else "hl") if hot else n["kind"],
+                "value": None, "new": False}
+        if n["kind"] == "bias" and n["param"]:
+            node["value"], node["new"] = shown(n["param"])
+        nodes.append(node)
     edges = []
     for e in diagram.edges:
-        base = "upedge" if e["id"] in up else "edge"     # drawn once per change, in the box
-        style = "hledge" if e["id"] in he else base      # what this drawing shows on top
-        show = e["labelled"] or e["id"] in he
-        edges.append({**e, "base": base, "style": style, "show_label": show})
+        hot = e["id"] in he or e["param"] in he
+        base = "upedge" if e["param"] in up else "edge"    # drawn once per change, in the box
+        val, is_new = shown(e["param"])
+        # a highlighted weight is named even where names do not all fit (on top, where it
+        # covers least); a bias is named on its edge only where they fit, else by the text
+        show_label = e["labelled"] or (hot and e["kind"] == "weight")
+        # values are written where they all fit (``valued``); elsewhere the text has them
+        show_value = val if e["valued"] and show_label else None
+        edges.append({**e, "base": base, "style": "hledge" if hot else base,
+                      # the box holds the names, and the new values of updated parameters
+                      "base_label": e["labelled"], "base_value": val if is_new and e["valued"] else None,
+                      # a frame draws on top the edges it highlights, and every edge whose label
+                      # shows more than the box has (the given values)
+                      "over": hot or (show_value is not None and not is_new),
+                      "show_label": show_label, "value": show_value, "new": is_new})
+    # a frame names (invisibly, for the edges' ends) only the nodes its own drawing uses
+    ends = {e[k] for e in edges if e["over"] for k in ("src", "dst")}
+    for n in nodes:
+        n["needed"] = n["id"] in ends or bool(n["value"] and not n["new"])
     return {"nodes": nodes, "edges": edges, "box": diagram.box}

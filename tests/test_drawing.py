@@ -1,0 +1,259 @@
+"""The network drawing of the reports (issue 14): the same size and place on every frame, labels
+readable and clear of each other, bias nodes, values from the ledger, a fast build.
+
+The layout is checked on its data (render.diagram), the slides on their LaTeX, and, with TeX,
+on the PDF itself: where the drawing's labels are printed and at which size."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from itertools import combinations
+
+import pytest
+
+from symbackprop import load_spec
+from symbackprop.api import solve_for_report
+from symbackprop.core import ids
+from symbackprop.core.exact import show
+from symbackprop.render.context import report_context
+from symbackprop.render.diagram import (ROWS, _segment_hits_box, label_size, layout, path_marks,
+                                        styled)
+from symbackprop.render.latex import build_pdf, latex_available
+from symbackprop.render.report import render_tex
+
+from conftest import LECTURE, ROOT
+
+EXAMPLES = ("lecture_2_2_2", "lecture_2_2_2_numbered", "net_3_3_3_2", "xor_2_2_2", "vector_3_2")
+
+
+@pytest.fixture(scope="module")
+def lecture():
+    return solve_for_report(load_spec(LECTURE))
+
+
+def solved(name):
+    return solve_for_report(load_spec(ROOT / "examples" / f"{name}.yaml"))
+
+
+def value_of(solution):
+    d = solution.derivations[0]
+    return lambda qid: d.ledger[qid].value(False)
+
+
+def frames(tex: str) -> list[str]:
+    return re.findall(r"\\begin\{frame\}.*?\\end\{frame\}", tex, flags=re.S)
+
+
+def label_box(diagram, edge, slot):
+    """The label's box as the layout placed it (cm)."""
+    where = {n["id"]: n for n in diagram.nodes}
+    s, d = where[edge["src"]], where[edge["dst"]]
+    spot = edge[slot]
+    px, py = s["x"] + spot["pos"] * (d["x"] - s["x"]), s["y"] + spot["pos"] * (d["y"] - s["y"])
+    text = edge["label"] if slot == "name_at" else edge["widest"]
+    w, h = label_size((text,))
+    anchor = spot["anchor"]
+    x0 = px - w / 2 if anchor in ("center", "south", "north") else px if "west" in anchor else px - w
+    y0 = py - h / 2 if anchor == "center" else py if anchor.startswith("south") else py - h
+    return (x0, y0, x0 + w, y0 + h)
+
+
+def drawn_boxes(diagram):
+    return [(e, slot, label_box(diagram, e, slot)) for e in diagram.edges
+            for slot, shown in (("name_at", e["labelled"]), ("value_at", e["valued"])) if shown]
+
+
+# ----------------------------------------------------------------------------- the layout
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_labels_cover_no_other_label_edge_or_node(name):
+    solution = solved(name)
+    diagram = layout(solution.model, value_of(solution))
+    boxes = drawn_boxes(diagram)
+    for (e1, s1, a), (e2, s2, b) in combinations(boxes, 2):
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (e1["id"], s1, e2["id"], s2)
+    where = {n["id"]: n for n in diagram.nodes}
+    for e, slot, box in boxes:
+        for other in diagram.edges:
+            if other["id"] == e["id"]:
+                continue
+            p = (where[other["src"]]["x"], where[other["src"]]["y"])
+            q = (where[other["dst"]]["x"], where[other["dst"]]["y"])
+            assert not _segment_hits_box(p, q, box), (e["id"], slot, "covers", other["id"])
+        for n in diagram.nodes:
+            nx = min(max(n["x"], box[0]), box[2])
+            ny = min(max(n["y"], box[1]), box[3])
+            assert (nx - n["x"]) ** 2 + (ny - n["y"]) ** 2 >= n["r"] ** 2, (e["id"], slot, "covers", n["id"])
+
+
+def test_the_lecture_network_is_labelled_in_full_and_crossing_labels_part(lecture):
+    diagram = layout(lecture.model, value_of(lecture))
+    weights = [e for e in diagram.edges if e["kind"] == "weight"]
+    assert all(e["labelled"] and e["valued"] for e in weights)
+    # names in the edge's first half, values in its second: never at the crossing in the middle
+    assert all(0.15 <= e["name_at"]["pos"] < 0.5 < e["value_at"]["pos"] <= 0.85 for e in weights)
+    for l in (1, 2):
+        down, up = (next(e for e in weights if e["id"] == ids.w(l, i, j)) for i, j in ((2, 1), (1, 2)))
+        crossing = ((l - 0.5) * (diagram.nodes[2]["x"] - diagram.nodes[0]["x"]), 0.0)
+        for e in (down, up):
+            for slot in ("name_at", "value_at"):
+                x0, y0, x1, y1 = label_box(diagram, e, slot)
+                assert not (x0 <= crossing[0] <= x1 and y0 <= crossing[1] <= y1), (e["id"], slot)
+
+
+def test_bias_nodes_feed_their_layer(lecture):
+    diagram = layout(lecture.model, value_of(lecture))
+    nodes = {n["id"]: n for n in diagram.nodes}
+    for l in (1, 2):
+        node = nodes[f"bias{l}"]
+        assert node["kind"] == "bias" and node["param"] == f"b{l}" and node["label"] == f"b^{{[{l}]}}"
+        feeds = [e for e in diagram.edges if e["src"] == f"bias{l}"]
+        assert [e["dst"] for e in feeds] == [f"n{l}_1", f"n{l}_2"] and {e["param"] for e in feeds} == {f"b{l}"}
+    xor = solved("xor_2_2_2")
+    per_neuron = [e for e in layout(xor.model).edges if e["kind"] == "bias"]
+    assert [e["param"] for e in per_neuron] == ["b1_1", "b1_2", "b2_1", "b2_2"]
+    assert {n["label"] for n in layout(xor.model).nodes if n["kind"] == "bias"} == {"1"}
+
+
+def test_a_path_through_a_bias_marks_its_edge_and_node():
+    edges, nodes = path_marks(["dE1/da2_1", "da2_1/dz2_1", "dz2_1/db2"])
+    assert "b2-n2_1" in edges and "bias2" in nodes and "n2_1" in nodes
+
+
+# ----------------------------------------------------------------------------- what frames show
+
+def steps_with_drawings(solution, style="slides", lang="es"):
+    return [s for s in report_context(solution, style, lang)["steps"] if s["diagram"]]
+
+
+def test_bias_is_highlighted_on_its_own_frames(lecture):
+    steps = steps_with_drawings(lecture)
+    about_b1 = [s for s in steps if s["heading"] and "b^{[1]}" in s["heading"] and s["kind"] == "question"]
+    assert about_b1
+    for step in about_b1:
+        edges = {e["id"]: e for e in step["diagram"]["edges"]}
+        nodes = {n["id"]: n for n in step["diagram"]["nodes"]}
+        assert edges["b1-n1_1"]["style"] == edges["b1-n1_2"]["style"] == "hledge"
+        assert nodes["bias1"]["style"] == "hlbias"
+    tex = render_tex(lecture, "slides", "es")
+    b1_frames = [f for f in frames(tex) if r"contribuye $b^{[1]}" in f]
+    assert b1_frames and all(r"\node[hlbias]" in f and r"\draw[hledge] (bias1)" in f for f in b1_frames)
+
+
+def test_values_come_from_the_ledger(lecture):
+    value = value_of(lecture)
+    steps = steps_with_drawings(lecture)
+    network = steps[0]
+    assert network["kind"] == "network"
+    for e in network["diagram"]["edges"]:
+        if e["kind"] == "weight":
+            assert e["value"] == show(value(e["param"]), 5) and not e["new"] and e["over"]
+    assert {n["id"]: n["value"] for n in network["diagram"]["nodes"] if n["kind"] == "bias"} == \
+        {"bias1": "0.25", "bias2": "0.35"}
+    update = next(s for s in steps if s["kind"] == "update")
+    edge = next(e for e in update["diagram"]["edges"] if e["id"] == "w2_1_1")
+    assert edge["style"] == "hledge" and edge["new"] and edge["value"] == show(value("new_w2_1_1"), 5) == "0.45188"
+    # from then on the network keeps the new value, in blue, in its box
+    later = steps[steps.index(update) + 1]
+    edge = next(e for e in later["diagram"]["edges"] if e["id"] == "w2_1_1")
+    assert edge["base"] == "upedge" and edge["base_value"] == "0.45188"
+    tex = render_tex(lecture, "slides", "es")
+    assert r"node[wnew, anchor=" in tex and "{$0.45188$}" in tex
+    assert re.search(r"node\[wvalue, anchor=[a-z ]+, pos=0\.\d+\] \{\$0\.1\$\}", frames(tex)[2])
+
+
+def test_an_exercise_does_not_show_new_values(lecture):
+    for step in steps_with_drawings(lecture, "exercise"):
+        assert not any(e["new"] for e in step["diagram"]["edges"])
+    assert "0.45188" not in render_tex(lecture, "exercise", "es")
+
+
+def test_styled_shows_given_values_only_when_asked(lecture):
+    diagram = layout(lecture.model, value_of(lecture))
+    plain = styled(diagram, value=value_of(lecture))
+    assert not any(e["value"] for e in plain["edges"]) and not any(e["over"] for e in plain["edges"])
+
+
+# ----------------------------------------------------------------------------- the slides' LaTeX
+
+def test_every_frame_has_the_drawing_in_the_same_box(lecture):
+    tex = render_tex(lecture, "slides", "es")
+    drawn = [f for f in frames(tex) if r"\netdrawing{" in f]
+    assert len(drawn) == 88           # all but the title, the notation, the σ′ note and the end of the iteration
+    bases = set(re.findall(r"\\sbox\{\\netbase\}\{\\begin\{tikzpicture\}\n\\useasboundingbox ([^;]*);", tex))
+    boxes = {re.search(r"\\netdrawing\{\\begin\{tikzpicture\}\n\\useasboundingbox ([^;]*);", f).group(1)
+             for f in drawn}
+    assert len(bases) == 1 and boxes == bases
+    # no size of the frame's own: the text band takes what the drawing leaves
+    assert "textheight}{" not in tex and "diagram_height" not in tex
+    assert all(f.count(r"\steptext{") == 1 and f.index(r"\steptext{") < f.index(r"\netdrawing{") for f in drawn)
+
+
+def test_edge_labels_are_scriptsize_and_dark():
+    common = (ROOT / "templates" / "_common.tex.j2").read_text(encoding="utf-8")
+    style = re.search(r"wlabel/\.style=\{([^}]*)\}", common).group(1)
+    assert r"font=\scriptsize" in style and "text=black" in style
+
+
+def test_the_base_is_drawn_once_per_update(lecture):
+    tex = render_tex(lecture, "slides", "es")
+    updates = tex.count("%% step") and len(re.findall(r"%% step \d+: update", tex))
+    assert tex.count(r"\sbox{\netbase}") == 1 + updates
+    assert render_tex(lecture, "article", "es").count(r"\sbox{\netbase}") == 1
+
+
+# ----------------------------------------------------------------------------- the PDF
+
+def require_tex():
+    if latex_available() and shutil.which("pdftotext"):
+        return
+    if os.environ.get("CI") or os.environ.get("SYMBACKPROP_REQUIRE_TEX"):
+        pytest.fail("TeX (latexmk, pdflatex) or pdftotext is missing: CI must install them")
+    pytest.skip("no TeX on this machine")
+
+
+@pytest.fixture(scope="module")
+def slides_pdf(lecture, tmp_path_factory):
+    require_tex()
+    pdf, log = build_pdf(render_tex(lecture, "slides", "es"), name="drawing")
+    path = tmp_path_factory.mktemp("drawing") / "slides.pdf"
+    path.write_bytes(pdf)
+    words = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    pages = []
+    for page in words.split("<page ")[1:]:
+        pages.append([(t, float(x0), float(y0), float(x1), float(y1)) for x0, y0, x1, y1, t in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)])
+    return pages, log
+
+
+def input_labels(page):
+    """The drawing's x1 and x2 labels: the two lowest 'x' words of the page at the left."""
+    xs = sorted((w for w in page if w[0] == "x"), key=lambda w: w[2])
+    return xs[-2:]
+
+
+def test_the_drawing_has_one_place_and_size_on_every_frame(slides_pdf):
+    pages, log = slides_pdf
+    drawn = [n for n, page in enumerate(pages, start=1) if input_labels(page)]
+    # every frame but the title, the notation, the σ′ note and the end of the iteration
+    assert len(drawn) == len(pages) - 4 and {1, 2, len(pages)}.isdisjoint(drawn)
+    places = {tuple(round(v, 2) for w in input_labels(pages[n - 1]) for v in w[1:3]) for n in drawn}
+    assert len(places) == 1, places
+    (x1, y1, x2, y2), = places
+    # at its natural size: x1 and x2 are a row apart (1.8 cm = 51.0 pt) on every frame
+    assert x1 == x2 and abs((y2 - y1) - ROWS[0] / 2.54 * 72) < 0.5
+    assert "Overfull \\vbox" not in log
+
+
+def test_edge_labels_print_at_scriptsize_at_least(slides_pdf):
+    pages, _ = slides_pdf
+    # an edge label's "w" (\scriptsize: 8 pt, its box 7.1 pt high); the lowest w of a frame
+    # with a drawing is an edge label under the drawing's bottom row of neurons
+    busy = [n for n, page in enumerate(pages, start=1) if input_labels(page)]
+    for n in busy:
+        ws = [w for w in pages[n - 1] if w[0] == "w"]
+        lowest = max(ws, key=lambda w: w[2])
+        assert lowest[4] - lowest[2] >= 7.0, (n, lowest)
