@@ -432,11 +432,15 @@ class LatexLessonPrinter(LessonPrinter):
 
     # ------------------------------------------------------------------ the whole
     def print_context(self, plan) -> dict[str, Any]:
+        from ..spec.reading import TITLE_PAGE_KEYS
         steps = [frame for frames in self.print_plan(plan) for frame in frames]
         words = {k[4:]: v for k, v in CATALOGUES[self.lang].items() if k.startswith("tex_")}
+        # The title page's fields, each on one line; a field left out shows nothing.
+        given = {key: " ".join(text.split()) for key, text in self.spec.title_page_in(self.lang).items()}
         return {
             "title": self.spec.title_in(self.lang) or "symbackprop",
             "subtitle": self.t("tex_subtitle"),
+            "head": {key: given.get(key, "") for key in TITLE_PAGE_KEYS},
             "language": self.lang,
             "babel": "spanish" if self.lang == "es" else "english",
             "style": self.style,
