@@ -3,6 +3,7 @@
     solution = solve(load_spec("net.yaml"), rounding="hand")
     print(as_text(solution)); text = as_json(solution)
     solution = solve_for_report(spec); tex = as_tex(solution, "slides", "es")
+    spec = with_title_page(spec, author="symbackprop", date="")   # the title page's fields, overridden
 """
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ from .render.latex import build_pdf
 from .render.report import render_graph_tex, render_layers_tex, render_tex
 from .render.text import walkthrough
 from .exercises.variants import Variant, variant_hash
-from .spec.reading import Spec, spec_from_dict
+from .spec.reading import Spec, spec_from_dict, with_title_page  # noqa: F401 - with_title_page is part of the API
 
 __all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_graph_report",
            "write_layers_report", "write_tex_and_pdf", "solve_for_report",
            "REPORT_PATH_LIMIT", "REPORT_LIMITS", "report_parameters", "build_variant", "worker_start",
            "for_checking", "check_file", "check_class_file", "grade_file", "grade_class_file", "Grades",
-           "kinds_of"]
+           "kinds_of", "with_title_page"]
 
 #: In reports, a parameter with more paths than this is shown in delta form: every path of
 #: a deep network, one frame per factor, would be hundreds of frames.

@@ -2,6 +2,7 @@
 
     symbackprop solve SPEC [--format text|json|tex|pdf] [--style slides|article|exercise|answers]
                            [--rounding exact|hand] [--paths auto|all|none] [--lang es|en] [-o DIR]
+                           [--author NAME] [--course TEXT] [--institution TEXT] [--date TEXT]
     symbackprop graph "EXPR" --at x=-2,y=5,z=-4 [--format text|json|tex|pdf] [--style slides|article]
                      [--sigmoid gate|decomposed] [--lang es|en] [-o DIR]
     symbackprop check SPEC ANSWERS [--format text|json|pdf] [--batch] [--rtol R] [--atol A] [--decimals D]
@@ -9,7 +10,7 @@
     symbackprop export SPEC -o FILE.py
     symbackprop train SPEC (--data FILE.csv | --dataset xor|moons|circles|sine) [--epochs N] ...
     symbackprop variants SPEC (--count N | --roster FILE.csv) [--seed S] [--vary ...] [--jobs J]
-    symbackprop demo [-o DIR]
+    symbackprop demo [-o DIR] [--author NAME] [--course TEXT] [--institution TEXT] [--date TEXT]
 
 Every refusal is one line on stderr and exit code 2.
 """
@@ -24,8 +25,8 @@ from pathlib import Path
 
 from ._version import __version__
 from .api import (build_variant, worker_start, as_json, as_text, grade_class_file, grade_file,
-                  report_parameters, solve_for_report, write_graph_report, write_layers_report, write_report,
-                  write_tex_and_pdf)
+                  report_parameters, solve_for_report, with_title_page, write_graph_report, write_layers_report,
+                  write_report, write_tex_and_pdf)
 from .render.report import STYLES, render_feedback_tex
 from .check.judge import Options
 from .render.check_text import check_document, check_text
@@ -35,7 +36,7 @@ from .derive.layers import layer_view
 from .numeric.codegen import export_source
 from .render.plots import class_chart_png, grad_norms_png, loss_curve_png
 from .core.expr import parse_number
-from .spec.reading import load_spec, spec_from_text, spec_to_dict
+from .spec.reading import TITLE_PAGE_KEYS, load_spec, spec_from_text, spec_to_dict
 from .exercises.lms import moodle_xml, questions, questions_csv
 from .exercises.variants import make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
 from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
@@ -104,6 +105,7 @@ symbackprop COMMAND --help tells each command's options.""")
     solve_p.add_argument("--only", metavar="w1_1_1,w5,...", default=None,
                          help="for tex/pdf: derive only these parameters step by step (the forward pass, "
                               "the error and the end-of-iteration table stay whole)")
+    _title_page(solve_p)
     _common(solve_p)
 
     graph_p = sub.add_parser("graph", help="the computational graph of a scalar expression")
@@ -201,6 +203,7 @@ symbackprop COMMAND --help tells each command's options.""")
     var_p.add_argument("-o", "--output", metavar="DIR", default="output/variants", help="folder for the files written")
 
     demo = sub.add_parser("demo", help="the lectures' 2-2-2 example: walkthrough, JSON, slides and handouts")
+    _title_page(demo, prefix="")
     _common(demo, default_dir="output")
     return parser
 
@@ -216,13 +219,33 @@ def _common(p: argparse.ArgumentParser, default_dir: str | None = None) -> None:
                                                         " (tex/pdf default: output)"))
 
 
+def _title_page(p: argparse.ArgumentParser, prefix: str = "for tex/pdf: ") -> None:
+    """--author, --course, --institution, --date: the spec's keys of the same names, overridden."""
+    for key, example in (("author", "NAME"), ("course", "TEXT"), ("institution", "TEXT"), ("date", "TEXT")):
+        p.add_argument(f"--{key}", metavar=example, type=_title_text, default=None,
+                       help=f"{prefix}the {key} on the title page, in every language (default: the "
+                            f"spec's {key}, if any; \"\" leaves it out)" + ("; never today's date by itself"
+                                                                           if key == "date" else ""))
+
+
+def _title_text(text: str) -> str:
+    """An argparse type: a title-page text, at most 200 characters (as in a spec)."""
+    if len(text) > 200:
+        raise argparse.ArgumentTypeError(f"expected at most 200 characters, found {len(text)}")
+    return text
+
+
+def _with_title_page(args: argparse.Namespace, spec):
+    return with_title_page(spec, **{key: getattr(args, key) for key in TITLE_PAGE_KEYS})
+
+
 def _said(language: str, paths) -> None:
     for path in paths:
         print(say(language, "written", path=path), file=sys.stderr)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    spec = spec_from_text(read_lecture_example(), LECTURE_EXAMPLE)
+    spec = _with_title_page(args, spec_from_text(read_lecture_example(), LECTURE_EXAMPLE))
     stem = Path(LECTURE_EXAMPLE).stem
     language = args.lang or spec.language
     solution = solve(spec, rounding=args.rounding, paths=args.paths)
@@ -243,7 +266,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    spec = load_spec(args.spec)
+    spec = _with_title_page(args, load_spec(args.spec))
     stem = Path(args.spec).stem
     language = args.lang or spec.language
     if args.view == "layers":

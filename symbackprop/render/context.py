@@ -511,19 +511,59 @@ class LatexLessonPrinter(LessonPrinter):
 
     # ------------------------------------------------------------------ the whole
     def print_context(self, plan) -> dict[str, Any]:
+        import re
+        from ..core.exact import LARGE, round_to
+        from ..spec.reading import TITLE_PAGE_KEYS
         steps = [frame for frames in self.print_plan(plan) for frame in frames]
         words = {k[4:]: v for k, v in CATALOGUES[self.lang].items() if k.startswith("tex_")}
+        sheet = self.style in ("exercise", "answers")
+        blank = None
+        if sheet:
+            # Every answer box of the sheet and of its key has one size (a box's width gives no
+            # answer away): room for a sign, the integer part of the largest value, the point
+            # and the spec's decimals, at 5 mm a hand-written character (from 15 mm to 80 mm);
+            # 6 mm above the baseline and 2.5 mm below, as tall as a hand-written digit.
+            decimals, digits = self.spec.decimals, 1
+            for value in self.d.ledger.values(hand=self.hand).values():
+                if value is not None:
+                    whole = abs(round_to(value, decimals)) if abs(value) < LARGE else LARGE
+                    digits = max(digits, min(6, len(str(int(whole)))))
+            chars = 1 + digits + (1 + decimals if decimals else 0)
+            blank = {"chars": chars, "width": f"{max(15, min(80, 5 * chars))}mm", "height": "6mm",
+                     "depth": "2.5mm", "line": "8mm"}
+        if self.style == "answers":
+            # The key shows numbers the sheet leaves out ("= σ(0.41) ="): each of its equations
+            # is given the sheet's, to be laid out alike (see \fitas), so that the pages line up.
+            sheet_steps = [f for fs in LatexLessonPrinter(self.solution, "exercise", self.lang).print_plan(plan)
+                           for f in fs]
+            for step, twin in zip(steps, sheet_steps if len(sheet_steps) == len(steps) else ()):
+                if len(step["blocks"]) == len(twin["blocks"]):
+                    for block, other in zip(step["blocks"], twin["blocks"]):
+                        if "math" in block and "math" in other and block["math"] != other["math"]:
+                            block["fit"] = other["math"]
+        computed = re.compile(r"(\\blank|\\answer\{[^{}]*\})\s*$")
+        for step in steps:
+            # Room below each step of the sheet for the working (and the same room in its key,
+            # so that the two line up): two lines of blank["line"] for every value the step
+            # computes (an equation ending in a box), at most six; none for copied values.
+            step["room"] = None if not sheet else 0 if step["kind"] in ("reused", "iteration") else \
+                min(6, 2 * sum(1 for b in step["blocks"] if "math" in b and computed.search(b["math"])))
+        # The title page's fields, each on one line; a field left out shows nothing.
+        given = {key: " ".join(text.split()) for key, text in self.spec.title_page_in(self.lang).items()}
         return {
             "title": self.spec.title_in(self.lang) or "symbackprop",
             "subtitle": self.t("tex_subtitle"),
+            "head": {key: given.get(key, "") for key in TITLE_PAGE_KEYS},
+            "blank": blank,
             "language": self.lang,
             "babel": "spanish" if self.lang == "es" else "english",
             "style": self.style,
             "hand": self.hand,
             "words": words,
-            "intro": (self.t("tex_exercise", blank=r"$\blank$") if self.style == "exercise" else
-                      self.t("tex_exercise_slides", blank=r"$\blank$") if self.style == "exercise-slides" else
-                      self.t("tex_answers") if self.style == "answers" else ""),
+            "intro": self.t("tex_sheet" if self.style == "exercise" else "tex_sheet_key", places=self.t(
+                "tex_places_none" if not self.spec.decimals else "tex_places_one" if self.spec.decimals == 1
+                else "tex_places", decimals=self.spec.decimals)) if sheet else
+            self.t("tex_exercise_slides", blank=r"$\blank$") if self.style == "exercise-slides" else "",
             "steps": steps,
             "diagram": {"nodes": self.diagram.nodes, "edges": self.diagram.edges,
                         "box": self.diagram.box},

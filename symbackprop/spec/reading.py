@@ -15,6 +15,7 @@ import math
 import random
 import re
 from dataclasses import dataclass, replace
+from datetime import date as _date, datetime as _datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from ..io.yamlload import load_yaml
 
 __all__ = [
     "Spec", "Layer", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
-    "ACTIVATIONS", "LOSSES", "LIMITS", "spec_to_dict",
+    "ACTIVATIONS", "LOSSES", "LIMITS", "spec_to_dict", "TITLE_PAGE_KEYS", "with_title_page",
 ]
 
 # The names come from the table of operations: a new activation or loss is an entry there.
@@ -54,7 +55,10 @@ LIMITS = {
     "derivation": 250_000,
 }
 
-TOP_KEYS = ("title", "language", "notation", "decimals", "inputs", "targets", "layers",
+#: The title page's optional fields (shown on the slides' title page and the sheets' head):
+#: each a string, or one per language ({es: "Redes neuronales", en: "Neural networks"}).
+TITLE_PAGE_KEYS = ("author", "course", "institution", "date")
+TOP_KEYS = ("title", *TITLE_PAGE_KEYS, "language", "notation", "decimals", "inputs", "targets", "layers",
             "loss", "reduction", "regularization", "learning_rate", "labels",
             "update_biases", "steps")
 LAYER_KEYS = ("units", "activation", "slope", "weights", "bias")
@@ -106,10 +110,28 @@ class Spec:
     batch: bool                                # inputs were given as a list of examples
     source: str = "<spec>"
     titles: tuple[tuple[str, str], ...] = ()   # (language, title) when given per language
+    # The title page's fields, each ((language, text), ...); language "" for one text in
+    # every language; () when the spec leaves the field out.
+    author: tuple[tuple[str, str], ...] = ()
+    course: tuple[tuple[str, str], ...] = ()
+    institution: tuple[tuple[str, str], ...] = ()
+    date: tuple[tuple[str, str], ...] = ()
 
     def title_in(self, language: str) -> str:
         """The title in ``language`` when the spec gives one, else its only title."""
         return dict(self.titles).get(language, self.title)
+
+    def title_page_in(self, language: str) -> dict[str, str]:
+        """{key: text} of the title page's fields the spec gives (author, course, institution,
+        date, in that order), each in ``language`` when given per language, else in the spec's
+        language, else the first given."""
+        out = {}
+        for key in TITLE_PAGE_KEYS:
+            texts = dict(getattr(self, key))
+            if texts:
+                out[key] = texts.get(language, texts.get("", texts.get(self.language,
+                                                                         next(iter(texts.values())))))
+        return out
 
     @property
     def n_inputs(self) -> int:
@@ -156,6 +178,20 @@ def spec_from_text(text: str, source: str = "<text>") -> Spec:
 
 def spec_from_dict(data: Any, source: str = "<dict>") -> Spec:
     return _Reader(source).spec(data)
+
+
+def with_title_page(spec: Spec, source: str | None = None, **fields: str | None) -> Spec:
+    """The spec with title-page fields (author, course, institution, date) replaced: a text
+    for every language, "" to leave the field out, None to keep the spec's. A wrong value is
+    refused as in a spec, naming ``source`` (default: the spec's) and the field."""
+    reader = _Reader(source or spec.source)
+    changes = {}
+    for key, value in fields.items():
+        if key not in TITLE_PAGE_KEYS:
+            raise TypeError(f"with_title_page: unknown field {key!r}; expected one of {', '.join(TITLE_PAGE_KEYS)}")
+        if value is not None:
+            changes[key] = () if value == "" else reader.title_page_field(value, key)
+    return replace(spec, **changes) if changes else spec
 
 
 # ----------------------------------------------------------------------------- reading
@@ -240,6 +276,32 @@ class _Reader:
         found = dict(titles)
         return found.get(language, titles[0][1]), tuple(titles)
 
+    def title_page_field(self, raw: Any, key: str) -> tuple[tuple[str, str], ...]:
+        """One title-page field: a string (one text in every language, stored under "") or
+        one per language; ``date`` also takes a YAML date (2025-03-10), kept as written."""
+        def text(value: Any, where: str) -> str:
+            if key == "date" and isinstance(value, _date) and not isinstance(value, _datetime):
+                return value.isoformat()
+            if not isinstance(value, str):
+                expected = "a string" if "." in where else \
+                    "a string or one per language ({es: ..., en: ...})"
+                hint = f' (quote it: {where.rpartition(".")[2]}: "{value}")' \
+                    if isinstance(value, (int, float, _date)) and not isinstance(value, bool) else ""
+                self.fail(where, f"expected {expected}, found {_describe(value)}{hint}")
+            if len(value) > 200:
+                self.fail(where, f"expected at most 200 characters, found {len(value)}")
+            return value
+        if not isinstance(raw, dict):
+            return (("", text(raw, key)),)
+        if not raw:
+            self.fail(key, "expected a string, or one per language (es, en), found an empty mapping")
+        out = []
+        for language, value in raw.items():
+            if language not in ("es", "en"):
+                self.fail(f"{key}.{language}", f"expected a language, es or en, found {str(language)[:40]!r}")
+            out.append((language, text(value, f"{key}.{language}")))
+        return tuple(out)
+
     def choice(self, value: Any, where: str, options) -> str:
         if not isinstance(value, str) or value not in options:
             self.fail(where, f"expected one of {', '.join(options)}, found {_describe(value)}"
@@ -277,6 +339,7 @@ class _Reader:
 
         language = self.choice(d.get("language", "es"), "language", ("es", "en"))
         title, titles = self.title(d.get("title", ""), language)
+        title_page = {key: self.title_page_field(d[key], key) for key in TITLE_PAGE_KEYS if key in d}
         notation = self.choice(d.get("notation", "layered"), "notation", ("layered", "numbered"))
         decimals = self.integer(d.get("decimals", 5), "decimals", 0, LIMITS["decimals"])
 
@@ -322,7 +385,7 @@ class _Reader:
                     inputs=inputs, targets=targets, layers=tuple(layers), loss=loss,
                     reduction=reduction, regularization=regularization,
                     learning_rate=learning_rate, labels=labels, update_biases=update_biases,
-                    steps=steps, batch=batch, source=self.source)
+                    steps=steps, batch=batch, source=self.source, **title_page)
 
     def count_before_reading(self, layers_raw: list, n_in: int) -> None:
         """Refuse too many parameters from the layers' sizes alone, before an initializer
@@ -550,12 +613,16 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
             entry["bias"] = [num(v) for v in layer.bias]
         layers.append(entry)
     rows = lambda m: [[num(v) for v in r] for r in m] if spec.batch else [num(v) for v in m[0]]  # noqa: E731
-    out: dict[str, Any] = {"title": dict(spec.titles) if spec.titles else spec.title,
-                           "language": spec.language, "notation": spec.notation,
-                           "decimals": spec.decimals, "inputs": rows(spec.inputs),
-                           "targets": rows(spec.targets), "layers": layers, "loss": spec.loss,
-                           "reduction": spec.reduction, "learning_rate": num(spec.learning_rate),
-                           "update_biases": spec.update_biases, "steps": spec.steps}
+    out: dict[str, Any] = {"title": dict(spec.titles) if spec.titles else spec.title}
+    for key in TITLE_PAGE_KEYS:
+        texts = getattr(spec, key)
+        if texts:
+            out[key] = texts[0][1] if texts[0][0] == "" else dict(texts)
+    out |= {"language": spec.language, "notation": spec.notation,
+            "decimals": spec.decimals, "inputs": rows(spec.inputs),
+            "targets": rows(spec.targets), "layers": layers, "loss": spec.loss,
+            "reduction": spec.reduction, "learning_rate": num(spec.learning_rate),
+            "update_biases": spec.update_biases, "steps": spec.steps}
     reg = spec.regularization
     if reg.active:
         out["regularization"] = {k: num(v) for k, v in (("l1", reg.l1), ("l2", reg.l2)) if v is not None}
