@@ -136,7 +136,8 @@ class LatexLessonPrinter(LessonPrinter):
             self._base = tuple(self.updated)
         if blocks is None:
             blocks = [T(n) for n in notes] + [M(x) for x in lines]
-        # How much room the text takes decides its size (the drawing's is the same on every frame).
+        # How much room the text takes decides its size on a frame without a drawing (one with a
+        # drawing fits its text beside the drawing's fixed band in LaTeX: slides.tex.j2).
         load = sum(1.6 if "math" in b else 0.8 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0) \
             + (1.0 if heading else 0)
         return {

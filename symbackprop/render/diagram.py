@@ -2,11 +2,14 @@
 
 Layers are columns, neurons are spread evenly in each column, inputs on the left, targets
 on the right, one bias node per layer (its name when the layer shares one bias, "1" when
-every neuron has its own, named on its edge) in a row under the network. Every edge label
-has one place, chosen here once for the whole report (:func:`layout`): on the edge, as near
-its middle as it can be without covering another edge, a node or another label. The place
-is chosen for the label's largest content (name over value), so the label never moves
-between frames.
+every neuron has its own, named on its edge) in a row under the network. The drawing is
+made to be shown at its natural size (labels in \\scriptsize): as wide as the slides allow.
+
+Every edge label has one place, chosen here once for the whole report (:func:`layout`), so
+that it never moves between frames: the name in the edge's first half, the value in its
+second, on a sloped edge (the edge runs through the label) or beside a straight one, where
+it covers no other edge, node or label. Between two layers the names (values) are drawn
+only when they all find such a place; elsewhere only a highlighted weight is named.
 
 Each drawing in a report says what it highlights (the path being computed), which
 parameters were already updated (drawn in blue with their new value) and whether the
