@@ -203,7 +203,7 @@ def test_the_tex_never_names_one_path_like_the_partial(lecture, style):
     partial = r"\frac{\partial E_{2}}{\partial b^{[1]}}"
     value = r"\answer{-0.00555}" if style == "answers" else "-0.00555"
     assert f"{{{partial} = {value}}}" not in tex
-    assert rf"\text{{camino 2 de }}{partial} = {value}" in tex
+    assert rf"{partial}\Big|_{{\text{{camino 2}}}} = {value}" in tex
     # the sum names the partials, which are the sums of their paths
     assert rf"\frac{{\partial E}}{{\partial b^{{[1]}}}} = \frac{{\partial E_{{1}}}}{{\partial b^{{[1]}}}} + {partial}" in tex
 

@@ -25,7 +25,7 @@ from ..core.exact import show
 from ..core.notation import PlainNames
 from ..core.model import symbol
 from ..core.ops import ACTIVATIONS, DERIVED, LOSSES
-from .i18n import CATALOGUES, say
+from .i18n import CATALOGUES, ordinal, say
 from .diagram import layout, path_marks, styled
 from .names import display, paren
 from .printers import LessonPrinter, NetworkLatexPrinter, error_formula
@@ -311,16 +311,15 @@ class LatexLessonPrinter(LessonPrinter):
                     blocks.append(T(self.t("tex_affects", child=self.m(self.name(f.num)),
                                            parent=self.m(self.name(f.den)))))
             else:
-                # every error term's route to the parameter (deck 004: through E1 and through E2)
+                # every route to the parameter (deck 004: through E1 and through E2), at most 4
                 blocks.append(T(self.t("tex_observe")))
-                for term, paths in list(by_term.items())[:4]:
-                    route = [term] + [self.d.factors[fid].den for fid in paths[0].factors]
+                for path in c.paths[:4]:
+                    route = [path.term] + [self.d.factors[fid].den for fid in path.factors]
                     blocks.append(M(r" \to ".join(self.name(q) for q in route)))
+                if len(c.paths) > 4:
+                    blocks.append(M(r"\vdots"))
         lines: list[str] = []
         if c.form == "paths":
-            if len(by_term) > 1:
-                lines.append(f"{self.chain_lhs('E', p)} = " +
-                             " + ".join(self.chain_lhs(t, p) for t in by_term))
             for term, paths in list(by_term.items())[:6]:
                 lines.append(f"{self.chain_lhs(term, p)} = " +
                              " + ".join(self.product(path.factors) for path in paths))
@@ -330,6 +329,9 @@ class LatexLessonPrinter(LessonPrinter):
             if c.path_count > 1:
                 blocks.append(T(self.t("tex_paths", count=c.path_count, error=self.m(self.name("E")),
                                        param=self.m(self.name(p)))))
+            if len(by_term) > 1:
+                blocks.append(M(f"{self.chain_lhs('E', p)} = " +
+                                " + ".join(self.chain_lhs(t, p) for t in by_term)))
             (term,) = by_term if len(by_term) == 1 else (None,)
             if term is not None and term != "E":
                 # only one error term depends on the parameter: ∂E/∂w is its ∂E_k/∂w
@@ -373,7 +375,7 @@ class LatexLessonPrinter(LessonPrinter):
             return []          # shown on the path's "reused" frame
         _, path = L.find_path(self.d.chain(step.param), step.path)
         n, f, marks = step.position, self.d.factors[step.factor], path_marks(path.factors)
-        heading = self.t("tex_component", n=n + 1) if len(path.factors) > 1 else None
+        heading = self.t("tex_component", nth=ordinal(self.lang, n + 1)) if len(path.factors) > 1 else None
         lines = [f"{self.name(step.path)} = {self.product(path.factors, n)}"] if len(path.factors) > 1 else []
         notes = [self.t("tex_recall")]
         recall: list[str] = []
@@ -386,8 +388,9 @@ class LatexLessonPrinter(LessonPrinter):
             layer = self.spec.layers[child.layer - 1]
             rule = ACTIVATIONS[activation].own_output_rule(
                 sympy.Symbol("x"), sympy.Rational(str(layer.slope or 0))) if activation in ACTIVATIONS else None
-            if rule is not None and activation not in self.shown_rules:
-                # the first time: the rule written with the activation's own output (σ′ = σ(1 − σ))
+            if rule is not None and activation not in self.shown_rules and activation not in DERIVED:
+                # the first time: the rule written with the activation's own output (tanh′ =
+                # 1 − tanh²), unless a note frame just derived it (σ′ = σ(1 − σ))
                 self.shown_rules.add(activation)
                 notes.append(self.t("tex_own_output_note", name=ACTIVATIONS[activation].words[self.lang]))
                 plain = NetworkLatexPrinter(PlainNames())

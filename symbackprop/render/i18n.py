@@ -5,7 +5,7 @@ programming error caught by the tests (both catalogues must have the same keys).
 """
 from __future__ import annotations
 
-__all__ = ["CATALOGUES", "say"]
+__all__ = ["CATALOGUES", "say", "ordinal"]
 
 CATALOGUES: dict[str, dict[str, str]] = {
     "es": {
@@ -139,14 +139,14 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_chain_rule": "A esto se le conoce como la regla de la cadena:",
         "tex_observe_route": "Observemos: cada cantidad se ve afectada por la siguiente, {route}.",
         "tex_paths": "Hay {count} caminos de {error} a {param}; sus contribuciones se suman.",
-        "tex_component": "Calcular el {n}.º componente",
+        "tex_component": "Calcular el {nth} componente",
         "tex_recall": "Recordemos:",
         "tex_therefore": "Por lo tanto:",
         "tex_own_output_note": "La derivada de la {name} se escribe con su propia salida:",
         "tex_reused": "¡Ya se había calculado! Podemos reusar cálculos previos:",
         "tex_together": "Pongamos todo junto",
         "tex_sum": "Sumamos las contribuciones de cada camino",
-        "tex_path_of": "camino {n} de",
+        "tex_path_of": "camino {n}",
         "tex_error_general": "El error ({loss}), con {sizes}:",
         "tex_sizes_k": "$K = {K}$ salidas",
         "tex_sizes_jk": "$J = {J}$ ejemplos y $K = {K}$ salidas",
@@ -168,7 +168,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_old": "anterior",
         "tex_gradient": "gradiente",
         "tex_new": "nuevo",
-        "tex_replace": "Al concluir la propagación hacia atrás, todos los parámetros se sustituyen por los nuevos.",
+        "tex_replace": "Los gradientes se calcularon con los valores anteriores; ahora cada parámetro entrenado toma su nuevo valor y comienza la siguiente iteración.",
         "tex_hand": "Redondeo a mano: cada valor se redondea a {decimals} decimales antes de usarlo.",
         "tex_answers": "Respuestas",
         "tex_sheet": "Ejercicio: escribe en cada recuadro el valor que falta ({places}); usa las líneas "
@@ -311,14 +311,14 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_chain_rule": "This is the chain rule:",
         "tex_observe_route": "Observe: each quantity is affected by the next, {route}.",
         "tex_paths": "There are {count} paths from {error} to {param}; their contributions add up.",
-        "tex_component": "Computing factor {n}",
+        "tex_component": "Computing factor {nth}",
         "tex_recall": "Recall:",
         "tex_therefore": "Therefore:",
         "tex_own_output_note": "The derivative of the {name} is written with its own output:",
         "tex_reused": "Already computed! Earlier results are reused:",
         "tex_together": "Putting it all together",
         "tex_sum": "Adding up the contributions of every path",
-        "tex_path_of": "path {n} of",
+        "tex_path_of": "path {n}",
         "tex_error_general": "The error ({loss}), with {sizes}:",
         "tex_sizes_k": "$K = {K}$ outputs",
         "tex_sizes_jk": "$J = {J}$ examples and $K = {K}$ outputs",
@@ -340,7 +340,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_old": "old",
         "tex_gradient": "gradient",
         "tex_new": "new",
-        "tex_replace": "At the end of the backward pass, every parameter is replaced by its new value.",
+        "tex_replace": "The gradients were computed with the old values; now each trained parameter takes its new value and the next iteration begins.",
         "tex_hand": "Hand rounding: every value is rounded to {decimals} decimals before it is used.",
         "tex_answers": "Answers",
         "tex_sheet": "Exercise: write the missing value in every box ({places}); use the lines below "
@@ -358,3 +358,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
 
 def say(language: str, key: str, **fields) -> str:
     return CATALOGUES[language][key].format(**fields)
+
+
+def ordinal(language: str, n: int) -> str:
+    """n as an ordinal before a masculine noun: 1.er, 2.º, 3.er (es); 1, 2, 3 (en: "factor 3")."""
+    if language == "es":
+        return f"{n}.er" if n in (1, 3) else f"{n}.º"
+    return str(n)
