@@ -103,22 +103,22 @@ def test_every_legend_is_in_the_pdf(tmp_path):
 
 
 @pytest.mark.parametrize("expression, at, title", [
-    ("(x+y)*z", "x=-2,y=5,z=-4", r"f = \left(x + y\right) \cdot z"),
-    ("z*(y+x)", "x=-2,y=5,z=-4", r"f = z \cdot \left(y + x\right)"),
+    ("(x+y)*z", "x=-2,y=5,z=-4", r"f = (x + y) \cdot z"),
+    ("z*(y+x)", "x=-2,y=5,z=-4", r"f = z \cdot (y + x)"),
     ("1/(1+exp(-(w0*x0+w1*x1+w2)))", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3",
-     r"f = \frac{1}{1 + e^{-\left(w_{0} \cdot x_{0} + w_{1} \cdot x_{1} + w_{2}\right)}}"),
+     r"f = \frac{1}{1 + e^{-(w_{0} \cdot x_{0} + w_{1} \cdot x_{1} + w_{2})}}"),
     ("z^2+1 - 3*x + x/2", "x=1,z=2", r"f = z^{2} + 1 - 3 \cdot x + \frac{x}{2}"),
-    ("-x^2 + (-x)^2 - (x - y) - -y", "x=1,y=2", r"f = -x^{2} + \left(-x\right)^{2} - \left(x - y\right) - \left(-y\right)"),
-    ("x*(y*z)^2 + exp(x)^2 + e*pi", "x=1,y=2,z=3",
-     r"f = x \cdot \left(y \cdot z\right)^{2} + \left(e^{x}\right)^{2} + e \cdot \pi"),
+    ("-x^2 + (-x)^2 - (x - y) - -y", "x=1,y=2", r"f = -x^{2} + (-x)^{2} - (x - y) - (-y)"),
+    ("x*(y*z)^2 + exp(x)^2 + e*pi + (x/y)^2", "x=1,y=2,z=3",
+     r"f = x \cdot (y \cdot z)^{2} + (e^{x})^{2} + e \cdot \pi + \left(\frac{x}{y}\right)^{2}"),
     ("sigmoid(x) + leaky_relu(x, 0.2) + max(x, 1e-3) + abs(-x) + sqrt(ln(x))", "x=2",
-     r"f = \sigma\left(x\right) + \operatorname{leaky\,relu}\left(x, 0.2\right) + \max\left(x, 1 \cdot 10^{-3}\right)"
-     r" + \left|-x\right| + \sqrt{\log\left(x\right)}"),
+     r"f = \sigma(x) + \operatorname{leaky\,relu}(x, 0.2) + \max(x, 1 \cdot 10^{-3})"
+     r" + \left|-x\right| + \sqrt{\log(x)}"),
 ])
 def test_the_title_keeps_the_order_it_was_typed_in(expression, at, title):
     g = graph(expression, at)
     for tex in every_tex(g).values():
-        assert rf"\title{{$\displaystyle {title}$}}" in tex
+        assert f"$\\displaystyle {title}$" in tex and tex.count(r"\displaystyle f =") == 1
     assert f"f = {expression}" in graph_text(g, "en")
 
 
@@ -277,7 +277,8 @@ def test_no_two_nodes_share_a_place_and_no_edge_runs_through_a_node(expression, 
 
 def test_two_edges_between_the_same_nodes_bend_apart():
     tex = render_graph_tex(graph("x*x + x", "x=2"), "slides", "en")
-    assert "(x) to[bend left=20] node[fwd] {$2$}" in tex and "(x) to[bend right=20] node[fwd] {$2$}" in tex
+    assert re.search(r"\(x\) to\[bend left=20\] node\[fwd[^]]*\] {\$2\$}.* \(q\);", tex)
+    assert re.search(r"\(x\) to\[bend right=20\] node\[fwd[^]]*\] {\$2\$}.* \(q\);", tex)
 
 
 def test_a_wide_graph_gets_larger_labels_to_stay_legible():

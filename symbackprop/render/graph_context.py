@@ -106,7 +106,10 @@ def _layout(g: Graph) -> dict[str, tuple[float, float]]:
     _spread(first, wanted, {v: k for k, v in enumerate(sorted(first, key=lambda v: row[v]))}, row)
     top, bottom = min(row.values()), max(row.values())
     middle = (top + bottom) / 2
-    place = {nid: (round(depth[nid] * COLUMN, 3) + 0.0, round((middle - y) * ROW, 3) + 0.0) for nid, y in row.items()}
+    # a variable that feeds three gates or more fans out: its edges get more room to part
+    fan = COLUMN / 2 if any(len(users.get(v, ())) >= 3 for v in leaves) else 0.0
+    place = {nid: (round(depth[nid] * COLUMN + (fan if depth[nid] else 0.0), 3) + 0.0,
+                   round((middle - y) * ROW, 3) + 0.0) for nid, y in row.items()}
     height = (bottom - top) * ROW
     out_x = place[g.output][0]
     place["_box"] = (-0.8, round(-height / 2 - 0.8, 3), round(out_x + 2.6, 3), round(height / 2 + 0.8, 3))
@@ -263,8 +266,12 @@ class GraphLatexPrinter(LessonPrinter):
             shares = [e.downstream for e in g.into(n.id)]
             for copy, (i, down) in enumerate(zip(n.inputs, shares)):
                 grad = _value(down) if (i, n.id) in self.done else ""
+                # labels where the edges are furthest apart: near the target when they fan out
+                # of their source, near the source when they converge on their target
+                pos = "pos=0.62" if g.node(i).branches > len(n.inputs) else ""      # else the style's 0.42
                 edges.append({"src": i, "dst": n.id, "value": show(g.node(i).value, DECIMALS),
-                              "grad": grad, "hot": n.id == current, "path": self.routes[(i, n.id, copy)]})
+                              "grad": grad, "hot": n.id == current, "path": self.routes[(i, n.id, copy)],
+                              "pos": pos})
         return {"nodes": nodes, "edges": edges, "font": self.font,
                 "output": {"x": out_x + 2.0, "y": out_y, "label": names.latex(g.output),
                            "value": show(g.value, DECIMALS), "grad": "1" if self.seeded else ""},
@@ -362,6 +369,7 @@ class GraphLatexPrinter(LessonPrinter):
                  for n in g.nodes]
         return {
             "title": rf"$\displaystyle f = {expression_latex(parse_expression(g.expression), g.at)}$",
+            "expression": g.expression,
             "legend": {"value": self.t("graph_legend_value"), "grad": self.t("graph_legend_grad")},
             "subtitle": self.t("tex_subtitle"), "language": self.lang,
             "babel": "spanish" if self.lang == "es" else "english", "style": self.style,
@@ -383,7 +391,8 @@ def expression_latex(tree, at=()) -> str:
     names = PlainNames()
 
     def wrap(text: str) -> str:
-        return rf"\left({text}\right)"
+        # \left( \right) only around a fraction: elsewhere they would space \max (x) apart
+        return rf"\left({text}\right)" if r"\frac" in text else f"({text})"
 
     def p(t) -> tuple[str, int]:
         """(LaTeX, precedence): 1 sum, 2 product, 3 sign, 4 power, 5 atom."""

@@ -101,7 +101,7 @@ class GraphTextPrinter(LessonPrinter):
         return lines
 
     def _print_GraphBranches(self, step: L.GraphBranches) -> list[str]:
-        parts = " + ".join(_num(e.downstream) if e.downstream is not None else "?"
+        parts = " + ".join(_num(e.downstream) if e.downstream is not None else "∄"
                            for e in reversed(self.g.edges) if e.src == step.node)
         total = self.equals([f"∂f/∂{step.node}", parts], self.g.node(step.node).grad)
         return [f"    {total}   [{say(self.lang, 'gate_branch')}]"]
