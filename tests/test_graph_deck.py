@@ -321,3 +321,13 @@ def test_each_edge_gets_its_own_share_in_every_format(expression, at):
         assert re.search(rf"∂f/∂{v} = ∂f/∂{edge.dst} · ∂{edge.dst}/∂{v} = .* = {re.escape(show(grad, 5))}\n", text), v
         value = show(names[v].value, 5)
         assert f"({v}) -- node[fwd] {{${value}$}} node[bwd] {{${show(grad, 5)}$}} ({edge.dst});" in last, v
+
+
+def test_a_gradient_beyond_what_a_decimal_holds_is_refused_in_one_line():
+    """Found by the nightly fuzzing: y/exp(y) at y = −999999.999 is finite (−1e434294) but its
+    square's gradient is beyond 1e999999, and decimal's Overflow escaped as an internal error."""
+    from symbackprop.errors import SymbackpropError
+    expression = "(y/exp(y))*(y/exp(y))"
+    with pytest.raises(SymbackpropError, match=r"larger than 1e999999 in size at this point") as info:
+        build_graph(expression, {"y": Decimal("-999999.999")})
+    assert "\n" not in str(info.value)

@@ -22,6 +22,7 @@ value but absent from the expression has gradient 0 (``unused``).
 """
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Mapping
@@ -406,9 +407,14 @@ def _evaluate_graph(expression, point, used, ops, top, decomposed, order=None) -
                 continue
             upstream = grads.get(node_id, Decimal(0))
             for i, local in zip(inputs, local_values[node_id]):
-                down = _times(upstream, local)
+                try:
+                    down = _times(upstream, local)
+                    grads[i] = _plus(grads.get(i, Decimal(0)), down)
+                except decimal.Overflow:
+                    # finite, but beyond what a decimal holds: not ∞, and not to be guessed
+                    raise SymbackpropError(f"expression: {expression!r}: the gradient ∂f/∂{i} is larger "
+                                           "than 1e999999 in size at this point") from None
                 edges.append(Edge(i, node_id, local, upstream, down))
-                grads[i] = _plus(grads.get(i, Decimal(0)), down)
     nodes = [GraphNode(v, "input", (), None, None, (), values[v], (), grads.get(v, Decimal(0)),
                        None, users.get(v, 0)) for v in used]
     for node_id, op, inputs, const in ops:
