@@ -97,7 +97,7 @@ def test_every_legend_is_in_the_pdf(tmp_path):
     require_tex()
     code = main(["graph", *LECTURE[:1], "--at", LECTURE[1], "--format", "pdf", "-o", str(tmp_path / "d.pdf")])
     assert code == 0
-    text = subprocess.run(["pdftotext", str(tmp_path / "d.pdf"), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", str(tmp_path / "d.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert text.count("valor (hacia adelante)") == 4 and text.count("gradiente (hacia atrás)") == 4
     assert "f=(x+y)·z" in "".join(text.split())
 
@@ -112,8 +112,8 @@ def test_every_legend_is_in_the_pdf(tmp_path):
     ("x*(y*z)^2 + exp(x)^2 + e*pi + (x/y)^2", "x=1,y=2,z=3",
      r"f = x \cdot (y \cdot z)^{2} + (e^{x})^{2} + e \cdot \pi + \left(\frac{x}{y}\right)^{2}"),
     ("sigmoid(x) + leaky_relu(x, 0.2) + max(x, 1e-3) + abs(-x) + sqrt(ln(x))", "x=2",
-     r"f = \sigma(x) + \operatorname{leaky\,relu}(x, 0.2) + \max(x, 1 \cdot 10^{-3})"
-     r" + \left|-x\right| + \sqrt{\log(x)}"),
+     (r"f = \sigma(x) + \operatorname{leaky\,relu}(x, 0.2) + \max(x, 1 \cdot 10^{-3})"
+      r" + \left|-x\right| + \sqrt{\log(x)}")),
 ])
 def test_the_title_keeps_the_order_it_was_typed_in(expression, at, title):
     g = graph(expression, at)
@@ -174,7 +174,7 @@ def test_an_expression_may_start_with_a_minus(capsys, argv):
 
 
 def test_a_leading_minus_number_and_the_short_options_still_work(capsys, tmp_path):
-    code, out, _ = run(capsys, "graph", "-2*x", "--at", "x=3", "-o", str(tmp_path))
+    code, _, _ = run(capsys, "graph", "-2*x", "--at", "x=3", "-o", str(tmp_path))
     assert code == 0 and len(list(tmp_path.iterdir())) == 1
     with pytest.raises(SystemExit) as done:
         main(["graph", "-h"])
@@ -296,7 +296,7 @@ def test_the_edge_cases_build_as_pdf(tmp_path):
                 target = tmp_path / f"{k}-{style}-{lang}.pdf"
                 assert main(["graph", expression, "--at", at, "--format", "pdf", "--style", style,
                              "--lang", lang, "-o", str(target)]) == 0
-                text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True).stdout
+                text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
                 assert ("real" in text or "finit" in text or "expres" in text), (expression, style, lang)
 
 

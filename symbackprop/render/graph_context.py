@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import lesson as L
 from ..core.exact import show
-from ..core.expr import Binary, Call, Num, Unary, Var, parse_expression
+from ..core.expr import Call, Num, Unary, Var, parse_expression
 from ..core.ops import ACTIVATIONS
 from ..core.graph import CONSTANTS, Graph
 from .i18n import say
@@ -83,7 +83,7 @@ def _layout(g: Graph) -> dict[str, tuple[float, float]]:
     for k, leaf in enumerate(leaves):
         row[leaf] = float(k)
     order = {n.id: k for k, n in enumerate(g.nodes)}
-    for column in range(0, max(depth.values(), default=0) + 1):
+    for column in range(max(depth.values(), default=0) + 1):
         here = [n.id for n in g.nodes if depth[n.id] == column and n.op != "const"]
         wanted = {k: row[k] for k in here if k in row}            # the variables have theirs
         for node_id in here:
