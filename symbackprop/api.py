@@ -21,7 +21,7 @@ from .render.text import walkthrough
 from .exercises.variants import Variant, variant_hash
 from .spec.reading import Spec, spec_from_dict, with_title_page  # noqa: F401 - with_title_page is part of the API
 
-__all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_graph_report",
+__all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_graph_report", "graph_stem",
            "write_layers_report", "write_tex_and_pdf", "solve_for_report",
            "REPORT_PATH_LIMIT", "REPORT_LIMITS", "report_parameters", "build_variant", "worker_start",
            "for_checking", "check_file", "check_class_file", "grade_file", "grade_class_file", "Grades",
@@ -112,16 +112,44 @@ def write_report(solution: Solution, style: str, language: str, directory: str |
                              as_tex(solution, style, language, only), pdf=pdf)
 
 
-def write_graph_report(graph, style: str, language: str, directory: str | Path, stem: str,
-                       *, pdf: bool) -> list[Path]:
-    """Graph mode's slides or handout (a frame per node: at most ``graph_nodes`` of them)."""
+_SLUG_WORDS = {"+": "plus", "-": "minus", "*": "times", "/": "over", "^": "pow", "**": "pow"}
+
+
+def graph_stem(graph) -> str:
+    """The file name graph mode's files get from the expression: ``graph-`` and its words
+    (``(x+y)*z`` -> ``graph-x-plus-y-times-z-…``, at most 40 characters of them), then six hex
+    digits of the expression's SHA-256 (spaces left out), so that two expressions never share
+    a file (``(x+y)*z`` and ``x+y*z`` have the same words). The same expression always gets
+    the same name; a decomposed sigmoid is another graph and gets another one."""
+    import hashlib
+    import re
+    text = "".join(graph.expression.split())
+    words: list[str] = []
+    for token in re.findall(r"[A-Za-z_][A-Za-z_0-9]*|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\*\*|[-+*/^]", text):
+        word = _SLUG_WORDS.get(token, token.replace(".", "_").replace("+", ""))
+        if len("-".join(words + [word])) > 40:
+            break
+        words.append(word)
+    key = text + ("|sigmoid=decomposed" if graph.decomposed else "")
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:6]
+    return "-".join(["graph", *words, digest])
+
+
+def write_graph_report(graph, style: str, language: str, directory: str | Path, stem: str | None = None,
+                       *, pdf: bool, filename: str | Path | None = None) -> list[Path]:
+    """Graph mode's slides or handout (a frame per node: at most ``graph_nodes`` of them):
+    ``directory/STEM-style-lang.tex`` (STEM: :func:`graph_stem` unless given) and its PDF, or,
+    with ``filename`` (``slides/add.pdf`` or ``.tex``), that file and its .tex/.pdf twin."""
     if len(graph.nodes) > REPORT_LIMITS["graph_nodes"]:
         raise SymbackpropError(
             f"expression: a graph report draws a frame per node and is made for at most "
             f"{REPORT_LIMITS['graph_nodes']} nodes; this expression has {len(graph.nodes)} "
             "(use --format text or json)")
-    return write_tex_and_pdf(Path(directory) / f"{stem}-{style}-{language}",
-                             render_graph_tex(graph, style, language), pdf=pdf)
+    if filename is not None:
+        base = Path(filename)
+    else:
+        base = Path(directory) / f"{stem or graph_stem(graph)}-{style}-{language}"
+    return write_tex_and_pdf(base, render_graph_tex(graph, style, language), pdf=pdf)
 
 
 def write_layers_report(spec: Spec, view, style: str, language: str, directory: str | Path,

@@ -4,7 +4,7 @@
                            [--rounding exact|hand] [--paths auto|all|none] [--lang es|en] [-o DIR]
                            [--author NAME] [--course TEXT] [--institution TEXT] [--date TEXT]
     symbackprop graph "EXPR" --at x=-2,y=5,z=-4 [--format text|json|tex|pdf] [--style slides|article]
-                     [--sigmoid gate|decomposed] [--lang es|en] [-o DIR]
+                     [--sigmoid gate|decomposed] [--lang es|en] [-o DIR|FILE]
     symbackprop check SPEC ANSWERS [--format text|json|pdf] [--batch] [--rtol R] [--atol A] [--decimals D]
                      [--min-decimals N] [--marks FILE] [--carried-credit SHARE]
     symbackprop export SPEC -o FILE.py
@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from ._version import __version__
-from .api import (build_variant, worker_start, as_json, as_text, grade_class_file, grade_file,
+from .api import (build_variant, worker_start, as_json, as_text, grade_class_file, grade_file, graph_stem,
                   report_parameters, solve_for_report, with_title_page, write_graph_report, write_layers_report,
                   write_report, write_tex_and_pdf)
 from .render.report import STYLES, render_feedback_tex
@@ -72,9 +72,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _SubParser(_Parser):
+    #: True for `graph`, whose expression may start with a minus ("-x^2"): there a word with
+    #: one leading '-' that is not exactly one of its short options (-h, -o) is the expression
+    #: (so -o takes its value as the next word: -o DIR, not -oDIR).
+    dash_positionals = False
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("formatter_class", _Help)
         super().__init__(*args, **kwargs)
+
+    def _parse_optional(self, arg_string):
+        if (self.dash_positionals and arg_string[:1] == "-" and arg_string[:2] != "--"
+                and arg_string not in self._option_string_actions):
+            return None
+        return super()._parse_optional(arg_string)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,9 +120,10 @@ symbackprop COMMAND --help tells each command's options.""")
     _common(solve_p)
 
     graph_p = sub.add_parser("graph", help="the computational graph of a scalar expression")
-    graph_p.add_argument("expression", help='for example "(x+y)*z"')
+    graph_p.dash_positionals = True
+    graph_p.add_argument("expression", help='for example "(x+y)*z" or "-x^2"')
     graph_p.add_argument("--at", required=True, metavar="x=-2,y=5,...",
-                         help="the value of every variable")
+                         help="the value of every variable (one not in the expression has gradient 0)")
     graph_p.add_argument("--format", choices=("text", "json", "tex", "pdf"), default="text",
                          help="the forward and backward steps (text), a document (json), LaTeX (tex) or PDF")
     graph_p.add_argument("--style", choices=("slides", "article"), default="slides",
@@ -119,8 +131,11 @@ symbackprop COMMAND --help tells each command's options.""")
     graph_p.add_argument("--sigmoid", choices=("gate", "decomposed"), default="gate",
                          help="sigmoid as one gate, or as the nodes *-1, exp, +1, 1/x")
     graph_p.add_argument("--lang", choices=("es", "en"), default="es", help="language of the output")
-    graph_p.add_argument("-o", "--output", metavar="DIR", default=None,
-                         help="folder for the files written (default: output; text and json print when not given)")
+    graph_p.add_argument("-o", "--output", metavar="DIR|FILE", default=None,
+                         help="a folder for the files written, named after the expression "
+                              "(graph-x-plus-y-times-z-1a2b3c-slides-es.pdf), or a file: NAME.pdf or "
+                              "NAME.tex (tex/pdf), NAME.json, NAME.txt (default: the folder output for "
+                              "tex/pdf; text and json print when not given)")
 
     check_p = sub.add_parser("check", help="check a student's hand calculation (or a class with --batch)")
     check_p.add_argument("spec", help="the network spec (YAML)")
@@ -480,16 +495,26 @@ def _feedback_pdfs(solution, reports, names, out: Path, language: str,
     return None
 
 
+_GRAPH_FILES = {"text": (".txt",), "json": (".json",), "tex": (".tex", ".pdf"), "pdf": (".pdf", ".tex")}
+
+
 def _graph(args: argparse.Namespace) -> int:
     g = build_graph(args.expression, parse_at(args.at), decompose_sigmoid=args.sigmoid == "decomposed")
+    # -o names a file when it ends in a suffix of the format, a folder otherwise
+    target = Path(args.output) if args.output else None
+    named = target is not None and target.suffix.lower() in _GRAPH_FILES[args.format]
+    if target is not None and not named and target.suffix.lower() in (".txt", ".json", ".tex", ".pdf"):
+        wanted = " or ".join(_GRAPH_FILES[args.format])
+        raise SymbackpropError(f"-o: expected a folder or a file name ending in {wanted} for --format "
+                               f"{args.format}, found {args.output!r}")
     if args.format in ("tex", "pdf"):
-        _said(args.lang, write_graph_report(g, args.style, args.lang, args.output or "output", "graph",
-                                            pdf=args.format == "pdf"))
+        _said(args.lang, write_graph_report(g, args.style, args.lang, target or "output",
+                                            pdf=args.format == "pdf", filename=target if named else None))
         return 0
     text = dumps(graph_document(g)) if args.format == "json" else graph_text(g, args.lang)
-    if args.output:
-        suffix = "json" if args.format == "json" else "txt"
-        _said(args.lang, [write_atomic(Path(args.output) / f"graph.{suffix}", text)])
+    if target is not None:
+        path = target if named else target / f"{graph_stem(g)}{_GRAPH_FILES[args.format][0]}"
+        _said(args.lang, [write_atomic(path, text)])
     else:
         sys.stdout.write(text)
     return 0

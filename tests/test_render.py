@@ -155,7 +155,9 @@ def test_graph_slides_have_a_frame_per_backward_step():
     g = build_graph("(x+y)*z", {"x": -2, "y": 5, "z": -4})
     tex = render_graph_tex(g, "slides", "en")
     assert kinds(tex) == ["forward", "backward", "backward", "result"]     # f, then q
-    assert r"\frac{\partial f}{\partial q} \mathrel{+}= (-4) \cdot 1 = -4" in tex
+    # upstream × local (issue 14: not the programmer's ∂f/∂q += (−4)·1)
+    assert (r"\frac{\partial f}{\partial x} = \frac{\partial f}{\partial q} \cdot \frac{\partial q}{\partial x}"
+            r" = (-4) \cdot 1 = -4") in tex
     assert "node[fwd] {$3$} node[bwd] {$-4$} (f)" in tex                    # value above, gradient below
     article = render_graph_tex(g, "article", "es")
     assert r"\begin{tabular}" in article and "$-12$" in article

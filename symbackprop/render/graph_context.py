@@ -1,28 +1,33 @@
 """Graph mode as plain data for the LaTeX templates (slides and handout).
 
 The drawing follows the lectures and CS231n: variables on the left, one circle per gate
-with its symbol, the forward value above every edge and, once the backward pass has reached
-it, the gradient below it in red. Slides get a frame for the forward pass, one per backward
-step (the node being processed highlighted, its local gradients and local × upstream), and
-the result; the handout gets the drawing and a table. :class:`GraphLatexPrinter` prints
+with its symbol and, beside it, the name the lecture gives the quantity (q = x + y), the
+forward value above every edge in green and, once the backward pass has reached it, the
+gradient below it in red (a legend under the drawing says so). Slides get a frame for the
+forward pass, one per backward step (the node being processed highlighted, its local
+gradients and, by the chain rule, upstream × local: ∂f/∂x = ∂f/∂q · ∂q/∂x), and the result;
+the handout gets the drawing and a table. The title is the expression as typed, printed from
+its parse tree (never SymPy's reordering). :class:`GraphLatexPrinter` prints
 :func:`symbackprop.lesson.graph_plan` into those frames, one ``_print_<Step>`` method per step.
 """
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
 from .. import lesson as L
 from ..core.exact import show
+from ..core.expr import Call, Num, Unary, Var, parse_expression
 from ..core.ops import ACTIVATIONS
-from ..core.graph import Graph
+from ..core.graph import CONSTANTS, Graph
 from .i18n import say
 from ..core.notation import PlainNames
-from .graph_text import convention
+from .graph_text import graph_note, shown
 from .names import paren
 from .printers import LessonPrinter, NetworkLatexPrinter
 
-__all__ = ["graph_context", "GraphLatexPrinter"]
+__all__ = ["graph_context", "GraphLatexPrinter", "expression_latex"]
 
 DECIMALS = 5
 FORWARD_LINES = 8           # more would not fit on the forward pass's slide
@@ -40,35 +45,177 @@ def _gate_latex(op: str, const: Decimal | None) -> str:
     }[op]
 
 
+def _value(v: Decimal | None) -> str:
+    """A value in LaTeX: ∞ with its sign, ∄ where there is none (the notes say why)."""
+    text = shown(v, latex=True)
+    return r"\nexists" if text is None else text
+
+
 def _layout(g: Graph) -> dict[str, tuple[float, float]]:
-    """A tidy tree layout: columns by depth; leaves take rows in the order the output reaches
-    them; every gate sits at the mean height of its inputs."""
+    """A layered layout: a column per depth (variables on the left); the variables take rows
+    in the order the output reaches them; every gate wants the mean height of its inputs and
+    a column's gates keep that order, pushed at least a row apart (so that x − y and max(x, y),
+    which want the same place, get a row each), then centred on what they wanted. A constant
+    argument sits in the column before its gate. ``_box``: the drawing's extent (x0, y0, x1, y1)."""
+    by_id = {n.id: n for n in g.nodes}
+    users: dict[str, list[str]] = {}
+    for n in g.nodes:
+        for i in n.inputs:
+            users.setdefault(i, []).append(n.id)
     depth: dict[str, int] = {}
     for n in g.nodes:
         depth[n.id] = 0 if not n.inputs else 1 + max(depth[i] for i in n.inputs)
-    by_id = {n.id: n for n in g.nodes}
+    for n in g.nodes:                   # a constant leaf beside its gate, not at the far left
+        if n.op == "const" and users.get(n.id):
+            depth[n.id] = max(0, depth[users[n.id][0]] - 1)
     row: dict[str, float] = {}
-    slots = [0]
+    leaves: list[str] = []
 
-    def visit(node_id: str) -> float:
-        if node_id in row:
-            return row[node_id]
+    def reach(node_id: str) -> None:
         node = by_id[node_id]
-        if not node.inputs:
-            row[node_id] = float(slots[0])
-            slots[0] += 1
-        else:
-            ys = [visit(i) for i in node.inputs]
-            row[node_id] = sum(ys) / len(ys)
-        return row[node_id]
+        if node.op == "input" and node_id not in leaves:
+            leaves.append(node_id)
+        for i in node.inputs:
+            reach(i)
 
-    visit(g.output)
-    for n in g.nodes:           # anything the output does not reach (cannot happen, but be total)
-        visit(n.id)
-    middle = (slots[0] - 1) / 2
-    place = {nid: (round(depth[nid] * COLUMN, 3), round((middle - y) * ROW, 3)) for nid, y in row.items()}
-    place["_height"] = (0.0, max(slots[0], 1) * ROW)
+    reach(g.output)
+    leaves += [n.id for n in g.nodes if n.op == "input" and n.id not in leaves]
+    for k, leaf in enumerate(leaves):
+        row[leaf] = float(k)
+    order = {n.id: k for k, n in enumerate(g.nodes)}
+    for column in range(max(depth.values(), default=0) + 1):
+        here = [n.id for n in g.nodes if depth[n.id] == column and n.op != "const"]
+        wanted = {k: row[k] for k in here if k in row}            # the variables have theirs
+        for node_id in here:
+            if node_id not in wanted:
+                ys = [row[i] for i in by_id[node_id].inputs]
+                wanted[node_id] = sum(ys) / len(ys)
+        consts = [n.id for n in g.nodes if depth[n.id] == column and n.op == "const"]
+        for c in consts:
+            # half a row below its gate's other inputs (all in this column or before)
+            gate = by_id[users[c][0]] if users.get(c) else None
+            ys = [wanted.get(i, row.get(i)) for i in (gate.inputs if gate else ()) if i != c]
+            ys = [y for y in ys if y is not None]
+            wanted[c] = (sum(ys) / len(ys) if ys else 0.0) + 0.6
+        _spread(here + consts, wanted, order, row)
+    # then each variable moves to the middle of the gates that use it (the first column's
+    # constants stay where they are wanted)
+    first = [n.id for n in g.nodes if depth[n.id] == 0]
+    wanted = {v: sum(row[u] for u in users[v]) / len(users[v])
+              if users.get(v) and by_id[v].op == "input" else row[v] for v in first}
+    _spread(first, wanted, {v: k for k, v in enumerate(sorted(first, key=lambda v: row[v]))}, row)
+    top, bottom = min(row.values()), max(row.values())
+    middle = (top + bottom) / 2
+    # a variable that feeds three gates or more fans out: its edges get more room to part
+    fan = COLUMN / 2 if any(len(users.get(v, ())) >= 3 for v in leaves) else 0.0
+    place = {nid: (round(depth[nid] * COLUMN + (fan if depth[nid] else 0.0), 3) + 0.0,
+                   round((middle - y) * ROW, 3) + 0.0) for nid, y in row.items()}
+    height = (bottom - top) * ROW
+    out_x = place[g.output][0]
+    place["_box"] = (-0.8, round(-height / 2 - 0.8, 3), round(out_x + 2.6, 3), round(height / 2 + 0.8, 3))
     return place
+
+
+def _spread(here: list[str], wanted: dict[str, float], order: dict[str, int], row: dict) -> None:
+    """Rows for one column: in the order wanted, at least one row apart, centred on the wish."""
+    if not here:
+        return
+    ranked = sorted(here, key=lambda k: (wanted[k], order[k]))
+    placed: list[float] = []
+    for k in ranked:
+        placed.append(wanted[k] if not placed else max(wanted[k], placed[-1] + 1.0))
+    shift = sum(wanted[k] - y for k, y in zip(ranked, placed)) / len(ranked)
+    for k, y in zip(ranked, placed):
+        row[k] = y + shift
+
+
+#: Room for the drawing (cm): a slide gives it the text width and 0.42 of the text height,
+#: the handout its text width.
+ROOM = {"slides": (10.8, 3.6), "article": (16.6, 12.0)}
+#: The labels' sizes (pt) and their LaTeX names, smallest first
+SIZES = ((5, r"\tiny"), (7, r"\scriptsize"), (8, r"\footnotesize"))
+
+
+def _font(box, style: str) -> str:
+    """The labels' font: a wide graph is scaled down to fit its room, so its labels are set
+    larger, to be read at no less than 4 pt once scaled (up to \footnotesize, beyond which
+    they would not fit between two columns)."""
+    width, height = ROOM[style]
+    scale = min(1.0, width / (box[2] - box[0]), height / (box[3] - box[1]))
+    for size, name in SIZES:
+        if size * scale >= 4:
+            return name
+    return SIZES[-1][1]
+
+
+def _routes(g: Graph, place) -> dict[tuple[str, str, int], str]:
+    """Every edge's path (by source, target and which of the target's inputs it is); the
+    drawing's box (``place["_box"]``) grows to hold the bent ones and their labels."""
+    routes = {}
+    centres = {n.id: place[n.id] for n in g.nodes}
+    # what an edge and its labels must keep clear of: every gate with the name above it
+    shapes = {n.id: [(*place[n.id], _CLEAR)] + ([(place[n.id][0], place[n.id][1] + 0.6, 0.45)]
+                                                  if n.inputs and n.id != g.output else [])
+              for n in g.nodes}
+    for n in g.nodes:
+        copies = {i: n.inputs.count(i) for i in n.inputs}
+        seen: dict[str, int] = {}
+        for k, i in enumerate(n.inputs):
+            others = [shape for node_id, found in shapes.items() if node_id not in (i, n.id) for shape in found]
+            routes[(i, n.id, k)], points = _route(centres[i], centres[n.id], others, seen.get(i, 0), copies[i])
+            seen[i] = seen.get(i, 0) + 1
+            x0, y0, x1, y1 = place["_box"]
+            ys = [y for _, y in points]
+            place["_box"] = (x0, round(min([y0] + [y - 0.45 for y in ys]), 3),
+                             x1, round(max([y1] + [y + 0.45 for y in ys]), 3))
+    return routes
+
+
+#: TikZ's control distance for bend left/right at looseness 1: 0.3915 of the chord
+_BEND = 0.3915
+_CLEAR = 0.75               # a node's radius (4 mm) and the edge labels' height
+
+
+def _route(a: tuple[float, float], b: tuple[float, float], others: list[tuple[float, float, float]],
+           copy: int, copies: int) -> tuple[str, list[tuple[float, float]]]:
+    """How an edge goes from a to b: straight, unless it would pass through another node (an
+    edge that skips columns) or it is one of several edges between the same two nodes (x·x):
+    then the least bend, left or right, that clears every node."""
+    def path(angle: int) -> str:
+        return "--" if angle == 0 else f"to[bend {'left' if angle > 0 else 'right'}={abs(angle)}]"
+
+    if copies > 1:
+        angle = 20 * (1 if copy % 2 == 0 else -1) * (1 + copy // 2)
+        return path(angle), _curve(a, b, angle)
+    best = None
+    for angle in (0, 20, -20, 30, -30, 40, -40, 50, -50, 60, -60):
+        points = _curve(a, b, angle)
+        room = min([math.hypot(x - ox, y - oy) / r for x, y in points for ox, oy, r in others] or [2.0])
+        if room >= 1:
+            return path(angle), points
+        if best is None or room > best[0]:
+            best = (room, angle, points)
+    return path(best[1]), best[2]          # nothing clears every node: the one that comes nearest
+
+
+def _curve(a, b, angle: float) -> list[tuple[float, float]]:
+    """Points along TikZ's path from a to b bent by ``angle`` (left > 0), ends left out."""
+    (ax, ay), (bx, by) = a, b
+    dx, dy = bx - ax, by - ay
+    length = math.hypot(dx, dy) or 1.0
+    t = math.radians(angle)
+    ux, uy = dx / length, dy / length
+    # out of a turned left by the angle, into b from the mirror side (TikZ's bend left)
+    c1 = (ax + _BEND * length * (ux * math.cos(t) - uy * math.sin(t)),
+          ay + _BEND * length * (ux * math.sin(t) + uy * math.cos(t)))
+    c2 = (bx - _BEND * length * (ux * math.cos(-t) - uy * math.sin(-t)),
+          by - _BEND * length * (ux * math.sin(-t) + uy * math.cos(-t)))
+    points = []
+    for k in range(1, 40):
+        s = k / 40
+        points.append(((1 - s) ** 3 * ax + 3 * (1 - s) ** 2 * s * c1[0] + 3 * (1 - s) * s ** 2 * c2[0] + s ** 3 * bx,
+                       (1 - s) ** 3 * ay + 3 * (1 - s) ** 2 * s * c1[1] + 3 * (1 - s) * s ** 2 * c2[1] + s ** 3 * by))
+    return points
 
 
 class GraphLatexPrinter(LessonPrinter):
@@ -86,6 +233,8 @@ class GraphLatexPrinter(LessonPrinter):
         self.printer = NetworkLatexPrinter(self.names)
         self.numbers = NetworkLatexPrinter(self.names, {n.id: n.value for n in g.nodes}, DECIMALS)
         self.place = _layout(g)
+        self.routes = _routes(g, self.place)
+        self.font = _font(self.place["_box"], style)
         self.frame: dict[str, Any] | None = None
         self.done: set[tuple[str, str]] = set()
         self.seeded = False
@@ -106,19 +255,25 @@ class GraphLatexPrinter(LessonPrinter):
             x, y = place[n.id]
             if n.op in ("input", "const"):
                 label = names.latex(n.id) if n.op == "input" else show(n.value, DECIMALS)
-                nodes.append({"id": n.id, "x": x, "y": y, "kind": "gvar", "label": label})
+                nodes.append({"id": n.id, "x": x, "y": y, "kind": "gvar", "label": label, "name": ""})
             else:
+                # the quantity's name beside its gate (q = x + y); the output's is at the arrow's end
                 nodes.append({"id": n.id, "x": x, "y": y, "kind": "gcur" if n.id == current else "gop",
-                              "label": _gate_latex(n.op, n.const)})
+                              "label": _gate_latex(n.op, n.const),
+                              "name": names.latex(n.id) if n.id != g.output else ""})
         edges = []
         for n in g.nodes:
-            for i in n.inputs:
-                down = next((e.downstream for e in g.edges if e.src == i and e.dst == n.id), None)
-                grad = show(down, DECIMALS) if (i, n.id) in self.done and down is not None else ""
+            shares = [e.downstream for e in g.into(n.id)]
+            for copy, (i, down) in enumerate(zip(n.inputs, shares)):
+                grad = _value(down) if (i, n.id) in self.done else ""
+                # labels where the edges are furthest apart: near the target when they fan out
+                # of their source, near the source when they converge on their target
+                pos = "pos=0.62" if g.node(i).branches > len(n.inputs) else ""      # else the style's 0.42
                 edges.append({"src": i, "dst": n.id, "value": show(g.node(i).value, DECIMALS),
-                              "grad": grad, "hot": n.id == current})
-        return {"nodes": nodes, "edges": edges,
-                "output": {"x": out_x + 1.6, "y": out_y, "label": names.latex(g.output),
+                              "grad": grad, "hot": n.id == current, "path": self.routes[(i, n.id, copy)],
+                              "pos": pos})
+        return {"nodes": nodes, "edges": edges, "font": self.font,
+                "output": {"x": out_x + 2.0, "y": out_y, "label": names.latex(g.output),
                            "value": show(g.value, DECIMALS), "grad": "1" if self.seeded else ""},
                 "out_src": g.output}
 
@@ -144,32 +299,55 @@ class GraphLatexPrinter(LessonPrinter):
         self.seeded = True          # shown as the output's gradient in every drawing from now on
         return []
 
+    def equals(self, parts: list[str], value: Decimal | None) -> str:
+        """a = b = value, or a = b: no real value (in math)."""
+        text = shown(value, latex=True)
+        if text is None:
+            return " = ".join(parts) + r"\text{: " + self.t("graph_no_value") + "}"
+        return " = ".join(parts + [text])
+
+    def d(self, top: str, bottom: str) -> str:
+        return rf"\frac{{\partial {self.name(top)}}}{{\partial {self.name(bottom)}}}"
+
     def _print_GraphBackward(self, step: L.GraphBackward) -> list[dict[str, Any]]:
         n = self.g.node(step.node)
         blocks = [{"math": f"{self.name(n.id)} = {self.printer.doprint(n.definition)}"}]
         if step.pattern:
             blocks.append({"text": self.t(f"gate_{step.pattern}")})
-        upstream = show(n.grad, DECIMALS)
-        for i, form, local in zip(step.inputs, n.local_forms, n.local):
-            down = local * n.grad
-            lhs = rf"\frac{{\partial {self.name(n.id)}}}{{\partial {self.name(i)}}}"
-            formula = "" if form.is_Number else f"{self.printer.doprint(form)} = "
-            blocks.append({"math": f"{lhs} = {formula}{show(local, DECIMALS)}, \\quad "
-                                   rf"\frac{{\partial f}}{{\partial {self.name(i)}}} \mathrel{{+}}= "
-                                   f"{paren(show(local, DECIMALS))} \\cdot {paren(upstream)} = {show(down, DECIMALS)}"})
+        shares = [e.downstream for e in self.g.into(n.id)]
+        for i, form, local, down in zip(step.inputs, n.local_forms, n.local, shares):
+            formula = [] if form.is_Number else [self.printer.doprint(form)]
+            line = self.equals([self.d(n.id, i)] + formula, local)
+            branched = self.g.node(i).branches > 1
+            branch = (r" \quad \text{(" + self.t("graph_branch_of", name=f"${self.name(i)}$") + ")}"
+                      if branched else "")
+            if n.id != self.g.output:
+                # downstream = upstream × local: ∂f/∂x = ∂f/∂q · ∂q/∂x = (−4) · 1
+                chain = [rf"{self.d('f', n.id)} \cdot {self.d(n.id, i)}"]
+                if shown(n.grad) is not None and shown(local) is not None:
+                    chain.append(rf"{paren(_value(n.grad))} \cdot {paren(_value(local))}")
+                line += r", \quad " + self.equals(([] if branched else [self.d("f", i)]) + chain, down)
+            blocks.append({"math": line + branch})
             self.done.add((i, n.id))
+        heading = (self.t("graph_upstream")[:1].upper() + self.t("graph_upstream")[1:]
+                   + f": ${self.equals([self.d('f', n.id)], n.grad)}$")
+        if n.id != self.g.output:
+            blocks.append({"text": r"{\footnotesize\color{gray}" + self.t("graph_chain") + "}"})
         return self.open({"kind": "backward", "title": self.t("tex_backward"), "table": None,
-                          "heading": rf"$\frac{{\partial f}}{{\partial {self.name(n.id)}}} = {upstream}$",
-                          "blocks": blocks, "diagram": self.drawing(n.id)})
+                          "heading": heading, "blocks": blocks, "diagram": self.drawing(n.id)})
 
     def _print_GraphBranches(self, step: L.GraphBranches) -> list[dict[str, Any]]:
-        self.branches.add(step.node)        # the result lists them, in the graph's order
+        self.branches.add(step.node)        # the result adds them up, in the graph's order
         return []
 
     def _print_GraphGradients(self, step: L.GraphGradients) -> list[dict[str, Any]]:
         grads = self.g.gradients
-        blocks = [{"math": rf"\frac{{\partial f}}{{\partial {self.name(k)}}} = {show(grads[k], DECIMALS)}"}
-                  for k in step.variables]
+        blocks = []
+        for k in step.variables:
+            parts = [self.d("f", k)]
+            if k in self.branches:          # the branches' shares, summed
+                parts.append(" + ".join(paren(_value(e.downstream)) for e in reversed(self.g.edges) if e.src == k))
+            blocks.append({"math": self.equals(parts, grads[k])})
         branches = [n.id for n in self.g.nodes if n.id in self.branches]
         if branches:
             blocks.append({"text": self.t("gate_branch") + ": " + ", ".join(f"${self.name(b)}$" for b in branches)})
@@ -177,28 +355,28 @@ class GraphLatexPrinter(LessonPrinter):
                           "table": None, "diagram": self.drawing()})
 
     def _print_GraphConvention(self, step: L.GraphConvention) -> list[dict[str, Any]]:
-        note = (step.kind, step.node, self.g.node(step.node).op)
-        self.frame["blocks"].append({"text": convention(self.lang, note)})
+        text = " ".join(graph_note(self.lang, self.g, step.node, step.kind, latex=True))
+        self.frame["blocks"].append({"text": text})
         return []
 
     # ------------------------------------------------------------------ the whole
     def print_context(self, plan) -> dict[str, Any]:
         g, place = self.g, self.place
         steps = [frame for frames in self.print_plan(plan) for frame in frames]
-        out_x = place[g.output][0]
         table = [[f"${self.name(n.id)}$", f"${_gate_latex(n.op, n.const)}$" if n.definition is not None else "",
                   f"${show(n.value, DECIMALS)}$",
-                  ", ".join(f"${show(v, DECIMALS)}$" for v in n.local), f"${show(n.grad, DECIMALS)}$"]
+                  ", ".join(f"${_value(v)}$" for v in n.local), f"${_value(n.grad)}$"]
                  for n in g.nodes]
         return {
-            "title": f"$f = {self.printer.doprint(_definition_tree(g))}$",
+            "title": rf"$\displaystyle f = {expression_latex(parse_expression(g.expression), g.at)}$",
+            "expression": g.expression,
+            "legend": {"value": self.t("graph_legend_value"), "grad": self.t("graph_legend_grad")},
             "subtitle": self.t("tex_subtitle"), "language": self.lang,
             "babel": "spanish" if self.lang == "es" else "english", "style": self.style,
             "steps": steps, "order": [n.id for n in g.nodes],
             "table_step": {"blocks": [], "table": {"head": ["", "op", self.t("tex_value"), "local", "df"],
                                                    "rows": table}},
-            "box": (-0.8, round(-place["_height"][1] / 2 - 0.4, 3), round(out_x + 2.4, 3),
-                    round(place["_height"][1] / 2 + 0.4, 3)),
+            "box": place["_box"],
         }
 
 
@@ -206,14 +384,46 @@ def graph_context(g: Graph, style: str, language: str) -> dict[str, Any]:
     return GraphLatexPrinter(g, style, language).print_context(L.graph_plan(g))
 
 
-def _definition_tree(g: Graph):
-    """f written out in the variables (the nodes' definitions substituted back)."""
-    import sympy
-    expanded: dict = {}
-    for n in g.nodes:
-        sym = sympy.Symbol(n.id, real=True)
-        if n.definition is None:
-            expanded[sym] = sympy.Symbol(n.id, real=True) if n.op == "input" else sympy.Rational(str(n.value))
-        else:
-            expanded[sym] = n.definition.xreplace(expanded)
-    return expanded[sympy.Symbol(g.output, real=True)]
+def expression_latex(tree, at=()) -> str:
+    """The expression as typed, in LaTeX, from its parse tree: the operands in the order they
+    were written, parentheses only where the reading needs them (SymPy would print z·(x + y)
+    for (x+y)*z). ``at``: the names given values (``e`` and ``pi`` are constants otherwise)."""
+    names = PlainNames()
+
+    def wrap(text: str) -> str:
+        # \left( \right) only around a fraction: elsewhere they would space \max (x) apart
+        return rf"\left({text}\right)" if r"\frac" in text else f"({text})"
+
+    def p(t) -> tuple[str, int]:
+        """(LaTeX, precedence): 1 sum, 2 product, 3 sign, 4 power, 5 atom."""
+        if isinstance(t, Num):
+            mantissa, e, exponent = t.text.lower().partition("e")
+            return (rf"{mantissa} \cdot 10^{{{int(exponent)}}}", 2) if e else (t.text, 5)
+        if isinstance(t, Var):
+            if t.name not in at and t.name in CONSTANTS:
+                return (r"\pi" if t.name == "pi" else "e"), 5
+            return names.latex(t.name), 5
+        if isinstance(t, Unary):
+            text, prec = p(t.arg)
+            return "-" + (wrap(text) if prec <= 1 or isinstance(t.arg, Unary) else text), 3
+        if isinstance(t, Call):
+            args = [p(a)[0] for a in t.args]
+            if t.name == "exp":
+                return f"e^{{{args[0]}}}", 4
+            if t.name == "sqrt":
+                return rf"\sqrt{{{args[0]}}}", 5
+            if t.name == "abs":
+                return rf"\left|{args[0]}\right|", 5
+            head = {"log": r"\log", "max": r"\max", "min": r"\min"}.get(t.name) or ACTIVATIONS[t.name].latex
+            return head + wrap(", ".join(args)), 5
+        (left, lp), (right, rp) = p(t.left), p(t.right)
+        if t.op == "^":
+            return f"{left if lp == 5 else wrap(left)}^{{{right}}}", 4
+        if t.op == "/":
+            return rf"\frac{{{left}}}{{{right}}}", 2
+        if t.op == "*":
+            return rf"{wrap(left) if lp < 2 else left} \cdot {wrap(right) if rp < 4 and rp != 2 else right}", 2
+        right = wrap(right) if rp == 3 or (t.op == "-" and rp == 1) else right
+        return f"{left} {t.op} {right}", 1
+
+    return p(tree)[0]
