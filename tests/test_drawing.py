@@ -46,23 +46,13 @@ def frames(tex: str) -> list[str]:
     return re.findall(r"\\begin\{frame\}.*?\\end\{frame\}", tex, flags=re.S)
 
 
-def label_box(diagram, edge, slot):
-    """The label's box as the layout placed it (cm)."""
-    where = {n["id"]: n for n in diagram.nodes}
-    s, d = where[edge["src"]], where[edge["dst"]]
-    spot = edge[slot]
-    px, py = s["x"] + spot["pos"] * (d["x"] - s["x"]), s["y"] + spot["pos"] * (d["y"] - s["y"])
-    text = edge["label"] if slot == "name_at" else edge["widest"]
-    w, h = label_size((text,))
-    anchor = spot["anchor"]
-    x0 = px - w / 2 if anchor in ("center", "south", "north") else px if "west" in anchor else px - w
-    y0 = py - h / 2 if anchor == "center" else py if anchor.startswith("south") else py - h
-    return (x0, y0, x0 + w, y0 + h)
+def label_box(diagram, edge):
+    """The label's box (the name, and its value under it) as the layout placed it (cm)."""
+    return edge["label_at"]["box"]
 
 
 def drawn_boxes(diagram):
-    return [(e, slot, label_box(diagram, e, slot)) for e in diagram.edges
-            for slot, shown in (("name_at", e["labelled"]), ("value_at", e["valued"])) if shown]
+    return [(e, label_box(diagram, e)) for e in diagram.edges if e["labelled"]]
 
 
 # ----------------------------------------------------------------------------- the layout
@@ -72,35 +62,37 @@ def test_labels_cover_no_other_label_edge_or_node(name):
     solution = solved(name)
     diagram = layout(solution.model, value_of(solution))
     boxes = drawn_boxes(diagram)
-    for (e1, s1, a), (e2, s2, b) in combinations(boxes, 2):
-        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (e1["id"], s1, e2["id"], s2)
+    for (e1, a), (e2, b) in combinations(boxes, 2):
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (e1["id"], e2["id"])
     where = {n["id"]: n for n in diagram.nodes}
-    for e, slot, box in boxes:
+    for e, box in boxes:
         for other in diagram.edges:
             if other["id"] == e["id"]:
                 continue
             p = (where[other["src"]]["x"], where[other["src"]]["y"])
             q = (where[other["dst"]]["x"], where[other["dst"]]["y"])
-            assert not _segment_hits_box(p, q, box), (e["id"], slot, "covers", other["id"])
+            assert not _segment_hits_box(p, q, box), (e["id"], "covers", other["id"])
         for n in diagram.nodes:
             nx = min(max(n["x"], box[0]), box[2])
             ny = min(max(n["y"], box[1]), box[3])
-            assert (nx - n["x"]) ** 2 + (ny - n["y"]) ** 2 >= n["r"] ** 2, (e["id"], slot, "covers", n["id"])
+            assert (nx - n["x"]) ** 2 + (ny - n["y"]) ** 2 >= n["r"] ** 2, (e["id"], "covers", n["id"])
 
 
 def test_the_lecture_network_is_labelled_in_full_and_crossing_labels_part(lecture):
     diagram = layout(lecture.model, value_of(lecture))
     weights = [e for e in diagram.edges if e["kind"] == "weight"]
     assert all(e["labelled"] and e["valued"] for e in weights)
-    # names in the edge's first half, values in its second: never at the crossing in the middle
-    assert all(0.15 <= e["name_at"]["pos"] < 0.5 < e["value_at"]["pos"] <= 0.85 for e in weights)
+    # one label per edge, the value under the name, centred on it; never at the crossing
+    for e in weights:
+        x0, y0, x1, y1 = e["label_at"]["box"]
+        assert e["name_xy"][0] == round((x0 + x1) / 2, 3) and y0 < e["name_xy"][1] < y1
+        assert e["label_at"]["pos"] <= 0.4 or e["label_at"]["pos"] >= 0.6
     for l in (1, 2):
         down, up = (next(e for e in weights if e["id"] == ids.w(l, i, j)) for i, j in ((2, 1), (1, 2)))
         crossing = ((l - 0.5) * (diagram.nodes[2]["x"] - diagram.nodes[0]["x"]), 0.0)
         for e in (down, up):
-            for slot in ("name_at", "value_at"):
-                x0, y0, x1, y1 = label_box(diagram, e, slot)
-                assert not (x0 <= crossing[0] <= x1 and y0 <= crossing[1] <= y1), (e["id"], slot)
+            x0, y0, x1, y1 = label_box(diagram, e)
+            assert not (x0 <= crossing[0] <= x1 and y0 <= crossing[1] <= y1), e["id"]
 
 
 def test_bias_nodes_feed_their_layer(lecture):
@@ -155,13 +147,37 @@ def test_values_come_from_the_ledger(lecture):
     update = next(s for s in steps if s["kind"] == "update")
     edge = next(e for e in update["diagram"]["edges"] if e["id"] == "w2_1_1")
     assert edge["style"] == "hledge" and edge["new"] and edge["value"] == show(value("new_w2_1_1"), 5) == "0.45188"
-    # from then on the network keeps the new value, in blue, in its box
-    later = steps[steps.index(update) + 1]
-    edge = next(e for e in later["diagram"]["edges"] if e["id"] == "w2_1_1")
-    assert edge["base"] == "upedge" and edge["base_value"] == "0.45188"
     tex = render_tex(lecture, "slides", "es")
-    assert r"node[wnew, anchor=" in tex and "{$0.45188$}" in tex
-    assert re.search(r"node\[wvalue, anchor=[a-z ]+, pos=0\.\d+\] \{\$0\.1\$\}", frames(tex)[2])
+    assert r"\node[wnew, anchor=north] at (elabel.south) {$0.45188$}" in tex
+    assert r"\node[wvalue, anchor=north] at (elabel.south) {$0.1$}" in frames(tex)[2]
+
+
+def test_an_updated_weight_shows_its_new_value_only_on_its_update(lecture):
+    """Issue 14: the lecture computes every gradient of the iteration with the given weights,
+    so after its update a weight is drawn blue with no value (neither the new one, which the
+    later formulas contradict, nor the old one, which would read as the new one)."""
+    steps = steps_with_drawings(lecture)
+    tex_frames = [f for f in frames(render_tex(lecture, "slides", "es")) if r"\netdrawing{" in f]
+    assert len(tex_frames) == len(steps)
+    updates = [k for k, s in enumerate(steps) if s["kind"] == "update"]
+    assert len(updates) >= 2
+    value = value_of(lecture)
+    first = updates[0]
+    for k, step in enumerate(steps):
+        for e in step["diagram"]["edges"]:
+            if e["param"] != "w2_1_1":
+                continue
+            if k == first:
+                assert e["new"] and e["value"] == show(value("new_w2_1_1"), 5)
+            elif k > first:
+                assert e["base"] == "upedge" and e["value"] is None and not e["new"], k
+        if k > first and step["kind"] != "update":
+            assert not any(e["new"] or e["value"] for e in step["diagram"]["edges"]), k
+            assert "wnew" not in tex_frames[k] and "newblue" not in tex_frames[k], k
+    # nor does the box every later frame places hold a value
+    tex = render_tex(lecture, "slides", "es")
+    for base in re.findall(r"\\sbox\{\\netbase\}.*?\\end\{tikzpicture\}\}", tex, flags=re.S):
+        assert "wnew" not in base and "wvalue" not in base and "bvalue" not in base
 
 
 def test_an_exercise_does_not_show_new_values(lecture):
@@ -257,3 +273,54 @@ def test_edge_labels_print_at_scriptsize_at_least(slides_pdf):
         ws = [w for w in pages[n - 1] if w[0] == "w"]
         lowest = max(ws, key=lambda w: w[2])
         assert lowest[4] - lowest[2] >= 7.0, (n, lowest)
+
+
+def edge_name_labels(page):
+    """{(layer, i, j): (x, y)} of the drawing's weight names: a 'w' word, its 'i,j' subscript
+    right after it and its '[l]' superscript above the subscript (centres, in pt)."""
+    top = input_labels(page)[0][2] - 40          # the drawing starts about a row above x1
+    words = [w for w in page if w[2] > top]
+    out = {}
+    for w in words:
+        if w[0] != "w":
+            continue
+        sub = [s for s in words if re.fullmatch(r"\d,\d", s[0]) and abs(s[1] - w[3]) < 1 and s[2] > w[2]]
+        sup = [s for s in words if re.fullmatch(r"\[\d\]", s[0]) and sub and abs(s[1] - sub[0][1]) < 3
+               and s[4] <= sub[0][2] + 1 and s[2] > w[2] - 8]
+        if sub and sup:
+            i, j = sub[0][0].split(",")
+            out[(int(sup[0][0][1]), int(i), int(j))] = ((w[1] + sub[0][3]) / 2, (w[2] + w[4]) / 2)
+    return out
+
+
+def test_each_weight_value_is_nearest_its_own_name(slides_pdf, lecture):
+    """Issue 14: where two edges cross, a value sat beside the other edge's name (frame 3 read
+    'w[1]2,1 0.3'). On the network's frame the value nearest each name is its own."""
+    pages, _ = slides_pdf
+    page = pages[2]
+    names = edge_name_labels(page)
+    assert len(names) == 8, names
+    top = input_labels(page)[0][2] - 40
+    numbers = [w for w in page if w[2] > top and re.fullmatch(r"-?\d+\.\d+", w[0])]
+    value = value_of(lecture)
+    for (l, i, j), (x, y) in names.items():
+        nearest = min(numbers, key=lambda n: ((n[1] + n[3]) / 2 - x) ** 2 + ((n[2] + n[4]) / 2 - y) ** 2)
+        assert nearest[0] == show(value(ids.w(l, i, j)), 5), ((l, i, j), nearest[0])
+        # right under its name
+        assert nearest[2] > y and abs((nearest[1] + nearest[3]) / 2 - x) < 3, ((l, i, j), nearest)
+
+
+def test_a_sentence_ending_with_a_colon_keeps_its_formula_in_its_column(lecture):
+    """Issue 14: two columns put '…regla de la cadena:' at the foot of the left column and its
+    formula at the top of the right one. The sentence and its equations are one box (which
+    the columns cannot split), and the
+    band is ragged right (no wide gaps, no broken words in a narrow column)."""
+    tex = render_tex(lecture, "slides", "es")
+    for frame in frames(tex):
+        if r"\netdrawing{" not in frame:
+            continue
+        for text in re.findall(r"\n([^\n\\][^\n]*:)\\par\n", frame):
+            after = frame[frame.index(text):]
+            if after.split("\n", 2)[1].startswith(r"\fiteq"):
+                assert frame[:frame.index(text)].rstrip().endswith(r"\keepstart"), text
+    assert r"\raggedright\hyphenpenalty=10000" in tex

@@ -45,6 +45,7 @@ def M(latex: str) -> dict[str, str]:
     return {"math": latex}
 
 
+
 class LatexLessonPrinter(LessonPrinter):
     """Each step becomes a list of the templates' step dicts (one per frame; none for a step
     the slides do not show). The printer remembers what the drawings need: the parameters
@@ -127,15 +128,31 @@ class LatexLessonPrinter(LessonPrinter):
         he, hn = marks if marks else (set(), set())
         if kind == "update" and self.updated:
             he = set(he) | {self.updated[-1]}     # the parameter just updated, a bias too
-        # the network's frame shows the given values; an update its new value (not in an exercise)
+        # the network's frame shows the given values; an update its new value (not in an
+        # exercise); later frames show no value of an updated parameter (styled)
+        fresh = {self.updated[-1]} if kind == "update" and self.updated and self.style != "exercise" else ()
         drawn = styled(self.diagram, he, hn, self.updated, value=self.value, given=kind == "network",
-                       new=self.style != "exercise") if diagram else None
+                       fresh=fresh) if diagram else None
         # The template redraws the network's base (updated weights in blue) only when it changed.
         rebase = drawn is not None and tuple(self.updated) != self._base
         if rebase:
             self._base = tuple(self.updated)
         if blocks is None:
             blocks = [T(n) for n in notes] + [M(x) for x in lines]
+        if drawn is not None and self.style in ("slides", "exercise-slides"):
+            # a sentence that ends with ':' and the equations right after it are one group
+            # (``keep``: "open" on the sentence, "close" on its last equation), which the
+            # slides' text band never splits across its two columns
+            blocks = [dict(b) for b in blocks]
+            k = 0
+            while k < len(blocks):
+                end = k + 1
+                if "text" in blocks[k] and blocks[k]["text"].rstrip().endswith(":"):
+                    while end < len(blocks) and "math" in blocks[end]:
+                        end += 1
+                if end > k + 1:
+                    blocks[k]["keep"], blocks[end - 1]["keep"] = "open", "close"
+                k = end
         # How much room the text takes decides its size on a frame without a drawing (one with a
         # drawing fits its text beside the drawing's fixed band in LaTeX: slides.tex.j2).
         load = sum(1.6 if "math" in b else 0.8 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0) \

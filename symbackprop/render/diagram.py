@@ -6,14 +6,14 @@ every neuron has its own, named on its edge) in a row under the network. The dra
 made to be shown at its natural size (labels in \\scriptsize): as wide as the slides allow.
 
 Every edge label has one place, chosen here once for the whole report (:func:`layout`), so
-that it never moves between frames: the name in the edge's first half, the value in its
-second, on a sloped edge (the edge runs through the label) or beside a straight one, where
-it covers no other edge, node or label. Between two layers the names (values) are drawn
+that it never moves between frames: the name with its value right under it, away from the
+edges' crossings, on a sloped edge (the edge runs through the label) or beside a straight
+one, where it covers no other edge, node or label. Between two layers the names (values) are drawn
 only when they all find such a place; elsewhere only a highlighted weight is named.
 
 Each drawing in a report says what it highlights (the path being computed), which
-parameters were already updated (drawn in blue with their new value) and whether the
-given values are shown (:func:`styled`). Values come from the derivation's ledger through
+parameters were already updated (drawn in blue; the new value only on the update's own
+frame) and whether the given values are shown (:func:`styled`). Values come from the derivation's ledger through
 the ``value`` function the caller passes; here they are only formatted. The template only
 draws.
 """
@@ -33,7 +33,7 @@ __all__ = ["Diagram", "layout", "path_marks", "styled", "EDGE_LABEL_LIMIT", "lab
 #: Between two layers with more edges than this, only highlighted edges carry their name.
 EDGE_LABEL_LIMIT = 9
 WIDTH = 10.8        # cm: the slides' text width, which the drawing fills at its natural size
-COLUMNS = (2.6, 3.6)  # cm between layers: as wide as WIDTH allows, within these
+COLUMNS = (2.6, 4.2)  # cm between layers: as wide as WIDTH allows, within these
 ROWS = (1.8, 1.4)   # cm between neurons: layers of at most two neurons, of more
 NEURON_R = 0.4      # 8 mm circles (the template's minimum size)
 BIAS_R = 0.35       # 7 mm
@@ -203,14 +203,10 @@ def layout(model: Model, value: Callable[[str], Decimal] | None = None) -> Diagr
     y0 = min(n["y"] - n["r"] for n in nodes)
     y1 = max(n["y"] + n["r"] for n in nodes)
     boxes = [n["value_box"] for n in nodes if "value_box" in n]
-    boxes += [e["name_at"]["box"] for e in edges if e["labelled"]]
-    boxes += [e["value_at"]["box"] for e in edges if e["valued"]]
+    boxes += [e["label_at"]["box"] for e in edges if e["labelled"]]
     for b in boxes:
         x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
     box = (round(x0 - 0.05, 2), round(y0 - 0.05, 2), round(x1 + 0.05, 2), round(y1 + 0.05, 2))
-    for e in edges:
-        for slot in ("name_at", "value_at"):
-            e[slot] = {k: v for k, v in e[slot].items() if k != "box"}
     return Diagram(tuple(nodes), tuple(edges), box, spec.decimals)
 
 
@@ -273,28 +269,21 @@ def _boxes_meet(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-#: Where along an edge (0 = source, 1 = target) a name may sit, best first: in the first
-#: half, where edges leaving a neuron have parted; its value goes in the second half, so a
-#: crossing in the middle stays clear and the two read along the edge: name ... value.
-_NAME_AT = (0.3, 0.35, 0.25, 0.4, 0.2, 0.45, 0.15, 0.5)
-_VALUE_AT = tuple(round(1 - t, 2) for t in _NAME_AT)
+#: Where along an edge (0 = source, 1 = target) its label may sit, best first: near its ends,
+#: where edges leaving (entering) a neuron have parted, never at a crossing in the middle.
+_LABEL_AT = tuple(dict.fromkeys(round(t, 2) for d in range(0, 21, 2)
+                                 for t in (0.3 + d / 100, 0.7 - d / 100, 0.3 - d / 100, 0.7 + d / 100)))
 #: The orders in which the sides of an edge are tried: "on" the edge (white behind the
 #: label, the edge visibly running into it), "outer" (beside it, away from the middle of the
 #: picture where the crossings are) and "inner". A try gives the orders for a straight edge
-#: and for a sloped one, and whether a sloped edge's value goes right across the edge from
-#: its name ("paired": the edge runs between them) before the second half is tried; the
-#: first try that covers nothing wins, else the one covering least. On a sloped edge a label
-#: reads as that edge's when the edge runs through it (beside it, it could be the
-#: neighbour's); beside a straight edge, name and value read along it.
+#: and for a sloped one; the first try that covers nothing wins, else the one covering least.
+#: On a sloped edge a label reads as that edge's when the edge runs through it (beside it, it
+#: could be the neighbour's).
 _TRIES = (
-    {"straight": ("outer", "inner", "on"), "sloped": ("on", "outer", "inner"), "paired": False},
-    {"straight": ("outer", "inner", "on"), "sloped": ("outer", "inner", "on"), "paired": True},
-    {"straight": ("outer", "inner", "on"), "sloped": ("inner", "outer", "on"), "paired": True},
+    {"straight": ("outer", "inner", "on"), "sloped": ("on", "outer", "inner")},
+    {"straight": ("outer", "inner", "on"), "sloped": ("outer", "inner", "on")},
+    {"straight": ("outer", "inner", "on"), "sloped": ("inner", "outer", "on")},
 )
-_OPPOSITE = {"south west": "north east", "north east": "south west",
-             "south east": "north west", "north west": "south east"}
-#: How far along its edge a paired value may move from its name, best first.
-_SHIFTS = (0.0, -0.04, 0.04, -0.08, 0.08, -0.12, 0.12)
 
 
 def _anchor(side: str, dx: float, dy: float, py: float) -> str:
@@ -319,47 +308,62 @@ def _anchored(px: float, py: float, anchor: str, w: float, h: float) -> tuple[fl
     return (x0, y0, x0 + w, y0 + h)
 
 
+def _stack(e: dict, valued: bool) -> tuple[float, float, float]:
+    """Width and height (cm) of an edge's label: its name, and under it, when ``valued``, room
+    for its value; and the height of the name's line."""
+    w, h = label_size((e["label"],))
+    if not valued:
+        return w, h, h
+    vw, vh = label_size((e["widest"],))
+    return max(w, vw), h + vh, h
+
+
 def _place_labels(nodes: list[dict], edges: list[dict]) -> list[dict]:
-    """Give every edge a place for its name (``name_at``) and one for its value
-    (``value_at``), each ``{pos, anchor}`` (see :func:`_spots`). Between two layers, the
-    names of its weights (of its biases) are drawn (``labelled``) only when every one of them
-    found a clear place, and the values (``valued``) only when theirs did too; elsewhere only
-    a highlighted edge shows its name, on top, where it would have gone."""
+    """Give every edge one place for its label (``label_at``: ``{pos, anchor, box}``, see
+    :func:`_spots`): its name, and right under it its value, both centred on the box
+    (``name_xy``: the middle of the name's foot, in cm; the value hangs from it), so that a value always
+    reads as its own edge's, never as a crossing edge's. Between two layers, the names with
+    their values are drawn when every one of the stacks finds a clear place (``labelled``
+    and ``valued``); else the names alone when they do (``labelled``); elsewhere only a
+    highlighted edge shows its name, on top, where it would have gone."""
     def group(e):
         return e["layer"], e["kind"]          # the weights into a layer, its biases
 
     candidates = [e for e in edges if e["labelled"]]
     named = {group(e) for e in candidates}
+    valued = set(named)
     while True:
         spots = _spots(nodes, edges, [e for e in candidates if group(e) in named],
-                       [e for e in candidates if group(e) not in named])
-        crowded = {group(e) for e in candidates if group(e) in named and spots[(e["id"], "name_at")]["hits"]}
+                       [e for e in candidates if group(e) not in named], valued)
+        crowded = {group(e) for e in candidates if group(e) in named and spots[e["id"]]["hits"]}
         if not crowded:
             break
-        named -= crowded
-    valued = named - {group(e) for e in candidates
-                      if group(e) in named and spots[(e["id"], "value_at")]["hits"]}
+        # a crowded layer drops its values first, then its names
+        named -= crowded - valued
+        valued -= crowded
     out = []
     for e in edges:
-        places = {"name_at": {"pos": 0.3, "anchor": "center", "box": None},
-                  "value_at": {"pos": 0.7, "anchor": "center", "box": None}}
-        for slot in places:
-            found = spots.get((e["id"], slot))
-            if found:
-                places[slot] = {k: v for k, v in found.items() if k != "hits"}
-        out.append({**e, **places, "labelled": e["labelled"] and group(e) in named,
-                    "valued": e["labelled"] and group(e) in valued})
+        found = spots.get(e["id"])
+        is_valued = e["labelled"] and group(e) in valued
+        if found:
+            x0, y0, x1, y1 = found["box"]
+            _, h, name_h = _stack(e, is_valued)
+            place = {"label_at": {k: v for k, v in found.items() if k != "hits"},
+                     "name_xy": (round((x0 + x1) / 2, 3), round(y0 + h - name_h, 3))}
+        else:
+            place = {"label_at": None, "name_xy": None}
+        out.append({**e, **place, "labelled": e["labelled"] and group(e) in named, "valued": is_valued})
     return out
 
 
-def _spots(nodes: list[dict], edges: list[dict], labelled: list[dict], extra: list[dict] = ()) -> dict:
-    """{(edge id, "name_at" | "value_at"): {pos, anchor, box, hits}} for the ``labelled``
-    edges: the first position of :data:`_NAME_AT` / :data:`_VALUE_AT` and side where the
-    label (with :data:`MARGIN` of white) covers no other edge, node or label; failing that,
-    where it covers the fewest. Names first, then values; straight edges first, then
-    steeper ones; of the :data:`_TRIES`, the one covering least. Then each ``extra`` edge's
-    label (drawn only when highlighted, one or two at a time) where it covers least of
-    those."""
+def _spots(nodes: list[dict], edges: list[dict], labelled: list[dict], extra: list[dict] = (),
+           valued=frozenset()) -> dict:
+    """{edge id: {pos, anchor, box, hits}} for the ``labelled`` edges: the first position of
+    :data:`_LABEL_AT` and side where the label (its name, with its value under it when its
+    layer is ``valued``; with :data:`MARGIN` of white) covers no other edge, node or label;
+    failing that, where it covers the fewest. Straight edges first, then steeper ones; of
+    the :data:`_TRIES`, the one covering least. Then each ``extra`` edge's name (drawn only
+    when highlighted, one or two at a time) where it covers least of those."""
     where = {n["id"]: n for n in nodes}
     segments = [((where[e["src"]]["x"], where[e["src"]]["y"]), (where[e["dst"]]["x"], where[e["dst"]]["y"]), e["id"])
                 for e in edges]
@@ -372,36 +376,21 @@ def _spots(nodes: list[dict], edges: list[dict], labelled: list[dict], extra: li
         s, d = where[e["src"]], where[e["dst"]]
         return abs(d["y"] - s["y"]) / max(abs(d["x"] - s["x"]), 1e-9)
 
-    order = sorted(labelled, key=steepness)
-
-    def candidates(tried, e, slot, spots):
-        """(t, anchor) in order of preference for the edge's name or value."""
-        s, d = where[e["src"]], where[e["dst"]]
-        dx, dy = d["x"] - s["x"], d["y"] - s["y"]
-        straight = abs(dy) < 1e-9
-        sides = tried["straight" if straight else "sloped"]
-        out = []
-        if slot == "value_at" and tried["paired"] and not straight:
-            name = spots.get((e["id"], "name_at"))
-            if name and name["anchor"] in _OPPOSITE:
-                out += [(round(name["pos"] + dt, 2), _OPPOSITE[name["anchor"]]) for dt in _SHIFTS]
-        positions = _NAME_AT if slot == "name_at" else _VALUE_AT
-        for side in sides:
-            out += [(t, _anchor(side, dx, dy, s["y"] + t * dy)) for t in positions]
-        return out
-
     def attempt(tried, order, placed, keep=True):
         placed = list(placed)
-        spots: dict[tuple[str, str], dict] = {}
+        spots: dict[str, dict] = {}
         total = [0, 0]
-        for slot in ("name_at", "value_at"):
-            for e in order:
-                s, d = where[e["src"]], where[e["dst"]]
-                dx, dy = d["x"] - s["x"], d["y"] - s["y"]
-                w, h = label_size((e["label"] if slot == "name_at" else e["widest"],))
-                best = None
-                for rank, (t, anchor) in enumerate(candidates(tried, e, slot, spots)):
+        for e in order:
+            s, d = where[e["src"]], where[e["dst"]]
+            dx, dy = d["x"] - s["x"], d["y"] - s["y"]
+            sides = tried["straight" if abs(dy) < 1e-9 else "sloped"]
+            w, h, _ = _stack(e, (e["layer"], e["kind"]) in valued and keep)
+            best = None
+            rank = 0
+            for side in sides:
+                for t in _LABEL_AT:
                     px, py = s["x"] + t * dx, s["y"] + t * dy
+                    anchor = _anchor(side, dx, dy, py)
                     box = _anchored(px, py, anchor, w, h)
                     wide = (box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN)
                     # a label on a label is unreadable, on a node hides it; an edge under a
@@ -411,15 +400,19 @@ def _spots(nodes: list[dict], edges: list[dict], labelled: list[dict], extra: li
                     hits += 10 * sum(_boxes_meet(wide, other) for other in placed)
                     if best is None or (hits, rank) < best[0]:
                         best = ((hits, rank), {"pos": t, "anchor": anchor, "box": tuple(round(v, 3) for v in box)})
+                    rank += 1
                     if hits == 0:
                         break
-                if keep:
-                    placed.append(best[1]["box"])
-                spots[(e["id"], slot)] = {**best[1], "hits": best[0][0]}
-                total[0] += best[0][0]
-                total[1] += best[0][1]
+                if best[0][0] == 0:
+                    break
+            if keep:
+                placed.append(best[1]["box"])
+            spots[e["id"]] = {**best[1], "hits": best[0][0]}
+            total[0] += best[0][0]
+            total[1] += best[0][1]
         return tuple(total), spots, placed
 
+    order = sorted(labelled, key=steepness)
     best = None
     for tried in _TRIES:
         found = attempt(tried, order, fixed)
@@ -468,15 +461,19 @@ def path_marks(factor_ids) -> tuple[set[str], set[str]]:
 
 def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(), *,
            value: Callable[[str], Decimal] | None = None, given: bool = False,
-           new: bool = True) -> dict:
+           fresh=()) -> dict:
     """The diagram with a style and a label for every node and edge, ready for the template.
 
     ``highlight_edges`` holds edge ids or parameter ids (a shared bias highlights all its
-    edges and its node); ``updated`` the parameters already updated. ``value(qid)`` reads
-    the ledger: with ``given`` every labelled parameter shows its value (the network's
-    frame); with ``new`` an updated one shows its new value, in blue (not in an exercise,
-    where the student computes it)."""
-    he, hn, up = set(highlight_edges), set(highlight_nodes), set(updated)
+    edges and its node); ``updated`` the parameters already updated (their edges drawn in
+    blue); ``fresh`` those whose new value this frame shows, in blue (the update's own frame;
+    none in an exercise, where the student computes it). ``value(qid)`` reads the ledger:
+    with ``given`` every labelled parameter shows its value (the network's frame).
+
+    An updated parameter shows no value on the later frames: the lecture computes every
+    gradient of the iteration with the given weights, so its new value there would contradict
+    the frame's formulas, and its old value would read as the new one on a blue edge."""
+    he, hn, up, now = set(highlight_edges), set(highlight_nodes), set(updated), set(fresh)
 
     def number(qid: str) -> str:
         return show(value(qid), diagram.decimals)
@@ -485,9 +482,9 @@ def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(),
         """(the value written under the name, whether it is a new one)."""
         if value is None:
             return None, False
-        if param in up and new:
+        if param in now:
             return number(ids.new(param)), True
-        if given:
+        if given and param not in up:
             return number(param), False
         return None, False
 
@@ -510,14 +507,13 @@ def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(),
         # values are written where they all fit (``valued``); elsewhere the text has them
         show_value = val if e["valued"] and show_label else None
         edges.append({**e, "base": base, "style": "hledge" if hot else base,
-                      # the box holds the names, and the new values of updated parameters
-                      "base_label": e["labelled"], "base_value": val if is_new and e["valued"] else None,
-                      # a frame draws on top the edges it highlights, and every edge whose label
-                      # shows more than the box has (the given values)
-                      "over": hot or (show_value is not None and not is_new),
+                      # the box holds the names; a frame draws on top the edges it highlights,
+                      # and every edge whose label shows a value
+                      "base_label": e["labelled"],
+                      "over": hot or show_value is not None,
                       "show_label": show_label, "value": show_value, "new": is_new})
     # a frame names (invisibly, for the edges' ends) only the nodes its own drawing uses
     ends = {e[k] for e in edges if e["over"] for k in ("src", "dst")}
     for n in nodes:
-        n["needed"] = n["id"] in ends or bool(n["value"] and not n["new"])
+        n["needed"] = n["id"] in ends or bool(n["value"])
     return {"nodes": nodes, "edges": edges, "box": diagram.box}
