@@ -130,7 +130,7 @@ class LatexLessonPrinter(LessonPrinter):
             he = set(he) | {self.updated[-1]}     # the parameter just updated, a bias too
         # the network's frame shows the given values; an update its new value (not in an
         # exercise); later frames show no value of an updated parameter (styled)
-        fresh = {self.updated[-1]} if kind == "update" and self.updated and self.style != "exercise" else ()
+        fresh = {self.updated[-1]} if kind == "update" and self.updated and self.style not in ("exercise", "exercise-slides") else ()
         drawn = styled(self.diagram, he, hn, self.updated, value=self.value, given=kind == "network",
                        fresh=fresh) if diagram else None
         # The template redraws the network's base (updated weights in blue) only when it changed.
