@@ -332,3 +332,20 @@ def test_exercise_slides_do_not_show_the_new_value_they_ask_for(lecture):
     update = next(f for f in frames(tex) if r"\text{nuevo\_}w^{[2]}_{1,1} = \alt<2>" in f)
     assert "0.45188" not in update.replace(r"\alt<2>{0.45188}", "")
     assert "0.45188" in render_tex(lecture, "slides", "es")
+
+
+def test_a_crowded_layer_still_names_the_highlighted_weight():
+    """4-4-4-2 (benchmarks' deck): 16 edges between two layers leave no kept room for names;
+    the highlighted edge is named at its middle (it crashed the template once)."""
+    import random
+    from symbackprop import spec_from_dict
+    from symbackprop.api import solve_for_report
+    rng = random.Random(4)
+    sizes, layers = [4, 4, 4, 2], []
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        layers.append({"units": n_out, "activation": "sigmoid", "bias": 0.1,
+                       "weights": [[round(rng.uniform(-1, 1), 2) for _ in range(n_in)] for _ in range(n_out)]})
+    spec = spec_from_dict({"inputs": [0.5, -0.3, 0.2, 0.9], "targets": [0.1, 0.9], "layers": layers,
+                           "learning_rate": 0.5}, "4-4-4-2")
+    tex = render_tex(solve_for_report(spec), "slides", "es", only=["w1_1_1"])
+    assert r"\path (x1) -- node[wlabel, anchor=south] (elabel) {$w^{[1]}_{1,1}$} (n1_1);" in tex
