@@ -172,10 +172,10 @@ def test_feedback_sheet_derives_each_wrong_step_and_lists_carried_ones(tmp_path)
 
 
 def test_contact_sheet_tiles_every_page(built, tmp_path):
-    """docs/contact_sheet.py (the README's picture of the deck): one thumbnail per page."""
+    """tools/contact_sheet.py (the README's picture of the deck): one thumbnail per page."""
     import importlib.util
     from PIL import Image
-    spec = importlib.util.spec_from_file_location("contact_sheet", ROOT / "docs" / "contact_sheet.py")
+    spec = importlib.util.spec_from_file_location("contact_sheet", ROOT / "tools" / "contact_sheet.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     pdf = built[("lecture", "article", "en")]["path"]

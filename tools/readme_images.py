@@ -3,7 +3,8 @@
     python tools/readme_images.py
 
 Builds the lecture example's Spanish slides and renders a few representative frames
-(found by their kind in the .tex, not by page number) with pdftoppm.
+(found by their kind in the .tex, not by page number) with pdftoppm, and a contact sheet of
+every frame (tools/contact_sheet.py).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
 from symbackprop import load_spec  # noqa: E402
 from symbackprop.api import solve_for_report  # noqa: E402
@@ -41,6 +43,11 @@ def main() -> None:
             subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page),
                             "-singlefile", str(path), str(out.with_suffix(""))], check=True)
             print(f"{out.relative_to(ROOT)}: frame {page} ({kind})")
+        # every frame, small: the contact sheet
+        from contact_sheet import contact_sheet
+        sheet = ROOT / "docs" / "lecture-slides-es-all.png"
+        pages, _ = contact_sheet(path, sheet, columns=8, width=200)
+        print(f"{sheet.relative_to(ROOT)}: {pages} frames")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """A contact sheet of a deck: every page of a PDF, small, in a grid, as one PNG.
 
-    python docs/contact_sheet.py output/lecture_2_2_2-slides-es.pdf docs/lecture-slides-es.png
+    python tools/contact_sheet.py output/lecture_2_2_2-slides-es.pdf docs/lecture-slides-es.png
 
 Pages are rendered with poppler's ``pdftoppm`` (as the README's checks do) and tiled with
 Pillow, each under its page number. Used for the README's picture of the lecture deck.
