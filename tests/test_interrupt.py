@@ -24,9 +24,16 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _default_sigint() -> None:
+    # A suite started in the background of a shell without job control inherits SIGINT
+    # ignored, and so would the command: Ctrl-C must reach it as it reaches a user's.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args, cwd: Path, tmpdir: Path) -> subprocess.Popen:
     return subprocess.Popen([*command(), *map(str, args)], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**env(), "TMPDIR": str(tmpdir)})
+                            stderr=subprocess.PIPE, text=True, env={**env(), "TMPDIR": str(tmpdir)},
+                            preexec_fn=_default_sigint)
 
 
 def _wait_for(predicate, limit: float = 60.0) -> None:
