@@ -43,7 +43,9 @@ def value_of(solution):
 
 
 def frames(tex: str) -> list[str]:
-    return re.findall(r"\\begin\{frame\}.*?\\end\{frame\}", tex, flags=re.S)
+    """The slides' steps, each its .tex (one frame, or the chunks, drawing and \\stepframes
+    of a step with a drawing, which LaTeX sets on as many frames as its text needs)."""
+    return re.split(r"\n(?=%% step \d+: )", tex)[1:]
 
 
 def label_box(diagram, edge):
@@ -149,7 +151,7 @@ def test_values_come_from_the_ledger(lecture):
     assert edge["style"] == "hledge" and edge["new"] and edge["value"] == show(value("new_w2_1_1"), 5) == "0.45188"
     tex = render_tex(lecture, "slides", "es")
     assert r"\node[wnew, anchor=north] at (elabel.south) {$0.45188$}" in tex
-    assert r"\node[wvalue, anchor=north] at (elabel.south) {$0.1$}" in frames(tex)[2]
+    assert r"\node[wvalue, anchor=north] at (elabel.south) {$0.1$}" in frames(tex)[1]
 
 
 def test_an_updated_weight_shows_its_new_value_only_on_its_update(lecture):
@@ -157,7 +159,7 @@ def test_an_updated_weight_shows_its_new_value_only_on_its_update(lecture):
     so after its update a weight is drawn blue with no value (neither the new one, which the
     later formulas contradict, nor the old one, which would read as the new one)."""
     steps = steps_with_drawings(lecture)
-    tex_frames = [f for f in frames(render_tex(lecture, "slides", "es")) if r"\netdrawing{" in f]
+    tex_frames = [f for f in frames(render_tex(lecture, "slides", "es")) if r"\def\stepdrawing{" in f]
     assert len(tex_frames) == len(steps)
     updates = [k for k, s in enumerate(steps) if s["kind"] == "update"]
     assert len(updates) >= 2
@@ -196,15 +198,19 @@ def test_styled_shows_given_values_only_when_asked(lecture):
 
 def test_every_frame_has_the_drawing_in_the_same_box(lecture):
     tex = render_tex(lecture, "slides", "es")
-    drawn = [f for f in frames(tex) if r"\netdrawing{" in f]
+    drawn = [f for f in frames(tex) if r"\def\stepdrawing{" in f]
     assert len(drawn) == 88           # all but the title, the notation, the σ′ note and the end of the iteration
     bases = set(re.findall(r"\\sbox\{\\netbase\}\{\\begin\{tikzpicture\}\n\\useasboundingbox ([^;]*);", tex))
-    boxes = {re.search(r"\\netdrawing\{\\begin\{tikzpicture\}\n\\useasboundingbox ([^;]*);", f).group(1)
+    boxes = {re.search(r"\\def\\stepdrawing\{%\n\\begin\{tikzpicture\}\n\\useasboundingbox ([^;]*);", f).group(1)
              for f in drawn}
     assert len(bases) == 1 and boxes == bases
     # no size of the frame's own: the text band takes what the drawing leaves
     assert "textheight}{" not in tex and "diagram_height" not in tex
-    assert all(f.count(r"\steptext{") == 1 and f.index(r"\steptext{") < f.index(r"\netdrawing{") for f in drawn)
+    assert all(f.count(r"\stepframes{") == 1 and f.index(r"\def\stepdrawing{") < f.index(r"\stepframes{")
+               for f in drawn)
+    # every frame of a step, a continued one too, sets its text above the same drawing
+    template = (ROOT / "templates" / "slides.tex.j2").read_text(encoding="utf-8")
+    assert r"\steptext{#4}{\the\chunkbody}\netdrawing{\stepdrawing}" in template
 
 
 def test_edge_labels_are_scriptsize_and_dark():
@@ -317,7 +323,7 @@ def test_a_sentence_ending_with_a_colon_keeps_its_formula_in_its_column(lecture)
     band is ragged right (no wide gaps, no broken words in a narrow column)."""
     tex = render_tex(lecture, "slides", "es")
     for frame in frames(tex):
-        if r"\netdrawing{" not in frame:
+        if r"\def\stepdrawing{" not in frame:
             continue
         for text in re.findall(r"\n([^\n\\][^\n]*:)\\par\n", frame):
             after = frame[frame.index(text):]

@@ -167,3 +167,24 @@ def test_the_walkthrough_writes_the_lectures_steps(lecture_spec):
     assert "            = (-0.00492) + (-0.00555) = -0.01046" in text
     assert "= 0.5 - 0.6·0.08020 = 0.5 - 0.04812 = 0.45188" in text
     assert text.count("d/dx σ(x) = σ(x)·(1 - σ(x))") == 1
+
+
+def test_a_sum_of_rounded_values_says_so_where_they_do_not_add_up(lecture_spec):
+    """Issue 14: the slides read −0.00492 + (−0.00555) = −0.01046 (right to the exact values,
+    not to the shown ones: they add to −0.01047). Such a sum, and only such, carries a note."""
+    from decimal import Decimal
+    from symbackprop.render.printers import shown_result_differs
+    assert shown_result_differs([Decimal("-0.004924"), Decimal("-0.005554")], Decimal("-0.010478"), 5)
+    assert not shown_result_differs([Decimal("0.23456"), Decimal("0.01453")], Decimal("0.24909"), 5)
+    # a product: 0.33333 · 3 = 0.99999, shown 1 exactly
+    assert shown_result_differs([Decimal(1) / 3, Decimal(3)], Decimal(1), 5, product=True)
+    from symbackprop.render.text import walkthrough
+    lines = walkthrough(solve(lecture_spec), "es").splitlines()
+    notes = [n for n, line in enumerate(lines) if "se muestran redondeados" in line]
+    assert [lines[n - 1].strip() for n in notes] == [
+        "= (-0.00492) + (-0.00555) = -0.01046",
+        "∂E/∂b[1] = ∂E1/∂b[1] + ∂E2/∂b[1] = 0.03495 + (-0.01046) = 0.02448"]
+    from symbackprop.api import solve_for_report
+    from symbackprop.render.report import render_tex
+    tex = render_tex(solve_for_report(lecture_spec), "slides", "es")
+    assert tex.count("Los valores se muestran redondeados") == 2

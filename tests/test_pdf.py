@@ -79,20 +79,64 @@ def test_exercise_hides_what_the_key_shows(built):
     assert "?" in exercise
 
 
+def page_frames(path) -> list[int]:
+    """Each page's frame number, read from its foot ("12 / 103"): overlays of one frame share it."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return [int(re.findall(r"(\d+) / \d+", page)[-1]) for page in text.split("\f") if page.strip()]
+
+
+def text_sizes(log: str) -> dict[int, float]:
+    """The size (pt) each frame with a drawing shows its text at, as the slides report it."""
+    return {int(n): float(size) for n, size in re.findall(r"symbackprop text size: frame (\d+) ([\d.]+)pt", log)}
+
+
 def test_exercise_slides_ask_then_answer(built):
     """Deck 003's exercise frames: a frame shows "?" where the student computes, and its next
     slide shows the values (one Beamer frame, two overlays)."""
     result = built[("lecture", "exercise-slides", "es")]
-    frames = result["tex"].count(r"\begin{frame}")
-    asking = sum(1 for frame in result["tex"].split(r"\begin{frame}")[1:] if r"\alt<2>" in frame)
-    info = subprocess.run(["pdfinfo", str(result["path"])], capture_output=True, text=True).stdout
-    pages = int(next(l.split()[-1] for l in info.splitlines() if l.startswith("Pages:")))
-    assert asking > 60 and pages == frames + asking
+    numbers = page_frames(result["path"])
+    asking = len(numbers) - len(set(numbers))
+    assert asking > 60 and sorted(set(numbers)) == list(range(1, max(numbers) + 1))
+    assert all(numbers.count(n) <= 2 for n in numbers)
     text = lambda n: subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(result["path"]), "-"],
                                     capture_output=True, text=True, check=True).stdout
+    pages = len(numbers)
     first = next(n for n in range(1, pages + 1) if "Calculamos" in text(n))
     assert "?" in text(first) and "0.41" not in text(first) and "0.60109" not in text(first)
     assert "= 0.41" in text(first + 1) and "0.60109" in text(first + 1)
+    assert numbers[first - 1] == numbers[first]
+
+
+@pytest.mark.parametrize("case", [("lecture", "slides", "es"), ("lecture", "slides", "en"),
+                                  ("lecture", "exercise-slides", "es"), ("deep", "slides", "es")])
+def test_no_frame_shrinks_its_text_below_8pt(built, case):
+    """Issue 14: frames with four routes and two ten-factor chains (b[1]'s question) or five
+    reused factors were shrunk to 55-65 % to fit above the drawing. A step whose text does not
+    fit at 8 pt goes on as many frames as it needs; an equation too wide breaks after its '='."""
+    result = built[case]
+    sizes = text_sizes(result["log"])
+    numbers = page_frames(result["path"])
+    plain = result["tex"].count(r"\begin{frame}") - 1       # the title, the notation, the σ′ note…
+    # every frame with the drawing reports its size, none is below 8 pt
+    assert len(sizes) == max(numbers) - plain and min(sizes.values()) >= 8.0, \
+        sorted(sizes.items(), key=lambda kv: kv[1])[:5]
+
+
+def test_a_full_step_continues_on_the_next_frame(built):
+    """b[1]'s question (deck 004's four routes, then the chain rule with two paths a term):
+    the routes on one frame, the chain rule on the next, its heading repeated, "(cont.)"."""
+    result = built[("lecture", "slides", "es")]
+    pages = result["text"].split("\f")
+    asks = [n for n, page in enumerate(pages) if "contribuye b" in page and "[1]" in page.split("contribuye b")[1][:20]]
+    assert len(asks) >= 2 and asks == list(range(asks[0], asks[0] + len(asks)))
+    first, second = pages[asks[0]], pages[asks[1]]
+    assert "Observemos" in first and "regla de la cadena" not in first and "(cont.)" not in first
+    assert "(cont.)" in second and "regla de la cadena" in second
+    assert "Observemos" not in "".join(pages[n] for n in asks[1:])
+    # each of them is a frame with the drawing, its text sized to the band above it
+    sizes = text_sizes(result["log"])
+    assert all(page_frames(result["path"])[n] in sizes for n in asks)
 
 
 def test_numbered_deep_network_pdf(built):
@@ -102,11 +146,16 @@ def test_numbered_deep_network_pdf(built):
 
 
 def test_frame_counts_match_the_tex(built):
+    """The slides' frames: one per step without a drawing (and the title), one or more per step
+    with one (as many as its text needs), each numbered once in its foot."""
     for spec in ("lecture", "deep"):
         result = built[(spec, "slides", "en")]
-        frames = result["tex"].count(r"\begin{frame}")
-        pages = subprocess.run(["pdfinfo", str(result["path"])], capture_output=True, text=True).stdout
-        assert int(next(l.split()[-1] for l in pages.splitlines() if l.startswith("Pages:"))) == frames
+        numbers = page_frames(result["path"])
+        assert numbers == list(range(1, len(numbers) + 1))
+        plain = result["tex"].count(r"\begin{frame}") - 1          # \packframes' own
+        drawn = len(re.findall(r"\\stepframes\{", result["tex"]))
+        assert len(numbers) >= plain + drawn
+        assert len(numbers) - plain == len(text_sizes(result["log"]))
 
 
 def test_graph_pdfs(tmp_path):

@@ -28,7 +28,7 @@ from ..core.ops import ACTIVATIONS, DERIVED, LOSSES
 from .i18n import CATALOGUES, ordinal, say
 from .diagram import layout, path_marks, styled
 from .names import display, paren
-from .printers import LessonPrinter, NetworkLatexPrinter, error_formula
+from .printers import LessonPrinter, NetworkLatexPrinter, error_formula, shown_result_differs
 
 __all__ = ["report_context", "STYLES", "LatexLessonPrinter"]
 
@@ -90,6 +90,13 @@ class LatexLessonPrinter(LessonPrinter):
     def paren(self, text: str) -> str:
         return paren(text, "latex")
 
+    def rounded_note(self, values, result: Decimal, product: bool = False) -> list[dict[str, str]]:
+        """The note under a sum or product whose shown values do not give its shown result
+        (none in the exercise, whose values are the student's)."""
+        if self.style == "exercise" or not shown_result_differs(values, result, self.spec.decimals, product):
+            return []
+        return [T(r"{\footnotesize " + self.t("tex_rounded_note") + "}")]
+
     def name(self, qid: str) -> str:
         return display(self.notation, qid, "latex", self.lang)
 
@@ -139,27 +146,31 @@ class LatexLessonPrinter(LessonPrinter):
             self._base = tuple(self.updated)
         if blocks is None:
             blocks = [T(n) for n in notes] + [M(x) for x in lines]
+        chunks = None
         if drawn is not None and self.style in ("slides", "exercise-slides"):
-            # a sentence that ends with ':' and the equations right after it are one group
-            # (``keep``: "open" on the sentence, "close" on its last equation), which the
-            # slides' text band never splits across its two columns
-            blocks = [dict(b) for b in blocks]
+            # The slides' text comes in chunks, which its band never splits across its two
+            # columns and a frame too full never splits across two frames: a sentence that
+            # ends with ':' and the equations right after it (up to the first of a list's
+            # ``item`` equations, each a chunk of its own), or one block.
+            chunks = []
             k = 0
             while k < len(blocks):
                 end = k + 1
                 if "text" in blocks[k] and blocks[k]["text"].rstrip().endswith(":"):
-                    while end < len(blocks) and "math" in blocks[end]:
+                    while end < len(blocks) and "math" in blocks[end] and \
+                            not (blocks[end].get("item") and end > k + 1):
                         end += 1
-                if end > k + 1:
-                    blocks[k]["keep"], blocks[end - 1]["keep"] = "open", "close"
+                chunks.append([{key: v for key, v in b.items() if key != "item"} for b in blocks[k:end]])
                 k = end
+        blocks = [{key: v for key, v in b.items() if key != "item"} for b in blocks]
         # How much room the text takes decides its size on a frame without a drawing (one with a
         # drawing fits its text beside the drawing's fixed band in LaTeX: slides.tex.j2).
         load = sum(1.6 if "math" in b else 0.8 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0) \
             + (1.0 if heading else 0)
         return {
             "kind": kind, "title": title, "heading": heading, "section": section, "blocks": blocks,
-            "table": table,
+            "table": table, "chunks": chunks,
+            "continued": f"{title} {self.t('tex_continued')}",
             "size": r"\small" if load <= 7 else r"\footnotesize",
             "diagram": drawn, "rebase": rebase,
         }
@@ -338,14 +349,16 @@ class LatexLessonPrinter(LessonPrinter):
         lines: list[str] = []
         if c.form == "paths":
             for term, paths in list(by_term.items())[:6]:
+                # a line too long for the slide breaks between its paths, not inside a product
                 lines.append(f"{self.chain_lhs(term, p)} = " +
-                             " + ".join(self.product(path.factors) for path in paths))
+                             r" + \allowbreak ".join(self.product(path.factors) for path in paths))
             if lines:
                 blocks.append(T(self.t("tex_chain_rule")))
                 blocks += [M(x) for x in lines]
             if c.path_count > 1:
-                blocks.append(T(self.t("tex_paths", count=c.path_count, error=self.m(self.name("E")),
-                                       param=self.m(self.name(p)))))
+                # the sentence leads into the sum over the outputs when that follows
+                blocks.append(T(self.t("tex_paths_sum" if len(by_term) > 1 else "tex_paths", count=c.path_count,
+                                       error=self.m(self.name("E")), param=self.m(self.name(p)))))
             if len(by_term) > 1:
                 blocks.append(M(f"{self.chain_lhs('E', p)} = " +
                                 " + ".join(self.chain_lhs(t, p) for t in by_term)))
@@ -378,14 +391,14 @@ class LatexLessonPrinter(LessonPrinter):
 
     def _print_Reused(self, step: L.Reused) -> list[dict[str, Any]]:
         _, path = L.find_path(self.d.chain(step.param), step.path)
-        lines = [self.product(path.factors, None)]
+        blocks = [T(self.t("tex_reused")), M(self.product(path.factors, None))]
         for fid in step.factors:
             f = self.d.factors[fid]
             # a constant factor (∂z/∂b = 1) is its value: written once, not "= 1 = 1"
             named = "" if f.named.is_Number else f"{self.names.doprint(f.named)} = "
-            lines.append(f"{self.factor_symbol(f)} = {named}{self.slot(self.fvalue(f))}")
-        return [self.step("reused", self.t("tex_backward"), lines=lines, notes=[self.t("tex_reused")],
-                          marks=path_marks(path.factors))]
+            # each factor an item of a list, which a full frame may continue on the next
+            blocks.append({**M(f"{self.factor_symbol(f)} = {named}{self.slot(self.fvalue(f))}"), "item": True})
+        return [self.step("reused", self.t("tex_backward"), blocks=blocks, marks=path_marks(path.factors))]
 
     def _print_Factor(self, step: L.Factor) -> list[dict[str, Any]]:
         if step.reused:
@@ -441,8 +454,9 @@ class LatexLessonPrinter(LessonPrinter):
         values = r" \cdot ".join(self.paren(self.slot(self.fvalue(f))) for f in factors)
         lines = [f"{lhs} = {self.product(path.factors)}", f"{lhs} = {named}",
                  f"{lhs} = {values}", f"{lhs} = {self.slot(self.value(step.path))}"]
-        return [self.step("together", self.t("tex_backward"), heading=self.t("tex_together"), lines=lines,
-                          marks=path_marks(path.factors))]
+        note = self.rounded_note([self.fvalue(f) for f in factors], self.value(step.path), product=True)
+        return [self.step("together", self.t("tex_backward"), heading=self.t("tex_together"),
+                          blocks=[M(x) for x in lines] + note, marks=path_marks(path.factors))]
 
     def _print_PartialSum(self, step: L.PartialSum) -> list[dict[str, Any]]:
         c = self.d.chain(step.param)
@@ -457,9 +471,10 @@ class LatexLessonPrinter(LessonPrinter):
             e, n = path_marks(path.factors)
             marks[0].update(e)
             marks[1].update(n)
+        note = self.rounded_note([self.value(q) for q in step.paths], self.value(step.partial))
         return [self.step("partial", self.t("tex_backward"),
-                          heading=self.t("tex_partial_sum", term=self.m(self.name(term))), lines=lines,
-                          marks=marks)]
+                          heading=self.t("tex_partial_sum", term=self.m(self.name(term))),
+                          blocks=[M(x) for x in lines] + note, marks=marks)]
 
     def _print_Rule(self, step: L.Rule) -> list[dict[str, Any]]:
         x = sympy.Symbol("x", real=True)
@@ -481,8 +496,9 @@ class LatexLessonPrinter(LessonPrinter):
         grad = self.value(c.id)
         lines = ([f"{self.chain_lhs('E', p)} = {names}"] if names else []) + \
             [f"{self.chain_lhs('E', p)} = {values}", f"{self.chain_lhs('E', p)} = {self.slot(grad)}"]
-        return [self.step("sum", self.t("tex_backward"), heading=self.t("tex_sum"), lines=lines,
-                          marks=self.chain_marks(c))]
+        note = self.rounded_note([self.value(x) for x in step.parts], grad)
+        return [self.step("sum", self.t("tex_backward"), heading=self.t("tex_sum"),
+                          blocks=[M(x) for x in lines] + note, marks=self.chain_marks(c))]
 
     def _print_Update(self, step: L.Update) -> list[dict[str, Any]]:
         c = self.d.chain(step.param)

@@ -21,7 +21,22 @@ from ..core.notation import Notation
 from .names import display, paren
 
 __all__ = ["NetworkLatexPrinter", "NetworkTextPrinter", "LessonPrinter", "derivative_latex",
-           "derivative_text"]
+           "derivative_text", "shown_result_differs"]
+
+
+def shown_result_differs(values, result: Decimal, decimals: int, product: bool = False) -> bool:
+    """Whether the values as shown (rounded to ``decimals``), added (or multiplied) and
+    rounded, give another number than ``result`` as shown: the sum on a slide then reads
+    −0.00492 + (−0.00555) = −0.01046, right to the exact values but not to the shown ones,
+    and the slide says so. Values too large for fixed notation are left alone."""
+    from ..core.exact import LARGE, round_to
+    if any(v is None or abs(v) >= LARGE for v in (*values, result)):
+        return False
+    shown = [round_to(v, decimals) for v in values]
+    total = shown[0]
+    for v in shown[1:]:
+        total = total * v if product else total + v
+    return round_to(total, decimals) != round_to(result, decimals)
 
 
 class LessonPrinter:

@@ -19,7 +19,7 @@ from .i18n import say
 from .names import display, paren
 from ..core.model import symbol
 from ..core.ops import ACTIVATIONS, DERIVED
-from .printers import LessonPrinter, NetworkTextPrinter, error_formula
+from .printers import LessonPrinter, NetworkTextPrinter, error_formula, shown_result_differs
 
 __all__ = ["walkthrough", "TextLessonPrinter"]
 
@@ -48,6 +48,12 @@ class TextLessonPrinter(LessonPrinter):
 
     def paren(self, value: Decimal) -> str:
         return paren(self.num(value))
+
+    def rounded_note(self, values, result: Decimal, product: bool = False) -> list[str]:
+        """A line under a sum or product whose shown values do not give its shown result."""
+        if not shown_result_differs(values, result, self.spec.decimals, product):
+            return []
+        return ["  " + say(self.lang, "rounded_note")]
 
     def name(self, qid: str) -> str:
         return display(self.notation, qid, "text", self.lang)
@@ -176,13 +182,17 @@ class TextLessonPrinter(LessonPrinter):
         c = self.chain(step.param)
         _, path = L.find_path(c, step.path)
         product = " · ".join(self.paren(self.factor_value(fid)) for fid in path.factors)
-        return [f"    = {product} = {self.num(self.value(self.d, step.path))}"]
+        total = self.value(self.d, step.path)
+        return [f"    = {product} = {self.num(total)}"] + \
+            self.rounded_note([self.factor_value(fid) for fid in path.factors], total, product=True)
 
     def _print_PartialSum(self, step: L.PartialSum) -> list[str]:
         names = " + ".join(self.name(q) for q in step.paths)
         values = " + ".join(self.paren(self.value(self.d, q)) for q in step.paths)
+        total = self.value(self.d, step.partial)
         return [f"  {self.name(step.partial)} = {names}",
-                f"  {' ' * len(self.name(step.partial))} = {values} = {self.num(self.value(self.d, step.partial))}"]
+                f"  {' ' * len(self.name(step.partial))} = {values} = {self.num(total)}"] + \
+            self.rounded_note([self.value(self.d, q) for q in step.paths], total)
 
     def _print_Rule(self, step: L.Rule) -> list[str]:
         import sympy
@@ -198,7 +208,8 @@ class TextLessonPrinter(LessonPrinter):
         values = " + ".join(self.paren(self.value(self.d, pid)) for pid in step.parts)
         grad = self.value(self.d, c.id)
         return ["  " + say(self.lang, "sum_paths"),
-                f"  {self.name(c.id)} = {names + ' = ' if names else ''}{values} = {self.num(grad)}"]
+                f"  {self.name(c.id)} = {names + ' = ' if names else ''}{values} = {self.num(grad)}"] + \
+            self.rounded_note([self.value(self.d, pid) for pid in step.parts], grad)
 
     def _print_Update(self, step: L.Update) -> list[str]:
         c = self.chain(step.param)
