@@ -275,6 +275,49 @@ def test_no_two_nodes_share_a_place_and_no_edge_runs_through_a_node(expression, 
                     assert math.hypot(x - place[n.id][0], y - place[n.id][1]) >= 0.5, (src, dst, n.id)
 
 
+def drawn_edges(g):
+    """[(ends, points)] of every edge as the drawing routes it (sampled along TikZ's curve)."""
+    from symbackprop.render.graph_context import _curve, _layout, _routes
+    place = _layout(g)
+    out = []
+    for (src, dst, k), path in _routes(g, place).items():
+        angle = 0 if path == "--" else int(path.split("=")[1].rstrip("]")) * (1 if "left" in path else -1)
+        out.append(({src, dst}, [place[src]] + _curve(place[src], place[dst], angle) + [place[dst]]))
+    return out
+
+
+def crossings(g) -> list[tuple]:
+    def side(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    def cross(p, q, r, s):
+        return side(r, s, p) * side(r, s, q) < 0 and side(p, q, r) * side(p, q, s) < 0
+    edges = drawn_edges(g)
+    return [(sorted(a), sorted(b)) for k, (a, pa) in enumerate(edges) for b, pb in edges[k + 1:]
+            if not a & b and any(cross(p, q, r, s) for p, q in zip(pa, pa[1:]) for r, s in zip(pb, pb[1:]))]
+
+
+@pytest.mark.parametrize("expression, at", [
+    ("(x+y)*z + sigmoid(x*w)", "x=-2,y=5,z=-4,w=1.5"),
+    ("max(x, 0) + min(0, y) * x", "x=1,y=2"),
+    ("x^(2*y) + w*x", "x=-2,y=1.5,w=3"),
+    ("x*y + x^2", "x=3,y=-2"),
+    ("x/y - w^3*z", "x=1,y=2,w=2,z=-3"),
+    (*LECTURE,),
+])
+def test_a_variable_feeding_two_gates_crosses_no_edge(expression, at):
+    """Issue 14 (review at 150 dpi): where a variable feeds two gates, or one a later column,
+    the variables' order made edges cross (z's edge to r over y's to q in the first graph)
+    and their values and gradients sat on each other. The variables' order is the one whose
+    edges cross least: none in these graphs."""
+    assert crossings(graph(expression, at)) == []
+
+
+def test_the_order_that_crosses_least_wins():
+    g = graph("max(x,y)*tanh(z)+relu(x-y)/sqrt(z^2+1)-abs(y)+ln(z^2)", "x=1.5,y=-0.5,z=0.3")
+    assert len(crossings(g)) <= 2          # 5 with the order the output reaches the variables
+
+
 def test_two_edges_between_the_same_nodes_bend_apart():
     tex = render_graph_tex(graph("x*x + x", "x=2"), "slides", "en")
     assert re.search(r"\(x\) to\[bend left=20\] node\[fwd[^]]*\] {\$2\$}.* \(q\);", tex)

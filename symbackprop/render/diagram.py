@@ -41,6 +41,8 @@ TARGET_GAP = 1.5    # cm from the output column to the targets
 BIAS_DROP = 0.75    # cm from the lowest neuron down to the row of bias nodes
 BIAS_SHIFTS = (0.8, 0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 1.7, 1.9)   # cm left of its layer, nearest first
 MARGIN = 0.03       # cm of white kept around a label
+CLEAR = 0.05        # cm between a value's box and its own edge's line (a highlighted edge is
+                    # 1.2 pt thick): the number never touches the arrow it is written on
 
 # Sizes of the labels' text (\scriptsize: 8 pt, its scripts 6 pt), in points, measured with
 # pdflatex and rounded up; a label's box adds the template's inner sep (1 pt) on each side.
@@ -308,21 +310,65 @@ def _anchored(px: float, py: float, anchor: str, w: float, h: float) -> tuple[fl
     return (x0, y0, x0 + w, y0 + h)
 
 
-def _stack(e: dict, valued: bool) -> tuple[float, float, float]:
-    """Width and height (cm) of an edge's label: its name, and under it, when ``valued``, room
-    for its value; and the height of the name's line."""
-    w, h = label_size((e["label"],))
-    if not valued:
-        return w, h, h
-    vw, vh = label_size((e["widest"],))
-    return max(w, vw), h + vh, h
+def _parts(side: str, px: float, py: float, dx: float, dy: float, name: tuple[float, float],
+           value: tuple[float, float] | None) -> tuple[str, tuple, tuple | None] | None:
+    """Where a label goes at the point (px, py) of an edge going (dx, dy), on ``side``: its
+    anchor, the name's box and the value's box (or None), in cm. The value hangs from the
+    name's foot. On the edge ("on"), the edge runs through the name's middle and the value
+    moves sideways, away from where the edge goes on, until :data:`CLEAR` parts it from the
+    edge's line: no place (None) when it would leave the name's middle (a steep edge), where
+    it would not read as that name's; beside the edge, the whole label stands :data:`CLEAR`
+    off the line (its corner would touch it)."""
+    nw, nh = name
+    vw, vh = value if value else (0.0, 0.0)
+    length = (dx * dx + dy * dy) ** 0.5
+    if side == "on":
+        name_box = (px - nw / 2, py - nh / 2, px + nw / 2, py + nh / 2)
+        if value is None:
+            return "center", name_box, None
+        # the unit normal pointing down from the edge: the value must lie past CLEAR along it
+        nx, ny = (dy / length, -dx / length) if dx > 0 else (-dy / length, dx / length)
+        if abs(dx) < 1e-9:
+            nx, ny = 1.0, 0.0          # a vertical edge: the value to its right
+        shift = 0.0
+        if abs(nx) > 1e-9:
+            need = (CLEAR + vw / 2 * abs(nx) - nh / 2 * abs(ny)) / abs(nx)
+            shift = max(0.0, need) * (1 if nx > 0 else -1)
+        if abs(shift) > min(nw, vw) / 2:
+            return None
+        top = py - nh / 2
+        return "center", name_box, (px + shift - vw / 2, top - vh, px + shift + vw / 2, top)
+    anchor = _anchor(side, dx, dy, py)
+    w, h = max(nw, vw), nh + vh
+    x0, y0, x1, y1 = _anchored(px, py, anchor, w, h)
+    # off the line by CLEAR, along the normal on the label's side
+    nx, ny = -dy / length, dx / length
+    cx, cy = (x0 + x1) / 2 - px, (y0 + y1) / 2 - py
+    if cx * nx + cy * ny < 0:
+        nx, ny = -nx, -ny
+    x0, y0, x1, y1 = x0 + CLEAR * nx, y0 + CLEAR * ny, x1 + CLEAR * nx, y1 + CLEAR * ny
+    mid = (x0 + x1) / 2
+    name_box = (mid - nw / 2, y1 - nh, mid + nw / 2, y1)
+    return anchor, name_box, (mid - vw / 2, y0, mid + vw / 2, y0 + vh) if value else None
+
+
+def _sizes(e: dict, valued: bool) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """Width and height (cm) of an edge's name, and of its value (when ``valued``: room for
+    the widest it may show)."""
+    return label_size((e["label"],)), label_size((e["widest"],)) if valued else None
+
+
+def _union(*boxes) -> tuple[float, float, float, float]:
+    boxes = [b for b in boxes if b]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _place_labels(nodes: list[dict], edges: list[dict]) -> list[dict]:
-    """Give every edge one place for its label (``label_at``: ``{pos, anchor, box}``, see
-    :func:`_spots`): its name, and right under it its value, both centred on the box
-    (``name_xy``: the middle of the name's foot, in cm; the value hangs from it), so that a value always
-    reads as its own edge's, never as a crossing edge's. Between two layers, the names with
+    """Give every edge one place for its label (``label_at``: ``{pos, anchor, box, parts}``,
+    see :func:`_spots`): its name, and right under it its value (``name_xy``: the middle of
+    the name's foot, in cm; ``value_xy``: the middle of the value's top, on that same line),
+    so that a value always reads as its own edge's, never as a crossing edge's, and never
+    touches its edge (:func:`_parts`). Between two layers, the names with
     their values are drawn when every one of the stacks finds a clear place (``labelled``
     and ``valued``); else the names alone when they do (``labelled``); elsewhere only a
     highlighted edge shows its name, on top, where it would have gone."""
@@ -346,12 +392,12 @@ def _place_labels(nodes: list[dict], edges: list[dict]) -> list[dict]:
         found = spots.get(e["id"])
         is_valued = e["labelled"] and group(e) in valued
         if found:
-            x0, y0, x1, y1 = found["box"]
-            _, h, name_h = _stack(e, is_valued)
+            name, value = found["parts"]
             place = {"label_at": {k: v for k, v in found.items() if k != "hits"},
-                     "name_xy": (round((x0 + x1) / 2, 3), round(y0 + h - name_h, 3))}
+                     "name_xy": (round((name[0] + name[2]) / 2, 3), name[1]),
+                     "value_xy": (round((value[0] + value[2]) / 2, 3), value[3]) if value and is_valued else None}
         else:
-            place = {"label_at": None, "name_xy": None}
+            place = {"label_at": None, "name_xy": None, "value_xy": None}
         out.append({**e, **place, "labelled": e["labelled"] and group(e) in named, "valued": is_valued})
     return out
 
@@ -384,29 +430,35 @@ def _spots(nodes: list[dict], edges: list[dict], labelled: list[dict], extra: li
             s, d = where[e["src"]], where[e["dst"]]
             dx, dy = d["x"] - s["x"], d["y"] - s["y"]
             sides = tried["straight" if abs(dy) < 1e-9 else "sloped"]
-            w, h, _ = _stack(e, (e["layer"], e["kind"]) in valued and keep)
+            name, value = _sizes(e, (e["layer"], e["kind"]) in valued and keep)
             best = None
             rank = 0
             for side in sides:
                 for t in _LABEL_AT:
                     px, py = s["x"] + t * dx, s["y"] + t * dy
-                    anchor = _anchor(side, dx, dy, py)
-                    box = _anchored(px, py, anchor, w, h)
-                    wide = (box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN)
-                    # a label on a label is unreadable, on a node hides it; an edge under a
-                    # label's white only loses a piece
-                    hits = sum(_segment_hits_box(p, q, wide) for p, q, sid in segments if sid != e["id"])
-                    hits += 5 * sum(_circle_hits_box(c, r, wide) for c, r in circles)
-                    hits += 10 * sum(_boxes_meet(wide, other) for other in placed)
+                    placed_at = _parts(side, px, py, dx, dy, name, value)
+                    if placed_at is None:
+                        continue
+                    anchor, *parts = placed_at
+                    parts = [tuple(round(v, 3) for v in b) if b else None for b in parts]
+                    hits = 0
+                    for box in filter(None, parts):
+                        wide = (box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN)
+                        # a label on a label is unreadable, on a node hides it; an edge under a
+                        # label's white only loses a piece
+                        hits += sum(_segment_hits_box(p, q, wide) for p, q, sid in segments if sid != e["id"])
+                        hits += 5 * sum(_circle_hits_box(c, r, wide) for c, r in circles)
+                        hits += 10 * sum(_boxes_meet(wide, other) for other in placed)
                     if best is None or (hits, rank) < best[0]:
-                        best = ((hits, rank), {"pos": t, "anchor": anchor, "box": tuple(round(v, 3) for v in box)})
+                        best = ((hits, rank), {"pos": t, "anchor": anchor, "box": _union(*parts),
+                                               "parts": tuple(parts)})
                     rank += 1
                     if hits == 0:
                         break
-                if best[0][0] == 0:
+                if best is not None and best[0][0] == 0:
                     break
             if keep:
-                placed.append(best[1]["box"])
+                placed.extend(b for b in best[1]["parts"] if b)
             spots[e["id"]] = {**best[1], "hits": best[0][0]}
             total[0] += best[0][0]
             total[1] += best[0][1]

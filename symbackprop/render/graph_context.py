@@ -12,6 +12,7 @@ its parse tree (never SymPy's reordering). :class:`GraphLatexPrinter` prints
 """
 from __future__ import annotations
 
+import itertools
 import math
 from decimal import Decimal
 from typing import Any
@@ -53,10 +54,86 @@ def _value(v: Decimal | None) -> str:
 
 def _layout(g: Graph) -> dict[str, tuple[float, float]]:
     """A layered layout: a column per depth (variables on the left); the variables take rows
-    in the order the output reaches them; every gate wants the mean height of its inputs and
-    a column's gates keep that order, pushed at least a row apart (so that x − y and max(x, y),
-    which want the same place, get a row each), then centred on what they wanted. A constant
-    argument sits in the column before its gate. ``_box``: the drawing's extent (x0, y0, x1, y1)."""
+    in some order; every gate wants the mean height of its inputs and a column's gates keep
+    that order, pushed at least a row apart (so that x − y and max(x, y), which want the same
+    place, get a row each), then centred on what they wanted. A constant argument sits in the
+    column before its gate. Then each variable moves to the middle of the gates it feeds, the
+    variables keeping their order. Of the variables' orders (all of them, up to
+    :data:`ORDERS_UPTO` variables; else the order the output reaches them and its neighbours
+    by one swap), the one whose edges cross least (then bend least) wins, the order the
+    output reaches them first on a tie: crossing edges put their values and gradients on
+    each other. ``_box``: the drawing's extent (x0, y0, x1, y1)."""
+    first = _leaves(g)
+    if len(first) <= ORDERS_UPTO:
+        orders = [list(o) for o in itertools.permutations(first)]
+    else:
+        orders = [first] + [first[:k] + [first[k + 1], first[k]] + first[k + 2:] for k in range(len(first) - 1)]
+    best = None
+    for order in orders:
+        place = _place(g, order)
+        cost = _tangle(g, place)
+        if best is None or cost < best[0]:
+            best = (cost, place)
+        if cost == (0, 0):
+            break
+    return best[1]
+
+
+#: Up to this many variables every order of them is tried (5! = 120 layouts)
+ORDERS_UPTO = 5
+
+
+def _leaves(g: Graph) -> list[str]:
+    """The variables in the order the output reaches them (then the others)."""
+    by_id = {n.id: n for n in g.nodes}
+    leaves: list[str] = []
+
+    def reach(node_id: str) -> None:
+        node = by_id[node_id]
+        if node.op == "input" and node_id not in leaves:
+            leaves.append(node_id)
+        for i in node.inputs:
+            reach(i)
+
+    reach(g.output)
+    return leaves + [n.id for n in g.nodes if n.op == "input" and n.id not in leaves]
+
+
+def _tangle(g: Graph, place) -> tuple[int, int]:
+    """(how many pairs of edges cross, how many edges bend) in a layout (edges that share a
+    node meet there: not a crossing)."""
+    place = dict(place)
+    routes = _routes(g, place)
+    lines = []
+    for (src, dst, k), path in routes.items():
+        angle = 0 if path == "--" else int(path.split("=")[1].rstrip("]")) * (1 if "left" in path else -1)
+        points = [place[src]] + (_curve(place[src], place[dst], angle)[1::2] if angle else []) + [place[dst]]
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        lines.append(({src, dst}, points, (min(xs), min(ys), max(xs), max(ys))))
+    crossings = 0
+    for a in range(len(lines)):
+        for b in range(a + 1, len(lines)):
+            if lines[a][0] & lines[b][0] or not _boxes_meet(lines[a][2], lines[b][2]):
+                continue
+            crossings += any(_cross(p, q, r, s) for p, q in zip(lines[a][1], lines[a][1][1:])
+                             for r, s in zip(lines[b][1], lines[b][1][1:]))
+    return crossings, sum(path != "--" for path in routes.values())
+
+
+def _boxes_meet(a, b) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _cross(p, q, r, s) -> bool:
+    """Do the segments p-q and r-s cross?"""
+    def side(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    d1, d2, d3, d4 = side(r, s, p), side(r, s, q), side(p, q, r), side(p, q, s)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def _place(g: Graph, leaves: list[str]) -> dict[str, tuple[float, float]]:
+    """The layout (see :func:`_layout`) with the variables in this order."""
     by_id = {n.id: n for n in g.nodes}
     users: dict[str, list[str]] = {}
     for n in g.nodes:
@@ -69,17 +146,6 @@ def _layout(g: Graph) -> dict[str, tuple[float, float]]:
         if n.op == "const" and users.get(n.id):
             depth[n.id] = max(0, depth[users[n.id][0]] - 1)
     row: dict[str, float] = {}
-    leaves: list[str] = []
-
-    def reach(node_id: str) -> None:
-        node = by_id[node_id]
-        if node.op == "input" and node_id not in leaves:
-            leaves.append(node_id)
-        for i in node.inputs:
-            reach(i)
-
-    reach(g.output)
-    leaves += [n.id for n in g.nodes if n.op == "input" and n.id not in leaves]
     for k, leaf in enumerate(leaves):
         row[leaf] = float(k)
     order = {n.id: k for k, n in enumerate(g.nodes)}
@@ -98,12 +164,13 @@ def _layout(g: Graph) -> dict[str, tuple[float, float]]:
             ys = [y for y in ys if y is not None]
             wanted[c] = (sum(ys) / len(ys) if ys else 0.0) + 0.6
         _spread(here + consts, wanted, order, row)
-    # then each variable moves to the middle of the gates that use it (the first column's
-    # constants stay where they are wanted)
+    # then each variable moves to the middle of the gates that use it, in its order (the
+    # first column's constants stay where they are wanted)
     first = [n.id for n in g.nodes if depth[n.id] == 0]
     wanted = {v: sum(row[u] for u in users[v]) / len(users[v])
               if users.get(v) and by_id[v].op == "input" else row[v] for v in first}
-    _spread(first, wanted, {v: k for k, v in enumerate(sorted(first, key=lambda v: row[v]))}, row)
+    _spread(first, wanted, {v: k for k, v in enumerate(sorted(first, key=lambda v: row[v]))}, row,
+            keep=True)
     top, bottom = min(row.values()), max(row.values())
     middle = (top + bottom) / 2
     # a variable that feeds three gates or more fans out: its edges get more room to part
@@ -116,11 +183,13 @@ def _layout(g: Graph) -> dict[str, tuple[float, float]]:
     return place
 
 
-def _spread(here: list[str], wanted: dict[str, float], order: dict[str, int], row: dict) -> None:
-    """Rows for one column: in the order wanted, at least one row apart, centred on the wish."""
+def _spread(here: list[str], wanted: dict[str, float], order: dict[str, int], row: dict,
+            keep: bool = False) -> None:
+    """Rows for one column: in the order wanted (in ``order`` when ``keep``), at least one row
+    apart, centred on the wish."""
     if not here:
         return
-    ranked = sorted(here, key=lambda k: (wanted[k], order[k]))
+    ranked = sorted(here, key=lambda k: order[k] if keep else (wanted[k], order[k]))
     placed: list[float] = []
     for k in ranked:
         placed.append(wanted[k] if not placed else max(wanted[k], placed[-1] + 1.0))
