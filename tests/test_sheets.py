@@ -91,47 +91,110 @@ def test_room_for_the_working_below_each_computing_step_and_the_same_in_the_key(
 
 # ----------------------------------------------------------------------------- the PDFs
 
+#: A word that the probes and markers below add to a document (never the document's own text).
+TAG = re.compile(r"^(PROBE|MK\d+x\d+s?)$")
+
+
 def pdf_words(pdf: bytes, tmp_path, name: str):
     """Per page: [(y of the line's top, its text)] of every line of text (a sentence or a
-    heading, not an equation); and every word as (text, width, page)."""
+    heading, not an equation), the tags left out; and every word as (text, width, page,
+    x of its centre, y of its top)."""
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(pdf)
     out = subprocess.run(["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True,
                          check=True).stdout
     pages, words = [], []
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>')
     for number, page in enumerate(out.split("<page ")[1:], start=1):
         lines = []
         for m in re.finditer(r'<line xMin="[\d.]+" yMin="([\d.]+)"[^>]*>(.*?)</line>', page, re.S):
-            text = unescape(" ".join(re.findall(r">([^<]*)</word>", m.group(2))))
+            text = unescape(" ".join(w for w in re.findall(r">([^<]*)</word>", m.group(2))
+                                     if not TAG.match(unescape(w))))
             if text[:1].isalpha() and len(text) > 8 and "=" not in text:      # sentences, headings
                 lines.append((float(m.group(1)), text))
         pages.append(lines)
-        for w in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page):
-            words.append((unescape(w.group(3)), float(w.group(2)) - float(w.group(1)), number))
+        for w in word.finditer(page):
+            x0, y0, x1 = float(w.group(1)), float(w.group(2)), float(w.group(3))
+            words.append((unescape(w.group(4)), x1 - x0, number, (x0 + x1) / 2, y0))
     return pages, words
 
 
-#: A probe for the test only: every box of the sheet, same size, with a tiny word inside whose
-#: printed width tells how much its equation was scaled.
+#: Probes for the tests only: every box of the sheet (\blank) and of the key (\answer), same
+#: size, with a tiny word inside whose place tells where the box is and whose printed width
+#: tells how much its equation was scaled.
 PROBE = (r"\renewcommand{\blank}{\mathord{{\setlength{\fboxsep}{0pt}\fbox{\blankstrut"
          r"\makebox[\blankwidth]{\tiny PROBE}}}}}")
+KEY_PROBE = PROBE.replace(r"\blank}{", r"\answer}[1]{", 1)
+
+
+def arguments(text: str, start: int) -> list[int]:
+    """The positions just after the opening brace of each argument {…}{…} from ``start``."""
+    found, depth = [], 0
+    for k in range(start, len(text)):
+        if text[k] == "{":
+            if depth == 0:
+                found.append(k + 1)
+            depth += 1
+        elif text[k] == "}":
+            depth -= 1
+            if depth == 0 and text[k + 1:k + 2] != "{":
+                return found
+    raise AssertionError("unbalanced braces")
+
+
+def mark(tex: str) -> tuple[str, list[dict]]:
+    """The document with a tiny word in the margin (zero width, smaller than the line: nothing
+    moves) at each heading and each block of each step: MK<step>x<n>, n = 0 for the heading,
+    1… for the blocks, MK<step>x0s for a section's title. Returns it and, per step, its kind,
+    its marks in order and which of its blocks are sentences ending in ':' or equations."""
+    head, body = tex.split(r"\begin{document}", 1)
+    chunks = re.split(r"(?m)^%% step (\d+): (\w+)\n", body)
+    out, steps = [chunks[0]], []
+    for number, kind, chunk in zip(chunks[1::3], chunks[2::3], chunks[3::3]):
+        lines, blocks, heading = chunk.split("\n"), [], None
+        for i, line in enumerate(lines):
+            tag = f"MK{number}x{len(blocks) + 1}"
+            margin = rf"\llap{{\tiny {tag}\hspace{{1em}}}}"
+            if line.startswith((r"\par\medskip\textbf{", r"\subsection*{")):
+                heading = f"MK{number}x0"
+                j = line.index("{") + 1
+                lines[i] = line[:j] + rf"\llap{{\tiny {heading}\hspace{{1em}}}}" + line[j:]
+            elif line.startswith((r"\fiteq{", r"\fitas{", r"\fitat{")):
+                for j in reversed(arguments(line, 0)):
+                    line = line[:j] + margin + line[j:]
+                lines[i] = line
+                blocks.append((tag, "math"))
+            elif line.endswith(r"\par") and not line.startswith(("\\", "{")):
+                lines[i] = r"\leavevmode" + margin + line
+                blocks.append((tag, "colon" if line[:-4].rstrip().endswith(":") else "text"))
+            elif line.startswith(r"\section{"):        # the next step's section: its title's end
+                lines[i] = line[:-1] + rf"\rlap{{\tiny\hspace{{1em}} MK{int(number) + 1}x0s}}" + "}"
+        out.append(f"%% step {number}: {kind}\n" + "\n".join(lines))
+        steps.append({"kind": kind, "heading": heading, "blocks": blocks})
+    return head + r"\begin{document}" + "".join(out), steps
+
+
+def pages_of(words) -> dict[str, int]:
+    return {text: page for text, _, page, _, _ in words if text.startswith("MK")}
 
 
 @pytest.fixture(scope="module")
 def numbered_pdfs(tmp_path_factory):
     """The numbered lecture's sheet and key (its hidden weights are 5-factor chains, whose
-    'put it together' line holds five boxes), and the sheet again with the probe."""
+    'put it together' line holds five boxes), both with their boxes probed and their steps
+    marked; and the layered lecture's handout, marked."""
     require_tex()
     from symbackprop import load_spec
     solution = solve_for_report(load_spec(NUMBERED))
     tmp = tmp_path_factory.mktemp("sheets")
     built = {}
-    for style in ("exercise", "answers"):
-        built[style] = pdf_words(build_pdf(render_tex(solution, style, "es"), name=style)[0], tmp, style)
-    sheet = render_tex(solution, "exercise", "es")
-    body = sheet.split(r"\begin{document}")[1]
-    probed = sheet.replace(r"\begin{document}", r"\begin{document}" + PROBE, 1)
-    built["probe"] = pdf_words(build_pdf(probed, name="probe")[0], tmp, "probe")[1], body.count(r"\blank")
+    for style, probe in (("exercise", PROBE), ("answers", KEY_PROBE)):
+        text, steps = mark(render_tex(solution, style, "es"))
+        probed = text.replace(r"\begin{document}", r"\begin{document}" + probe, 1)
+        built[style] = pdf_words(build_pdf(probed, name=style)[0], tmp, style) + (steps,)
+    built["count"] = render_tex(solution, "exercise", "es").split(r"\begin{document}")[1].count(r"\blank")
+    text, steps = mark(render_tex(solve_for_report(load_spec(LECTURE)), "article", "es"))
+    built["article"] = pdf_words(build_pdf(text, name="article")[0], tmp, "article") + (steps,)
     return built
 
 
@@ -157,10 +220,64 @@ def test_the_key_lines_up_with_the_sheet(numbered_pdfs):
     assert compared > 150
 
 
+def test_the_key_boxes_sit_on_the_sheet_boxes(numbered_pdfs):
+    """Box for box: a student lays the key beside the sheet and finds each value where the
+    sheet's box is, on the same page, at the same height and the same x. (Comparing only the
+    sentences missed the equations where the key adds numbers, "= 1/(1 + e^-0.41) =": centred
+    wider, their last box sat 1–2 cm to the right of the sheet's.)"""
+    def boxes(words):
+        by_page = defaultdict(list)
+        for text, _, page, x, y in words:
+            if text == "PROBE":
+                by_page[page].append((round(y), x))
+        return {page: sorted(found) for page, found in by_page.items()}
+    sheet, key = boxes(numbered_pdfs["exercise"][1]), boxes(numbered_pdfs["answers"][1])
+    assert sheet.keys() == key.keys()
+    assert sum(map(len, sheet.values())) == numbered_pdfs["count"] > 100
+    for page in sheet:
+        assert len(sheet[page]) == len(key[page]), f"page {page}: not the same boxes"
+        for (ys, xs), (yk, xk) in zip(sheet[page], key[page]):
+            assert abs(yk - ys) <= 2 and abs(xk - xs) < 2, \
+                f"page {page}: the sheet's box at ({xs:.0f}, {ys}) is at ({xk:.0f}, {yk}) in the key"
+
+
+#: The small steps a page must not split: the update ("nuevo w = w − η·g = …"), a factor with its
+#: formula, a path put together, a sum over paths, a neuron of the forward pass, the error.
+SMALL = ("update", "factor", "together", "partial", "sum", "forward", "error")
+
+
+@pytest.mark.parametrize("document", ["exercise", "answers", "article"])
+def test_the_page_never_turns_inside_a_small_step(numbered_pdfs, document):
+    """No page ends with a heading (a section's, a step's): its first block is on its page; a
+    small step (SMALL) is on one page whole; a sentence ending in ':' and the equations after it
+    are on one page; and an equation is on the page of the block above it."""
+    _, words, steps = numbered_pdfs[document]
+    page = pages_of(words)
+    small = 0
+    for step in steps:
+        tags = [tag for tag, _ in step["blocks"]]
+        assert all(tag in page for tag in tags), f"{document}: a mark went missing"
+        if not tags:
+            continue
+        first = page[tags[0]]
+        for heading in (step["heading"], tags[0].split("x")[0] + "x0s"):
+            if heading in page:
+                assert page[heading] == first, f"{document}: the heading {heading} ends page {page[heading]}"
+        if step["kind"] in SMALL:
+            small += 1
+            assert {page[tag] for tag in tags} == {first}, \
+                f"{document}: a {step['kind']} step is split across pages {sorted({page[t] for t in tags})}"
+        for (before, kind), (tag, what) in zip(step["blocks"], step["blocks"][1:]):
+            if kind == "colon" or what == "math":
+                assert page[before] == page[tag], f"{document}: the page turns between {before} and {tag}"
+    assert small > 40
+
+
 def test_no_box_is_shrunk_below_writable(numbered_pdfs):
     """An equation of five 40 mm boxes is wider than the line: it is broken after a · or an =,
-    not scaled down to 80% (boxes of 33 mm); no box is drawn at less than 87% of its size."""
-    words, count = numbered_pdfs["probe"]
-    probes = [width for text, width, _ in words if text == "PROBE"]
-    assert len(probes) == count > 100                      # every box of the sheet is there
-    assert min(probes) >= 0.865 * max(probes), f"a box is scaled to {min(probes) / max(probes):.0%}"
+    not scaled down to 80% (boxes of 33 mm); no box is drawn at less than 87% of its size, in
+    the sheet or in the key."""
+    for document in ("exercise", "answers"):
+        probes = [width for text, width, *_ in numbered_pdfs[document][1] if text == "PROBE"]
+        assert len(probes) == numbered_pdfs["count"] > 100                   # every box is there
+        assert min(probes) >= 0.865 * max(probes), f"{document}: a box is scaled to {min(probes) / max(probes):.0%}"

@@ -45,6 +45,25 @@ def M(latex: str) -> dict[str, str]:
     return {"math": latex}
 
 
+#: The steps that a document (handout, exercise sheet, key) keeps on one page whole, with their
+#: heading and the room for the working: small by nature (an update, a factor with its formula,
+#: putting a path together, a sum, a neuron of the forward pass, the error, a rule's derivation).
+WHOLE_STEPS = frozenset({"forward", "error", "reused", "factor", "together", "partial", "sum", "update",
+                         "rule"})
+
+
+def page_ties(step: dict[str, Any]) -> None:
+    """Marks (``tie``) each block of a document's step that the page must not turn before: every
+    block of a whole step (WHOLE_STEPS); in a longer step (a question, the notation) an equation
+    (it belongs to the sentence or the equation above it) and the block after a sentence that
+    ends with ':'. The template also keeps a heading with its first block."""
+    blocks = step["blocks"] = [dict(b) for b in step["blocks"]]
+    for k, b in enumerate(blocks[1:], start=1):
+        before = blocks[k - 1]
+        b["tie"] = step["kind"] in WHOLE_STEPS or "math" in b or \
+            ("text" in before and before["text"].rstrip().endswith(":"))
+
+
 
 class LatexLessonPrinter(LessonPrinter):
     """Each step becomes a list of the templates' step dicts (one per frame; none for a step
@@ -92,8 +111,9 @@ class LatexLessonPrinter(LessonPrinter):
 
     def rounded_note(self, values, result: Decimal, product: bool = False) -> list[dict[str, str]]:
         """The note under a sum or product whose shown values do not give its shown result
-        (none in the exercise, whose values are the student's)."""
-        if self.style == "exercise" or not shown_result_differs(values, result, self.spec.decimals, product):
+        (none in the exercise sheet, whose values are the student's, nor in its key, which
+        lines up with the sheet line by line)."""
+        if self.style in ("exercise", "answers") or not shown_result_differs(values, result, self.spec.decimals, product):
             return []
         return [T(r"{\footnotesize " + self.t("tex_rounded_note") + "}")]
 
@@ -579,6 +599,18 @@ class LatexLessonPrinter(LessonPrinter):
                         if "math" in block and "math" in other and block["math"] != other["math"]:
                             block["fit"] = other["math"]
         computed = re.compile(r"(\\blank|\\answer\{[^{}]*\})\s*$")
+        if self.style == "answers":
+            # Where the key adds numbers ("= σ(0.41)") before an equation's last box, it is given
+            # apart (``lead``, ``last``): the key sets the box where the sheet's is (see \fitas).
+            for step in steps:
+                for block in step["blocks"]:
+                    found = computed.search(block.get("math", ""))
+                    if "fit" in block and found and \
+                            re.sub(r"\\answer\{[^{}]*\}", r"\\blank", block["math"]) != block["fit"]:
+                        block["lead"], block["last"] = block["math"][:found.start()], found.group(1)
+        if self.style in ("article", "exercise", "answers"):
+            for step in steps:
+                page_ties(step)
         for step in steps:
             # Room below each step of the sheet for the working (and the same room in its key,
             # so that the two line up): two lines of blank["line"] for every value the step
