@@ -49,7 +49,7 @@ def test_modules_give_the_network_gradients(seed):
 
 
 def test_layers_text_and_tex(lecture_spec):
-    from symbackprop.render.layers_view import layers_text
+    from symbackprop.render.layers_text import layers_text
     from symbackprop.render.report import render_layers_tex
     view = layer_view(lecture_spec)
     text = layers_text(view, "en", 5)

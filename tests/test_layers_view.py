@@ -16,7 +16,8 @@ from symbackprop import load_spec
 from symbackprop.core import ops
 from symbackprop.core.exact import exact
 from symbackprop.derive.layers import layer_view
-from symbackprop.render.layers_view import layers_data, layers_text
+from symbackprop.render.layers_frames import layers_data
+from symbackprop.render.layers_text import layers_text
 from symbackprop.render.report import render_layers_tex
 from symbackprop.spec.reading import spec_from_text
 

@@ -37,7 +37,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "graph_gradients": "Gradientes",
         "layers_title": "Vista por capas: cada módulo con su forward y su backward",
         "layers_loss": "Pérdida",
-        # the layer view (render/layers_view.py): module names, then its sentences
+        # the layer view (render/layers_frames.py): module names, then its sentences
         "layers_linear": "Lineal {l}",
         "layers_identity": "Identidad {l}",
         "layers_softmax": "Softmax {l}",
@@ -220,7 +220,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "graph_gradients": "Gradients",
         "layers_title": "Layer by layer: every module with its forward and backward",
         "layers_loss": "Loss",
-        # the layer view (render/layers_view.py): module names, then its sentences
+        # the layer view (render/layers_frames.py): module names, then its sentences
         "layers_linear": "Linear {l}",
         "layers_identity": "Identity {l}",
         "layers_softmax": "Softmax {l}",

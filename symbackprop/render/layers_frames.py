@@ -1,4 +1,4 @@
-"""The layer-by-layer view (``solve --view layers``): text, plain data for LaTeX, and JSON.
+"""The layer-by-layer view (``solve --view layers``): its frames, shared by text and LaTeX, and its JSON.
 
 Forward: every module's y = f(x) with its vectors; backward, from the loss: every module's
 ∂E/∂x = ∂E/∂y · ∂y/∂x with its Jacobian, and for the linear modules ∂E/∂W = δ aᵀ and ∂E/∂b,
@@ -10,9 +10,10 @@ b^{[l]}·1, added to every neuron, and its gradient is the sum of the layer's δ
 formulas of the loss and the activations come from the table of operations (core/ops), printed
 through SymPy; the numbers come from :class:`~symbackprop.derive.layers.LayerView`.
 
-Text and LaTeX are two spellings of the same frames (:func:`frames`): every formula is a
-:class:`Piece` with both, so that the two cannot drift apart. In a batch the vectors shown are
-those of the first example; parameter gradients are summed over the examples.
+Text (:mod:`.layers_text`) and LaTeX (:mod:`.layers_context`) are two spellings of the same
+frames (:func:`frames`): every formula is a :class:`Piece` with both, so that the two cannot
+drift apart. In a batch the vectors shown are those of the first example; parameter gradients
+are summed over the examples.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from .latex import tex_escape
 from .names import paren
 from .printers import NetworkLatexPrinter, NetworkTextPrinter
 
-__all__ = ["Frame", "Piece", "frames", "layers_context", "layers_data", "layers_text"]
+__all__ = ["Frame", "Piece", "frames", "layers_data"]
 
 
 # ----------------------------------------------------------------------------- pieces
@@ -263,17 +264,6 @@ def _heading(module: Module, language: str) -> str:
         return say(language, "layers_identity", l=module.layer)
     words = ACTIVATIONS[module.label].words[language]
     return f"{words[:1].upper()}{words[1:]} {module.layer}"
-
-
-def _box(module: Module, language: str) -> str:
-    """The module's label in the drawing of the chain (LaTeX)."""
-    if module.kind == "linear":
-        return tex_escape(say(language, "layers_linear", l=module.layer))
-    if module.kind == "loss":
-        return tex_escape(say(language, "layers_loss"))
-    if module.label == "softmax":
-        return r"$\operatorname{softmax}$"
-    return f"${ACTIVATIONS[module.label].latex}$"
 
 
 # ----------------------------------------------------------------------------- frames
@@ -544,99 +534,6 @@ def _linear_backward(view: LayerView, m: Module, language: str, decimals: int,
     else:
         back.append(("note", _say(language, "layers_input_grad", x=_input(l), grad=_dE(_input(l), True))))
     return [items, back]
-
-
-# ----------------------------------------------------------------------------- text
-
-def layers_text(view: LayerView, language: str, decimals: int) -> str:
-    """The view for the terminal: the modules, then forward and backward, module by module."""
-    title = say(language, "layers_title")
-    out = [title, "═" * len(title), ""]
-    sections = {"forward": say(language, "forward"), "backward": say(language, "backward")}
-    shown = None                      # a linear module's backward takes two frames, one heading
-    for frame in frames(view, language, decimals):
-        if frame.direction == "overview":
-            out += ["  " + piece.text for _kind, piece in frame.items]
-            continue
-        if frame.module == (0 if frame.direction == "forward" else len(view.modules) - 1):
-            out += ["", sections[frame.direction], "─" * len(sections[frame.direction])]
-        if (frame.module, frame.direction) != shown:
-            out.append("  " + frame.heading)
-        shown = (frame.module, frame.direction)
-        out += ["      " + piece.text for _kind, piece in frame.items]
-    return "\n".join(out) + "\n"
-
-
-# ----------------------------------------------------------------------------- LaTeX
-
-def _chain(view: LayerView, language: str) -> list[dict[str, Any]]:
-    """The modules as a chain x → Lineal 1 → σ → … → Pérdida → E (the nodes)."""
-    nodes = [{"label": "$x$", "io": True}]
-    nodes += [{"label": _box(m, language), "io": False} for m in view.modules]
-    nodes.append({"label": "$E$", "io": True})
-    return nodes
-
-
-def _chain_for(frame: Frame, nodes) -> dict[str, Any]:
-    """The chain as one frame draws it: the frame's module highlighted; forward edges solid
-    once computed (dashed before), backward edges (red) once their gradient is known. What
-    flows along the edges is named in the formulas and in the overview's figure."""
-    here = frame.module + 1                     # node index (node 0 is x)
-    out_nodes = []
-    for k, n in enumerate(nodes):
-        style = "lio" if n["io"] else "lmod"
-        if k == here and frame.direction != "overview":
-            style = "lfwdcur" if frame.direction == "forward" else "lbackcur"
-        out_nodes.append({"label": n["label"], "style": style})
-    overview = frame.direction == "overview"
-    last = len(nodes) - 2                       # the edge into E carries no gradient
-    edges = []
-    for j in range(len(nodes) - 1):
-        done = frame.direction != "forward" or j <= here
-        back = j < last and (overview or (frame.direction == "backward" and j >= here - 1))
-        edges.append({"src": j, "dst": j + 1, "style": "ledge" if done else "ledgelater",
-                      "fwd": "", "back": back, "back_label": ""})
-    return {"nodes": out_nodes, "edges": edges, "gap": 5, "font": r"\small"}
-
-
-def _layer_figure(language: str) -> dict[str, Any]:
-    """One layer l as two modules, with what flows between them forward (above) and backward
-    (below): the overview's picture of the names a^{[l-1]}, z^{[l]}, δ^{[l]}, a^{[l]}."""
-    l = Piece("l", "l")
-    prev, z, a = Piece("a^{[l-1]}", "a[l-1]"), Piece("z^{[l]}", "z[l]"), Piece("a^{[l]}", "a[l]")
-    nodes = [{"label": f"${prev.tex}$", "style": "lio"},
-             {"label": _say(language, "layers_linear", l=l).tex, "style": "lmod"},
-             {"label": "$g^{[l]}$", "style": "lmod"},
-             {"label": f"${a.tex}$", "style": "lio"}]
-    flows = [("", _dE(prev, True).tex), (z.tex, r"\delta^{[l]}"), ("", _dE(a, True).tex)]
-    edges = [{"src": j, "dst": j + 1, "style": "ledge", "fwd": fwd, "back": True, "back_label": back}
-             for j, (fwd, back) in enumerate(flows)]
-    return {"nodes": nodes, "edges": edges, "gap": 21, "font": r"\large"}
-
-
-def _blocks(frame: Frame) -> list[dict[str, str]]:
-    return [{"math": p.tex} if kind == "math" else {"text": p.tex} for kind, p in frame.items]
-
-
-def _size(frame: Frame) -> str:
-    """The font of a frame's formulas: Large for a short frame, large for a full one (the
-    template shrinks a frame that would still not fit)."""
-    lines = sum(1 + p.tex.count(r"\\ &=") for _kind, p in frame.items)
-    return r"\Large" if lines <= 4 else r"\large"
-
-
-def layers_context(view: LayerView, style: str, language: str, decimals: int, title: str) -> dict[str, Any]:
-    t = lambda key, **f: say(language, key, **f)
-    nodes = _chain(view, language)
-    titles = {"overview": t("layers_modules"), "forward": t("tex_forward"), "backward": t("tex_backward")}
-    steps = []
-    for frame in frames(view, language, decimals):
-        steps.append({"title": titles[frame.direction],
-                      "figure": _layer_figure(language) if frame.direction == "overview" else None,
-                      "heading": "" if frame.direction == "overview" else tex_escape(frame.heading),
-                      "chain": _chain_for(frame, nodes), "blocks": _blocks(frame), "size": _size(frame)})
-    return {"title": title or "symbackprop", "subtitle": t("layers_title"), "language": language,
-            "babel": "spanish" if language == "es" else "english", "style": style, "steps": steps}
 
 
 # ----------------------------------------------------------------------------- JSON
