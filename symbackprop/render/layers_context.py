@@ -37,17 +37,18 @@ def _chain(view: LayerView, language: str) -> list[dict[str, Any]]:
 
 
 def _chain_for(frame: Frame, nodes) -> dict[str, Any]:
-    """The chain as one frame draws it: the frame's module highlighted; forward edges solid
-    once computed (dashed before), backward edges (red) once their gradient is known. What
-    flows along the edges is named in the formulas and in the overview's figure."""
+    """The chain as one frame draws it: the frame's module highlighted (blue forward and in
+    the update, red backward); forward edges solid once computed (dashed before), backward
+    edges (red) once their gradient is known. What flows along the edges is named in the
+    formulas and in the data frame's figure."""
     here = frame.module + 1                     # node index (node 0 is x)
     out_nodes = []
     for k, n in enumerate(nodes):
         style = "lio" if n["io"] else "lmod"
-        if k == here and frame.direction != "overview":
-            style = "lfwdcur" if frame.direction == "forward" else "lbackcur"
+        if k == here and frame.module >= 0:
+            style = "lbackcur" if frame.direction == "backward" else "lfwdcur"
         out_nodes.append({"label": n["label"], "style": style})
-    overview = frame.direction == "overview"
+    overview = frame.direction in ("overview", "data", "update")     # every gradient known (or to be)
     last = len(nodes) - 2                       # the edge into E carries no gradient
     edges = []
     for j in range(len(nodes) - 1):
@@ -60,7 +61,7 @@ def _chain_for(frame: Frame, nodes) -> dict[str, Any]:
 
 def _layer_figure(language: str) -> dict[str, Any]:
     """One layer l as two modules, with what flows between them forward (above) and backward
-    (below): the overview's picture of the names a^{[l-1]}, z^{[l]}, δ^{[l]}, a^{[l]}."""
+    (below): the data frame's picture of the names a^{[l-1]}, z^{[l]}, δ^{[l]}, a^{[l]}."""
     l = Piece("l", "l")
     prev, z, a = Piece("a^{[l-1]}", "a[l-1]"), Piece("z^{[l]}", "z[l]"), Piece("a^{[l]}", "a[l]")
     nodes = [{"label": f"${prev.tex}$", "style": "lio"},
@@ -87,12 +88,13 @@ def _size(frame: Frame) -> str:
 def layers_context(view: LayerView, style: str, language: str, decimals: int, title: str) -> dict[str, Any]:
     t = lambda key, **f: say(language, key, **f)
     nodes = _chain(view, language)
-    titles = {"overview": t("layers_modules"), "forward": t("tex_forward"), "backward": t("tex_backward")}
+    titles = {"overview": t("layers_modules"), "data": t("layers_network_data"), "forward": t("tex_forward"),
+              "backward": t("tex_backward"), "update": t("layers_descent")}
     steps = []
     for frame in frames(view, language, decimals):
         steps.append({"title": titles[frame.direction],
-                      "figure": _layer_figure(language) if frame.direction == "overview" else None,
-                      "heading": "" if frame.direction == "overview" else tex_escape(frame.heading),
+                      "figure": _layer_figure(language) if frame.direction == "data" else None,
+                      "heading": "" if frame.module < 0 else tex_escape(frame.heading),
                       "chain": _chain_for(frame, nodes), "blocks": _blocks(frame), "size": _size(frame)})
     return {"title": title or "symbackprop", "subtitle": t("layers_title"), "language": language,
             "babel": "spanish" if language == "es" else "english", "style": style, "steps": steps}

@@ -279,9 +279,11 @@ class Frame:
 
 
 def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
-    """The whole view, in the order it is taught: the modules, forward through every module
-    to the loss, then backward from the loss to the first layer."""
-    out = [Frame("overview", -1, say(language, "layers_modules"), tuple(_overview(view, language)))]
+    """The whole view, in the order it is taught: what a module does, the network with its
+    data, forward through every module to the loss, backward from the loss to the first
+    layer, and deck 001's gradient descent, one linear module at a time."""
+    out = [Frame("overview", -1, say(language, "layers_modules"), tuple(_overview(view, language))),
+           Frame("data", -1, say(language, "layers_network_data"), tuple(_data(view, language, decimals)))]
     for i, m in enumerate(view.modules):
         out.append(Frame("forward", i, _heading(m, language), tuple(_forward(view, m, language, decimals))))
     for i in range(len(view.modules) - 1, -1, -1):
@@ -289,21 +291,54 @@ def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
         prev = _heading(view.modules[i - 1], language) if i > 0 else None
         for items in _backward(view, m, language, decimals, prev):
             out.append(Frame("backward", i, _heading(m, language), tuple(items)))
+    linear = [i for i, m in enumerate(view.modules) if m.kind == "linear"]
+    for i in linear:
+        out.append(Frame("update", i, _heading(view.modules[i], language),
+                         tuple(_update(view, view.modules[i], language, decimals, first=i == linear[0]))))
     return tuple(out)
 
 
 def _overview(view: LayerView, language: str) -> list[tuple[str, Piece]]:
+    """What every module does, forward and backward (deck 001's modular rule)."""
     x, y, p = Piece("x", "x"), Piece("y", "y"), Piece("p", "p")
-    L = view.layers
-    items = [("note", _say(language, "layers_rule_forward", y=_eq(y, Piece("f(x)", "f(x)")))),
-             ("note", _say(language, "layers_rule_backward", dy=_dE(y, True), dx=_dE(x, True),
-                                           dp=_dE(p, True), p=p)),
-             ("math", _then(_eq(_dE(x), _mul(_dE(y), _d(y, x))), _eq(_dE(p), _mul(_dE(y), _d(y, p))))),
-             ("note", _say(language, "layers_names", input=Piece("a^{[l-1]}", "a[l-1]"), a0=_name("a", 0),
-                           x=x, yhat=Piece(r"\hat{y}", "ŷ"), aL=_name("a", L)))]
-    if view.examples > 1:
-        items.append(("note", _say(language, "layers_batch", n=Piece(str(view.examples), str(view.examples)))))
+    return [("note", _say(language, "layers_rule_forward", y=_eq(y, Piece("f(x)", "f(x)")))),
+            ("note", _say(language, "layers_rule_backward", dy=_dE(y, True), dx=_dE(x, True),
+                          dp=_dE(p, True), p=p)),
+            ("math", _then(_eq(_dE(x), _mul(_dE(y), _d(y, x))), _eq(_dE(p), _mul(_dE(y), _d(y, p)))))]
+
+
+#: Examples shown one column each on the data frame; more are shown by their first.
+DATA_COLUMNS = 4
+
+
+def _data(view: LayerView, language: str, decimals: int) -> list[tuple[str, Piece]]:
+    """The network's names (a^{[0]} = x, ŷ = a^{[L]}) and its data: the input x and the
+    expected output y that the loss compares ŷ with (the spec's inputs and targets)."""
+    x, y, yhat = _name("x"), _name("y"), _name("ŷ")
+    N = view.examples
+    n = Piece(str(N), str(N))
+    items = [("note", _say(language, "layers_names", input=Piece("a^{[l-1]}", "a[l-1]"), a0=_name("a", 0),
+                           x=x, yhat=yhat, aL=_name("a", view.layers)))]
+    if N == 1 or N > DATA_COLUMNS:
+        key = "layers_data" if N == 1 else "layers_data_first"
+        shown_x, shown_y = (x, y) if N == 1 else (_name("x", example=1), _name("y", example=1))
+        items.append(("note", _say(language, key, x=shown_x, y=shown_y, yhat=yhat, n=n)))
+        items.append(("math", _then(_eq(shown_x, _col(view.inputs[0], decimals)),
+                                    _eq(shown_y, _col(view.targets[0], decimals)))))
+    else:
+        items.append(("note", _say(language, "layers_data_batch", x=x, y=y, yhat=yhat, n=n)))
+        items.append(("math", _then(_eq(_examples("x", N), _mat(_transpose(view.inputs), decimals)),
+                                    _eq(_examples("y", N), _mat(_transpose(view.targets), decimals)))))
+    if N > 1:
+        items.append(("note", _say(language, "layers_batch", n=n)))
     return items
+
+
+def _examples(base: str, count: int) -> Piece:
+    """(x^{(1)} x^{(2)} …): the examples side by side, one column each."""
+    names = [_name(base, example=n) for n in range(1, count + 1)]
+    return Piece(r"\begin{pmatrix}" + " & ".join(p.tex for p in names) + r"\end{pmatrix}",
+                 "[" + " ".join(p.text for p in names) + "]")
 
 
 def _forward(view: LayerView, m: Module, language: str, decimals: int) -> list[tuple[str, Piece]]:
@@ -534,6 +569,52 @@ def _linear_backward(view: LayerView, m: Module, language: str, decimals: int,
     else:
         back.append(("note", _say(language, "layers_input_grad", x=_input(l), grad=_dE(_input(l), True))))
     return [items, back]
+
+
+
+def _update(view: LayerView, m: Module, language: str, decimals: int, first: bool) -> list[tuple[str, Piece]]:
+    """Deck 001's gradient descent for one linear module: W ← W − η ∂E/∂W with η's value, then
+    the numbers (old, η, gradient, new); the bias likewise, or kept when the spec fixes it.
+    The ``first`` module's frame says what the step is."""
+    l = m.layer
+    eta = Piece(r"\eta", "η")
+    lr = _num(view.learning_rate, decimals)
+    items: list[tuple[str, Piece]] = [("note", _say(language, "layers_step", eta=eta))] if first else []
+    rule = []
+    for key, name in (("W", _name("W", l)), ("b", _name("b", l))):
+        if key in m.new:
+            rule.append(_gets(name, [_join([name, _mul(eta, _dE(name))], " - ", " - ")]))
+    items.append(("math", _then(*rule, _eq(eta, lr))))
+    W = _name("W", l)
+    step = _join([_mat(m.params["W"], decimals), _mul(lr, _mat(m.grads["W"], decimals))], " - ", " - ")
+    items.append(("math", _gets(W, [step], [_mat(m.new["W"], decimals)])))
+    if "b" in m.params:
+        b = _name("b", l)
+        if "b" not in m.new:
+            items.append(("note", _say(language, "layers_bias_kept", b=b)))
+        elif m.params["shared"]:
+            old, grad, new = m.params["b"][0][0], m.grads["b"][0][0], m.new["b"][0][0]
+            items.append(("math", _gets(b, [_join([_num(old, decimals), _mul(lr, _factor(grad, decimals))],
+                                                  " - ", " - ")], [_num(new, decimals)], wide=False)))
+        else:
+            step = _join([_col([r[0] for r in m.params["b"]], decimals),
+                          _mul(lr, _col([r[0] for r in m.grads["b"]], decimals))], " - ", " - ")
+            items.append(("math", _gets(b, [step], [_col([r[0] for r in m.new["b"]], decimals)])))
+    return items
+
+
+def _gets(lhs: Piece, first: list[Piece], second: list[Piece] | None = None, wide: bool = True) -> Piece:
+    """lhs ← first = second: an assignment; ``wide``: the result on a second line, under the
+    first (aligned at the arrow and the =)."""
+    if not second:
+        return Piece(lhs.tex + r" \leftarrow " + " = ".join(p.tex for p in first),
+                     lhs.text + " ← " + " = ".join(p.text for p in first))
+    text = lhs.text + " ← " + " = ".join(p.text for p in first + second)
+    if not wide:
+        return Piece(lhs.tex + r" \leftarrow " + " = ".join(p.tex for p in first + second), text)
+    tex = (r"\begin{aligned}" + lhs.tex + r" &\leftarrow " + " = ".join(p.tex for p in first) + r" \\ &= "
+           + " = ".join(p.tex for p in second) + r"\end{aligned}")
+    return Piece(tex, text)
 
 
 # ----------------------------------------------------------------------------- JSON
