@@ -157,9 +157,19 @@ def test_the_data_and_eta_come_from_the_spec():
     assert "keeps its value" not in text
     tex = render_layers_tex(view, "slides", "es", 5, "Red")
     frame, = frame_of(tex, "Descenso de gradiente", "Lineal 2")
-    assert r"b^{[2]} \leftarrow 0.35 - 0.5\,0.10506 = 0.29747" in frame and r"\eta = 0.5" in frame
+    assert r"b^{[2]} \leftarrow 0.35 - 0.5 \cdot 0.10506 = 0.29747" in frame and r"\eta = 0.5" in frame
     frame, = frame_of(tex, "La red y sus datos")
     assert r"y = \begin{pmatrix}0.01 \\ 0.99\end{pmatrix}" in frame
+
+
+def test_the_rule_and_the_names_each_have_their_picture(lecture):
+    """The module rule (y = f(x), ∂E/∂x from ∂E/∂y) is drawn as deck 001 draws a module, and the
+    layer's names (a^{[l-1]}, z, δ, a^{[l]}) on the data frame that names them."""
+    frames = lecture["tex_en"].split(r"\begin{frame}[t]")[1:]
+    rule, data = frames[0], frames[1]
+    assert r"{$f$}" in rule and r"{$\partial E/\partial x$}" in rule and r"{$\partial E/\partial y$}" in rule
+    assert r"{$g^{[l]}$}" in data and r"{$\delta^{[l]}$}" in data
+    assert r"{$g^{[l]}$}" not in rule
 
 
 def test_a_batch_shows_every_example_one_per_column():

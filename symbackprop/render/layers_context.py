@@ -59,6 +59,17 @@ def _chain_for(frame: Frame, nodes) -> dict[str, Any]:
     return {"nodes": out_nodes, "edges": edges, "gap": 5, "font": r"\small"}
 
 
+def _module_figure() -> dict[str, Any]:
+    """One module f, as deck 001 draws it: x in, y out (forward, above), ∂E/∂y in and ∂E/∂x
+    out (backward, below): the picture of the overview's rule."""
+    x, y = Piece("x", "x"), Piece("y", "y")
+    nodes = [{"label": "$x$", "style": "lio"}, {"label": "$f$", "style": "lmod"}, {"label": "$y$", "style": "lio"}]
+    flows = [_dE(x, True).tex, _dE(y, True).tex]
+    edges = [{"src": j, "dst": j + 1, "style": "ledge", "fwd": "", "back": True, "back_label": back}
+             for j, back in enumerate(flows)]
+    return {"nodes": nodes, "edges": edges, "gap": 21, "font": r"\large"}
+
+
 def _layer_figure(language: str) -> dict[str, Any]:
     """One layer l as two modules, with what flows between them forward (above) and backward
     (below): the data frame's picture of the names a^{[l-1]}, z^{[l]}, δ^{[l]}, a^{[l]}."""
@@ -90,10 +101,11 @@ def layers_context(view: LayerView, style: str, language: str, decimals: int, ti
     nodes = _chain(view, language)
     titles = {"overview": t("layers_modules"), "data": t("layers_network_data"), "forward": t("tex_forward"),
               "backward": t("tex_backward"), "update": t("layers_descent")}
+    figures = {"overview": _module_figure(), "data": _layer_figure(language)}
     steps = []
     for frame in frames(view, language, decimals):
         steps.append({"title": titles[frame.direction],
-                      "figure": _layer_figure(language) if frame.direction == "data" else None,
+                      "figure": figures.get(frame.direction),
                       "heading": "" if frame.module < 0 else tex_escape(frame.heading),
                       "chain": _chain_for(frame, nodes), "blocks": _blocks(frame), "size": _size(frame)})
     return {"title": title or "symbackprop", "subtitle": t("layers_title"), "language": language,

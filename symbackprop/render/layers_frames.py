@@ -587,19 +587,21 @@ def _update(view: LayerView, m: Module, language: str, decimals: int, first: boo
     items.append(("math", _then(*rule, _eq(eta, lr))))
     W = _name("W", l)
     step = _join([_mat(m.params["W"], decimals), _mul(lr, _mat(m.grads["W"], decimals))], " - ", " - ")
-    items.append(("math", _gets(W, [step], [_mat(m.new["W"], decimals)])))
+    # columns (one input) fit on one line; wider matrices put the result under the step
+    items.append(("math", _gets(W, [step], [_mat(m.new["W"], decimals)], wide=m.shape[1] > 1)))
     if "b" in m.params:
         b = _name("b", l)
         if "b" not in m.new:
             items.append(("note", _say(language, "layers_bias_kept", b=b)))
         elif m.params["shared"]:
             old, grad, new = m.params["b"][0][0], m.grads["b"][0][0], m.new["b"][0][0]
-            items.append(("math", _gets(b, [_join([_num(old, decimals), _mul(lr, _factor(grad, decimals))],
-                                                  " - ", " - ")], [_num(new, decimals)], wide=False)))
+            times = _join([lr, _factor(grad, decimals)], r" \cdot ", "·")     # two numbers: a visible product
+            items.append(("math", _gets(b, [_join([_num(old, decimals), times], " - ", " - ")],
+                                        [_num(new, decimals)], wide=False)))
         else:
             step = _join([_col([r[0] for r in m.params["b"]], decimals),
                           _mul(lr, _col([r[0] for r in m.grads["b"]], decimals))], " - ", " - ")
-            items.append(("math", _gets(b, [step], [_col([r[0] for r in m.new["b"]], decimals)])))
+            items.append(("math", _gets(b, [step], [_col([r[0] for r in m.new["b"]], decimals)], wide=False)))
     return items
 
 
