@@ -172,6 +172,13 @@ def test_the_rule_and_the_names_each_have_their_picture(lecture):
     assert r"{$g^{[l]}$}" not in rule
 
 
+def test_the_article_draws_the_chain_once(lecture):
+    """The handout draws the chain of modules at its start only (the data section redrew it)."""
+    tex = render_layers_tex(lecture["view"], "article", "es", 5, "Red")
+    assert tex.count("{Pérdida}") == 1
+    assert r"\textbf{La red y sus datos}" in tex and r"\textbf{Descenso de gradiente: Lineal 2}" in tex
+
+
 def test_a_batch_shows_every_example_one_per_column():
     view = layer_view(load_spec(GOLDEN_SPECS / "random_10.yaml"))        # 2 examples, η = 0.5
     text = layers_text(view, "en", 5)
