@@ -1,8 +1,10 @@
 """The layer-by-layer view (``solve --view layers``): its frames, shared by text and LaTeX, and its JSON.
 
-Forward: every module's y = f(x) with its vectors; backward, from the loss: every module's
+First the module rule and the network with its data (the spec's input x and target y);
+forward: every module's y = f(x) with its vectors; backward, from the loss: every module's
 ∂E/∂x = ∂E/∂y · ∂y/∂x with its Jacobian, and for the linear modules ∂E/∂W = δ aᵀ and ∂E/∂b,
-in deck 001's order (dE/dW3, dE/dB3, ..., dE/dW1, dE/dB1).
+in deck 001's order (dE/dW3, dE/dB3, ..., dE/dW1, dE/dB1); last, deck 001's gradient descent
+W ← W − η ∂E/∂W for every linear module, with the spec's η and the new values.
 
 Each layer is named by its own input: layer l reads a^{[l-1]}, and only layer 1 reads
 x = a^{[0]}. A shared bias (one number b^{[l]} per layer, as in the lectures) is written
