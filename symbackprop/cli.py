@@ -40,7 +40,8 @@ from .spec.reading import TITLE_PAGE_KEYS, load_spec, spec_from_text, spec_to_di
 from .exercises.lms import moodle_xml, questions, questions_csv
 from .exercises.variants import make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
 from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
-from .render.layers_view import layers_data, layers_text
+from .render.layers_frames import layers_data
+from .render.layers_text import layers_text
 from .derive.derivation import solve
 from .errors import LatexNotFound, SymbackpropError
 from .io.files import distinct_names, write_atomic

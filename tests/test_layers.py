@@ -34,6 +34,10 @@ def test_lecture_modules(lecture_spec):
     with exact():
         assert act.jacobian[0][1] == 0 and close(act.jacobian[0][0], d.values["a1_1"] * (1 - d.values["a1_1"]))
     assert out.shape == (2, 2)
+    # one step of gradient descent with η = 0.6; the lecture keeps its biases (update_biases: false)
+    assert view.learning_rate == Decimal("0.6") and not view.update_biases
+    assert "b" not in out.new and view.updated()["b2"] == Decimal("0.35")
+    assert close(view.updated()["w2_1_1"], d.updated["w2_1_1"])
 
 
 @pytest.mark.parametrize("seed", range(300, 330))
@@ -46,10 +50,15 @@ def test_modules_give_the_network_gradients(seed):
     assert set(grads) == set(d.gradients)
     for p, g in d.gradients.items():
         assert close(grads[p], g), (seed, p)
+    # the update W - η ∂E/∂W of the last frames: the network mode's new values (fixed biases kept)
+    updated = view.updated()
+    assert set(updated) == set(d.updated)
+    for p, v in d.updated.items():
+        assert close(updated[p], v), (seed, p)
 
 
 def test_layers_text_and_tex(lecture_spec):
-    from symbackprop.render.layers_view import layers_text
+    from symbackprop.render.layers_text import layers_text
     from symbackprop.render.report import render_layers_tex
     view = layer_view(lecture_spec)
     text = layers_text(view, "en", 5)

@@ -16,7 +16,8 @@ from symbackprop import load_spec
 from symbackprop.core import ops
 from symbackprop.core.exact import exact
 from symbackprop.derive.layers import layer_view
-from symbackprop.render.layers_view import layers_data, layers_text
+from symbackprop.render.layers_frames import layers_data
+from symbackprop.render.layers_text import layers_text
 from symbackprop.render.report import render_layers_tex
 from symbackprop.spec.reading import spec_from_text
 
@@ -89,6 +90,115 @@ def test_a_bias_per_neuron_stays_a_vector():
     assert "𝟏" not in text
 
 
+# ----------------------------------------------------------------------------- the data and η
+
+def frame_of(tex: str, title: str, heading: str | None = None) -> list[str]:
+    """The frames of a slides .tex with this title (and subtitle)."""
+    out = []
+    for frame in tex.split(r"\begin{frame}[t]")[1:]:
+        if rf"\frametitle{{{title}}}" in frame and (heading is None or rf"\framesubtitle{{{heading}}}" in frame):
+            out.append(frame)
+    return out
+
+
+def section(text: str, title: str, until: str) -> str:
+    return text[text.index(f"\n{title}\n"):text.index(f"\n{until}\n")]
+
+
+def test_the_data_is_stated_before_the_forward(lecture):
+    """Issue 14 (review): the deck used y (∂E/∂ŷ = ŷ − y) and never said what it was. The data
+    frame, second after what a module does, gives the spec's input and target."""
+    for lang, title, forward in (("es", "La red y sus datos", "Propagación hacia adelante"),
+                                 ("en", "The network and its data", "Forward pass")):
+        text = section(lecture[lang], title, forward)
+        assert "x = [0.1, 0.5],   y = [0.05, 0.95]" in text
+        tex = lecture[f"tex_{lang}"]
+        frames = tex.split(r"\begin{frame}[t]")[1:]
+        assert rf"\frametitle{{{title}}}" in frames[1]
+        assert (r"x = \begin{pmatrix}0.1 \\ 0.5\end{pmatrix},\qquad y = \begin{pmatrix}0.05 \\ 0.95\end{pmatrix}"
+                in frames[1])
+    assert "la salida esperada y" in lecture["es"] and "the expected output y" in lecture["en"]
+
+
+def test_eta_and_the_new_weights_in_the_update_frames(lecture):
+    """Issue 14 (review): η was never stated. Deck 001's gradient descent closes the deck, a
+    frame per linear module: the rule with η's value, then old − η·gradient = new (the network
+    mode's new values: 0.45188, 0.71056...), and the fixed biases said to be kept."""
+    for lang, title, kept in (("es", "Descenso de gradiente", "b[2] conserva su valor"),
+                              ("en", "Gradient descent", "b[2] keeps its value")):
+        text = lecture[lang][lecture[lang].index(f"\n{title}\n"):]
+        assert "W[2] ← W[2] - η·∂E/∂W[2],   η = 0.6\n" in text
+        assert ("W[2] ← [[0.5, 0.6], [0.7, 0.8]] - 0.6·[[0.08020, 0.08211], [-0.01761, -0.01803]] "
+                "= [[0.45188, 0.55073], [0.71056, 0.81082]]\n") in text
+        assert "W[1] ← W[1] - η·∂E/∂W[1],   η = 0.6\n" in text and "= [[0.09934, 0.29668], [0.19920, 0.39598]]" in text
+        assert kept in text
+        tex = lecture[f"tex_{lang}"]
+        heading = {"es": "Lineal", "en": "Linear"}[lang]
+        for l in (1, 2):
+            frame, = frame_of(tex, title, f"{heading} {l}")
+            assert (rf"W^{{[{l}]}} \leftarrow W^{{[{l}]}} - \eta\,\frac{{\partial E}}{{\partial W^{{[{l}]}}}},"
+                    r"\qquad \eta = 0.6") in frame
+        frame, = frame_of(tex, title, f"{heading} 2")
+        assert (r"W^{[2]} &\leftarrow \begin{pmatrix}0.5 & 0.6 \\ 0.7 & 0.8\end{pmatrix} - 0.6\,"
+                r"\begin{pmatrix}0.08020 & 0.08211 \\ -0.01761 & -0.01803\end{pmatrix} \\ &= "
+                r"\begin{pmatrix}0.45188 & 0.55073 \\ 0.71056 & 0.81082\end{pmatrix}") in frame
+        assert r"\frac{\partial E}{\partial b" not in frame           # a fixed bias has no update
+
+
+def test_the_data_and_eta_come_from_the_spec():
+    """Other targets, another η and trained biases: the numbers follow the spec (and the new
+    values are the network mode's: solve's new_b2 = 0.29747)."""
+    spec = spec_from_text(spec_text(targets=[0.01, 0.99], learning_rate=0.5, update_biases=True), "net.yaml")
+    view = layer_view(spec)
+    text = layers_text(view, "en", 5)
+    assert "x = [0.1, 0.5],   y = [0.01, 0.99]" in text
+    assert "W[2] ← W[2] - η·∂E/∂W[2],   b[2] ← b[2] - η·∂E/∂b[2],   η = 0.5\n" in text
+    assert "b[2] ← 0.35 - 0.5·0.10506 = 0.29747\n" in text and "b[1] ← 0.25 - 0.5·0.02407 = 0.23797\n" in text
+    assert "keeps its value" not in text
+    tex = render_layers_tex(view, "slides", "es", 5, "Red")
+    frame, = frame_of(tex, "Descenso de gradiente", "Lineal 2")
+    assert r"b^{[2]} \leftarrow 0.35 - 0.5 \cdot 0.10506 = 0.29747" in frame and r"\eta = 0.5" in frame
+    frame, = frame_of(tex, "La red y sus datos")
+    assert r"y = \begin{pmatrix}0.01 \\ 0.99\end{pmatrix}" in frame
+
+
+def test_the_rule_and_the_names_each_have_their_picture(lecture):
+    """The module rule (y = f(x), ∂E/∂x from ∂E/∂y) is drawn as deck 001 draws a module, and the
+    layer's names (a^{[l-1]}, z, δ, a^{[l]}) on the data frame that names them."""
+    frames = lecture["tex_en"].split(r"\begin{frame}[t]")[1:]
+    rule, data = frames[0], frames[1]
+    assert r"{$f$}" in rule and r"{$\partial E/\partial x$}" in rule and r"{$\partial E/\partial y$}" in rule
+    assert r"{$g^{[l]}$}" in data and r"{$\delta^{[l]}$}" in data
+    assert r"{$g^{[l]}$}" not in rule
+
+
+def test_the_article_draws_the_chain_once(lecture):
+    """The handout draws the chain of modules at its start only (the data section redrew it)."""
+    tex = render_layers_tex(lecture["view"], "article", "es", 5, "Red")
+    assert tex.count("{Pérdida}") == 1
+    assert r"\textbf{La red y sus datos}" in tex and r"\textbf{Descenso de gradiente: Lineal 2}" in tex
+
+
+def test_a_batch_shows_every_example_one_per_column():
+    view = layer_view(load_spec(GOLDEN_SPECS / "random_10.yaml"))        # 2 examples, η = 0.5
+    text = layers_text(view, "en", 5)
+    assert "The network learns from 2 examples, one per column" in text
+    assert "[x(1) x(2)] = [[-0.63, 0.31], [-0.26, -0.72]],   [y(1) y(2)] = [[0.13, 0.45], [0.29, 0.13]]" in text
+    assert "W[1] ← W[1] - η·∂E/∂W[1],   b[1] ← b[1] - η·∂E/∂b[1],   η = 0.5\n" in text
+    frame, = frame_of(render_layers_tex(view, "slides", "en", 5, "T"), "The network and its data")
+    assert (r"\begin{pmatrix}x^{(1)} & x^{(2)}\end{pmatrix} = \begin{pmatrix}-0.63 & 0.31 \\ -0.26 & -0.72\end{pmatrix}"
+            in frame)
+
+
+def test_many_examples_show_the_first():
+    data = yaml.safe_load(LECTURE.read_text())
+    data["inputs"] = [[0.1 * k, 0.5] for k in range(1, 7)]
+    data["targets"] = [[0.05, 0.95]] * 5 + [[0.5, 0.25]]
+    text = layers_text(layer_view(spec_from_text(yaml.safe_dump(data), "six.yaml")), "es", 5)
+    assert "La red aprende de 6 ejemplos; el primero: la entrada x(1) y la salida esperada y(1)" in text
+    assert "x(1) = [0.1, 0.5],   y(1) = [0.05, 0.95]" in text
+
+
 # ----------------------------------------------------------------------------- ∂E/∂ŷ
 
 def test_loss_frame_has_the_general_formula_then_the_numbers(lecture):
@@ -150,8 +260,9 @@ def test_deep_network_names_tanh_in_spanish():
 def test_every_frame_draws_the_chain_with_its_module_highlighted(lecture):
     tex = lecture["tex_es"]
     frames = tex.split(r"\begin{frame}[t]")[1:]
-    assert len(frames) == 13                       # the modules, 5 forward, 7 backward (Linear: 2 each)
-    for frame in frames[1:]:
+    # the modules, the network and its data, 5 forward, 7 backward (Linear: 2 each), 2 updates
+    assert len(frames) == 16
+    for frame in frames[2:]:
         assert frame.count(r"\begin{tikzpicture}") == 1
         assert len(re.findall(r"\\node\[l(?:fwd|back)cur", frame)) == 1
     short = [f for f in frames if r"\framesubtitle{Sigmoide 1}" in f][0]

@@ -4,7 +4,8 @@ A sequential network is a list of modules — Linear (y = Wx + b), Activation (y
 elementwise or softmax) and Loss — each with a forward that stores what its backward uses,
 and a backward that turns ∂E/∂y into ∂E/∂x = ∂E/∂y · ∂y/∂x and, for parameters,
 ∂E/∂p = ∂E/∂y · ∂y/∂p. In matrix form: ∂y/∂x = W, ∂a/∂z = diag(g′(z)) (a full Jacobian for
-softmax), ∂E/∂W = δ xᵀ, ∂E/∂x = Wᵀ δ.
+softmax), ∂E/∂W = δ xᵀ, ∂E/∂x = Wᵀ δ. At the end, deck 001's gradient descent: every
+linear module's new W = W − η ∂E/∂W (and b, unless the spec keeps the biases fixed).
 
 This is a second, independent computation of the same gradients (vectors and matrices in
 exact decimals, no SymPy graph): the tests check it against the network mode.
@@ -47,6 +48,7 @@ class Module:
     params: dict[str, Matrix] = field(default_factory=dict)   # W, b (as column when per neuron)
     grads: dict[str, Matrix] = field(default_factory=dict)    # ∂E/∂W, ∂E/∂b, summed over examples
     slope: Decimal | None = None       # an activation's parameter (leaky_relu's slope)
+    new: dict[str, Matrix] = field(default_factory=dict)      # W, b after one step (b: if trained)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -61,6 +63,9 @@ class LayerView:
     penalty: Decimal = Decimal(0)      # the penalty's part of E (0 without one)
     scale: Decimal = Decimal(1)        # 1/N with reduction: mean, else 1
     regularization: Regularization = field(default_factory=Regularization)
+    inputs: tuple[Vector, ...] = ()    # x, per example
+    learning_rate: Decimal = Decimal(0)   # η of the update W - η ∂E/∂W
+    update_biases: bool = True         # False: the biases keep their values (the lectures' choice)
 
     @property
     def layers(self) -> int:
@@ -72,15 +77,23 @@ class LayerView:
 
     def gradients(self) -> dict[str, Decimal]:
         """The same gradients keyed by canonical ids (w2_1_1, b1, b1_2...)."""
+        return self._by_id(lambda m: m.grads)
+
+    def updated(self) -> dict[str, Decimal]:
+        """The parameters after the step, keyed by canonical ids: a fixed bias keeps its value."""
+        return self._by_id(lambda m: {"b": m.params["b"], **m.new} if "b" in m.params else m.new)
+
+    def _by_id(self, table) -> dict[str, Decimal]:
         out: dict[str, Decimal] = {}
         for m in self.modules:
             if m.kind != "linear":
                 continue
-            for i, row in enumerate(m.grads["W"], start=1):
+            values = table(m)
+            for i, row in enumerate(values["W"], start=1):
                 for j, v in enumerate(row, start=1):
                     out[f"w{m.layer}_{i}_{j}"] = v
-            if "b" in m.grads:
-                b = m.grads["b"]
+            if "b" in values:
+                b = values["b"]
                 if len(b) == 1 and m.params["shared"]:
                     out[f"b{m.layer}"] = b[0][0]
                 else:
@@ -189,12 +202,18 @@ def _view(spec: Spec, params: dict[str, Decimal] | None) -> LayerView:
             grads["b"] = gb
             lin_params["b"] = tuple((v,) for v in b)
         dx = tuple(_matvec(_transpose(W), d) for d in dz)
+        # gradient descent, one step: what the network mode's new_w/new_b are
+        eta = spec.learning_rate
+        new = {"W": tuple(tuple(w - eta * g for w, g in zip(rw, rg)) for rw, rg in zip(W, grads["W"]))}
+        if b is not None and spec.update_biases:
+            new["b"] = tuple((v[0] - eta * g[0],) for v, g in zip(lin_params["b"], grads["b"]))
         lin_module = Module("linear", l, "Linear", tuple(xs_l), tuple(zs), tuple(dz), dx, W,
-                            lin_params, grads)
+                            lin_params, grads, new=new)
         modules += [act_module, lin_module]
         upstream = list(dx)
     return LayerView(tuple(reversed(modules)), E, tuple(tuple(t) for t in spec.targets), penalty, scale,
-                     spec.regularization)
+                     spec.regularization, tuple(tuple(x) for x in spec.inputs), spec.learning_rate,
+                     spec.update_biases)
 
 
 def _activate(layer, z: Vector) -> Vector:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from .context import STYLES, report_context
 from .graph_context import graph_context
-from .layers_view import layers_context
 from .latex import build_pdf, environment
+from .layers_context import layers_context
 
 __all__ = ["STYLES", "render_tex", "render_graph_tex", "render_layers_tex", "render_pdf", "TEMPLATES"]
 

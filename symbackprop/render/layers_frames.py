@@ -1,8 +1,10 @@
-"""The layer-by-layer view (``solve --view layers``): text, plain data for LaTeX, and JSON.
+"""The layer-by-layer view (``solve --view layers``): its frames, shared by text and LaTeX, and its JSON.
 
-Forward: every module's y = f(x) with its vectors; backward, from the loss: every module's
+First the module rule and the network with its data (the spec's input x and target y);
+forward: every module's y = f(x) with its vectors; backward, from the loss: every module's
 ∂E/∂x = ∂E/∂y · ∂y/∂x with its Jacobian, and for the linear modules ∂E/∂W = δ aᵀ and ∂E/∂b,
-in deck 001's order (dE/dW3, dE/dB3, ..., dE/dW1, dE/dB1).
+in deck 001's order (dE/dW3, dE/dB3, ..., dE/dW1, dE/dB1); last, deck 001's gradient descent
+W ← W − η ∂E/∂W for every linear module, with the spec's η and the new values.
 
 Each layer is named by its own input: layer l reads a^{[l-1]}, and only layer 1 reads
 x = a^{[0]}. A shared bias (one number b^{[l]} per layer, as in the lectures) is written
@@ -10,9 +12,10 @@ b^{[l]}·1, added to every neuron, and its gradient is the sum of the layer's δ
 formulas of the loss and the activations come from the table of operations (core/ops), printed
 through SymPy; the numbers come from :class:`~symbackprop.derive.layers.LayerView`.
 
-Text and LaTeX are two spellings of the same frames (:func:`frames`): every formula is a
-:class:`Piece` with both, so that the two cannot drift apart. In a batch the vectors shown are
-those of the first example; parameter gradients are summed over the examples.
+Text (:mod:`.layers_text`) and LaTeX (:mod:`.layers_context`) are two spellings of the same
+frames (:func:`frames`): every formula is a :class:`Piece` with both, so that the two cannot
+drift apart. In a batch the vectors shown are those of the first example; parameter gradients
+are summed over the examples.
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ from .latex import tex_escape
 from .names import paren
 from .printers import NetworkLatexPrinter, NetworkTextPrinter
 
-__all__ = ["Frame", "Piece", "frames", "layers_context", "layers_data", "layers_text"]
+__all__ = ["Frame", "Piece", "frames", "layers_data"]
 
 
 # ----------------------------------------------------------------------------- pieces
@@ -265,17 +268,6 @@ def _heading(module: Module, language: str) -> str:
     return f"{words[:1].upper()}{words[1:]} {module.layer}"
 
 
-def _box(module: Module, language: str) -> str:
-    """The module's label in the drawing of the chain (LaTeX)."""
-    if module.kind == "linear":
-        return tex_escape(say(language, "layers_linear", l=module.layer))
-    if module.kind == "loss":
-        return tex_escape(say(language, "layers_loss"))
-    if module.label == "softmax":
-        return r"$\operatorname{softmax}$"
-    return f"${ACTIVATIONS[module.label].latex}$"
-
-
 # ----------------------------------------------------------------------------- frames
 
 @dataclass(frozen=True)
@@ -289,9 +281,11 @@ class Frame:
 
 
 def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
-    """The whole view, in the order it is taught: the modules, forward through every module
-    to the loss, then backward from the loss to the first layer."""
-    out = [Frame("overview", -1, say(language, "layers_modules"), tuple(_overview(view, language)))]
+    """The whole view, in the order it is taught: what a module does, the network with its
+    data, forward through every module to the loss, backward from the loss to the first
+    layer, and deck 001's gradient descent, one linear module at a time."""
+    out = [Frame("overview", -1, say(language, "layers_modules"), tuple(_overview(view, language))),
+           Frame("data", -1, say(language, "layers_network_data"), tuple(_data(view, language, decimals)))]
     for i, m in enumerate(view.modules):
         out.append(Frame("forward", i, _heading(m, language), tuple(_forward(view, m, language, decimals))))
     for i in range(len(view.modules) - 1, -1, -1):
@@ -299,21 +293,54 @@ def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
         prev = _heading(view.modules[i - 1], language) if i > 0 else None
         for items in _backward(view, m, language, decimals, prev):
             out.append(Frame("backward", i, _heading(m, language), tuple(items)))
+    linear = [i for i, m in enumerate(view.modules) if m.kind == "linear"]
+    for i in linear:
+        out.append(Frame("update", i, _heading(view.modules[i], language),
+                         tuple(_update(view, view.modules[i], language, decimals, first=i == linear[0]))))
     return tuple(out)
 
 
 def _overview(view: LayerView, language: str) -> list[tuple[str, Piece]]:
+    """What every module does, forward and backward (deck 001's modular rule)."""
     x, y, p = Piece("x", "x"), Piece("y", "y"), Piece("p", "p")
-    L = view.layers
-    items = [("note", _say(language, "layers_rule_forward", y=_eq(y, Piece("f(x)", "f(x)")))),
-             ("note", _say(language, "layers_rule_backward", dy=_dE(y, True), dx=_dE(x, True),
-                                           dp=_dE(p, True), p=p)),
-             ("math", _then(_eq(_dE(x), _mul(_dE(y), _d(y, x))), _eq(_dE(p), _mul(_dE(y), _d(y, p))))),
-             ("note", _say(language, "layers_names", input=Piece("a^{[l-1]}", "a[l-1]"), a0=_name("a", 0),
-                           x=x, yhat=Piece(r"\hat{y}", "ŷ"), aL=_name("a", L)))]
-    if view.examples > 1:
-        items.append(("note", _say(language, "layers_batch", n=Piece(str(view.examples), str(view.examples)))))
+    return [("note", _say(language, "layers_rule_forward", y=_eq(y, Piece("f(x)", "f(x)")))),
+            ("note", _say(language, "layers_rule_backward", dy=_dE(y, True), dx=_dE(x, True),
+                          dp=_dE(p, True), p=p)),
+            ("math", _then(_eq(_dE(x), _mul(_dE(y), _d(y, x))), _eq(_dE(p), _mul(_dE(y), _d(y, p)))))]
+
+
+#: Examples shown one column each on the data frame; more are shown by their first.
+DATA_COLUMNS = 4
+
+
+def _data(view: LayerView, language: str, decimals: int) -> list[tuple[str, Piece]]:
+    """The network's names (a^{[0]} = x, ŷ = a^{[L]}) and its data: the input x and the
+    expected output y that the loss compares ŷ with (the spec's inputs and targets)."""
+    x, y, yhat = _name("x"), _name("y"), _name("ŷ")
+    N = view.examples
+    n = Piece(str(N), str(N))
+    items = [("note", _say(language, "layers_names", input=Piece("a^{[l-1]}", "a[l-1]"), a0=_name("a", 0),
+                           x=x, yhat=yhat, aL=_name("a", view.layers)))]
+    if N == 1 or N > DATA_COLUMNS:
+        key = "layers_data" if N == 1 else "layers_data_first"
+        shown_x, shown_y = (x, y) if N == 1 else (_name("x", example=1), _name("y", example=1))
+        items.append(("note", _say(language, key, x=shown_x, y=shown_y, yhat=yhat, n=n)))
+        items.append(("math", _then(_eq(shown_x, _col(view.inputs[0], decimals)),
+                                    _eq(shown_y, _col(view.targets[0], decimals)))))
+    else:
+        items.append(("note", _say(language, "layers_data_batch", x=x, y=y, yhat=yhat, n=n)))
+        items.append(("math", _then(_eq(_examples("x", N), _mat(_transpose(view.inputs), decimals)),
+                                    _eq(_examples("y", N), _mat(_transpose(view.targets), decimals)))))
+    if N > 1:
+        items.append(("note", _say(language, "layers_batch", n=n)))
     return items
+
+
+def _examples(base: str, count: int) -> Piece:
+    """(x^{(1)} x^{(2)} …): the examples side by side, one column each."""
+    names = [_name(base, example=n) for n in range(1, count + 1)]
+    return Piece(r"\begin{pmatrix}" + " & ".join(p.tex for p in names) + r"\end{pmatrix}",
+                 "[" + " ".join(p.text for p in names) + "]")
 
 
 def _forward(view: LayerView, m: Module, language: str, decimals: int) -> list[tuple[str, Piece]]:
@@ -546,97 +573,52 @@ def _linear_backward(view: LayerView, m: Module, language: str, decimals: int,
     return [items, back]
 
 
-# ----------------------------------------------------------------------------- text
 
-def layers_text(view: LayerView, language: str, decimals: int) -> str:
-    """The view for the terminal: the modules, then forward and backward, module by module."""
-    title = say(language, "layers_title")
-    out = [title, "═" * len(title), ""]
-    sections = {"forward": say(language, "forward"), "backward": say(language, "backward")}
-    shown = None                      # a linear module's backward takes two frames, one heading
-    for frame in frames(view, language, decimals):
-        if frame.direction == "overview":
-            out += ["  " + piece.text for _kind, piece in frame.items]
-            continue
-        if frame.module == (0 if frame.direction == "forward" else len(view.modules) - 1):
-            out += ["", sections[frame.direction], "─" * len(sections[frame.direction])]
-        if (frame.module, frame.direction) != shown:
-            out.append("  " + frame.heading)
-        shown = (frame.module, frame.direction)
-        out += ["      " + piece.text for _kind, piece in frame.items]
-    return "\n".join(out) + "\n"
-
-
-# ----------------------------------------------------------------------------- LaTeX
-
-def _chain(view: LayerView, language: str) -> list[dict[str, Any]]:
-    """The modules as a chain x → Lineal 1 → σ → … → Pérdida → E (the nodes)."""
-    nodes = [{"label": "$x$", "io": True}]
-    nodes += [{"label": _box(m, language), "io": False} for m in view.modules]
-    nodes.append({"label": "$E$", "io": True})
-    return nodes
-
-
-def _chain_for(frame: Frame, nodes) -> dict[str, Any]:
-    """The chain as one frame draws it: the frame's module highlighted; forward edges solid
-    once computed (dashed before), backward edges (red) once their gradient is known. What
-    flows along the edges is named in the formulas and in the overview's figure."""
-    here = frame.module + 1                     # node index (node 0 is x)
-    out_nodes = []
-    for k, n in enumerate(nodes):
-        style = "lio" if n["io"] else "lmod"
-        if k == here and frame.direction != "overview":
-            style = "lfwdcur" if frame.direction == "forward" else "lbackcur"
-        out_nodes.append({"label": n["label"], "style": style})
-    overview = frame.direction == "overview"
-    last = len(nodes) - 2                       # the edge into E carries no gradient
-    edges = []
-    for j in range(len(nodes) - 1):
-        done = frame.direction != "forward" or j <= here
-        back = j < last and (overview or (frame.direction == "backward" and j >= here - 1))
-        edges.append({"src": j, "dst": j + 1, "style": "ledge" if done else "ledgelater",
-                      "fwd": "", "back": back, "back_label": ""})
-    return {"nodes": out_nodes, "edges": edges, "gap": 5, "font": r"\small"}
+def _update(view: LayerView, m: Module, language: str, decimals: int, first: bool) -> list[tuple[str, Piece]]:
+    """Deck 001's gradient descent for one linear module: W ← W − η ∂E/∂W with η's value, then
+    the numbers (old, η, gradient, new); the bias likewise, or kept when the spec fixes it.
+    The ``first`` module's frame says what the step is."""
+    l = m.layer
+    eta = Piece(r"\eta", "η")
+    lr = _num(view.learning_rate, decimals)
+    items: list[tuple[str, Piece]] = [("note", _say(language, "layers_step", eta=eta))] if first else []
+    rule = []
+    for key, name in (("W", _name("W", l)), ("b", _name("b", l))):
+        if key in m.new:
+            rule.append(_gets(name, [_join([name, _mul(eta, _dE(name))], " - ", " - ")]))
+    items.append(("math", _then(*rule, _eq(eta, lr))))
+    W = _name("W", l)
+    step = _join([_mat(m.params["W"], decimals), _mul(lr, _mat(m.grads["W"], decimals))], " - ", " - ")
+    # columns (one input) fit on one line; wider matrices put the result under the step
+    items.append(("math", _gets(W, [step], [_mat(m.new["W"], decimals)], wide=m.shape[1] > 1)))
+    if "b" in m.params:
+        b = _name("b", l)
+        if "b" not in m.new:
+            items.append(("note", _say(language, "layers_bias_kept", b=b)))
+        elif m.params["shared"]:
+            old, grad, new = m.params["b"][0][0], m.grads["b"][0][0], m.new["b"][0][0]
+            times = _join([lr, _factor(grad, decimals)], r" \cdot ", "·")     # two numbers: a visible product
+            items.append(("math", _gets(b, [_join([_num(old, decimals), times], " - ", " - ")],
+                                        [_num(new, decimals)], wide=False)))
+        else:
+            step = _join([_col([r[0] for r in m.params["b"]], decimals),
+                          _mul(lr, _col([r[0] for r in m.grads["b"]], decimals))], " - ", " - ")
+            items.append(("math", _gets(b, [step], [_col([r[0] for r in m.new["b"]], decimals)], wide=False)))
+    return items
 
 
-def _layer_figure(language: str) -> dict[str, Any]:
-    """One layer l as two modules, with what flows between them forward (above) and backward
-    (below): the overview's picture of the names a^{[l-1]}, z^{[l]}, δ^{[l]}, a^{[l]}."""
-    l = Piece("l", "l")
-    prev, z, a = Piece("a^{[l-1]}", "a[l-1]"), Piece("z^{[l]}", "z[l]"), Piece("a^{[l]}", "a[l]")
-    nodes = [{"label": f"${prev.tex}$", "style": "lio"},
-             {"label": _say(language, "layers_linear", l=l).tex, "style": "lmod"},
-             {"label": "$g^{[l]}$", "style": "lmod"},
-             {"label": f"${a.tex}$", "style": "lio"}]
-    flows = [("", _dE(prev, True).tex), (z.tex, r"\delta^{[l]}"), ("", _dE(a, True).tex)]
-    edges = [{"src": j, "dst": j + 1, "style": "ledge", "fwd": fwd, "back": True, "back_label": back}
-             for j, (fwd, back) in enumerate(flows)]
-    return {"nodes": nodes, "edges": edges, "gap": 21, "font": r"\large"}
-
-
-def _blocks(frame: Frame) -> list[dict[str, str]]:
-    return [{"math": p.tex} if kind == "math" else {"text": p.tex} for kind, p in frame.items]
-
-
-def _size(frame: Frame) -> str:
-    """The font of a frame's formulas: Large for a short frame, large for a full one (the
-    template shrinks a frame that would still not fit)."""
-    lines = sum(1 + p.tex.count(r"\\ &=") for _kind, p in frame.items)
-    return r"\Large" if lines <= 4 else r"\large"
-
-
-def layers_context(view: LayerView, style: str, language: str, decimals: int, title: str) -> dict[str, Any]:
-    t = lambda key, **f: say(language, key, **f)
-    nodes = _chain(view, language)
-    titles = {"overview": t("layers_modules"), "forward": t("tex_forward"), "backward": t("tex_backward")}
-    steps = []
-    for frame in frames(view, language, decimals):
-        steps.append({"title": titles[frame.direction],
-                      "figure": _layer_figure(language) if frame.direction == "overview" else None,
-                      "heading": "" if frame.direction == "overview" else tex_escape(frame.heading),
-                      "chain": _chain_for(frame, nodes), "blocks": _blocks(frame), "size": _size(frame)})
-    return {"title": title or "symbackprop", "subtitle": t("layers_title"), "language": language,
-            "babel": "spanish" if language == "es" else "english", "style": style, "steps": steps}
+def _gets(lhs: Piece, first: list[Piece], second: list[Piece] | None = None, wide: bool = True) -> Piece:
+    """lhs ← first = second: an assignment; ``wide``: the result on a second line, under the
+    first (aligned at the arrow and the =)."""
+    if not second:
+        return Piece(lhs.tex + r" \leftarrow " + " = ".join(p.tex for p in first),
+                     lhs.text + " ← " + " = ".join(p.text for p in first))
+    text = lhs.text + " ← " + " = ".join(p.text for p in first + second)
+    if not wide:
+        return Piece(lhs.tex + r" \leftarrow " + " = ".join(p.tex for p in first + second), text)
+    tex = (r"\begin{aligned}" + lhs.tex + r" &\leftarrow " + " = ".join(p.tex for p in first) + r" \\ &= "
+           + " = ".join(p.tex for p in second) + r"\end{aligned}")
+    return Piece(tex, text)
 
 
 # ----------------------------------------------------------------------------- JSON
