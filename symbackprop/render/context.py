@@ -113,7 +113,8 @@ class LatexLessonPrinter(LessonPrinter):
         """The note under a sum or product whose shown values do not give its shown result
         (none in the exercise sheet, whose values are the student's, nor in its key, which
         lines up with the sheet line by line)."""
-        if self.style in ("exercise", "answers") or not shown_result_differs(values, result, self.spec.decimals, product):
+        if self.style in ("exercise", "answers") or \
+                not shown_result_differs(values, result, self.spec.decimals, product):
             return []
         return [T(r"{\footnotesize " + self.t("tex_rounded_note") + "}")]
 
