@@ -28,7 +28,7 @@ from .derive.derivation import Chain, Path, Solution
 from .derive.ledger import path_ids
 
 __all__ = [
-    "Notation", "Network", "Forward", "Error", "Deltas", "Question", "Reused", "Factor",
+    "Notation", "Network", "LabelSmoothing", "Forward", "Error", "Deltas", "Question", "Reused", "Factor",
     "Together", "PartialSum", "Rule", "SumOverOutputs", "Update", "IterationTable", "Step", "lesson_plan", "path_id",
     "find_path", "GraphPoint", "GraphForward", "GraphSeed", "GraphBackward", "GraphBranches",
     "GraphGradients", "GraphConvention", "GraphStep", "graph_plan",
@@ -50,6 +50,14 @@ class Network:
     inputs: tuple[str, ...]
     targets: tuple[str, ...]
     params: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabelSmoothing:
+    """Deck 004's label smoothing of one-hot targets (the spec's ``label_smoothing``): the
+    targets, whose values are the smoothed ones; ε and the one-hot rows are the spec's."""
+
+    targets: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -155,7 +163,7 @@ class IterationTable:
     params: tuple[str, ...]
 
 
-Step = Union[Notation, Network, Forward, Error, Deltas, Question, Reused, Factor, Together,
+Step = Union[Notation, Network, LabelSmoothing, Forward, Error, Deltas, Question, Reused, Factor, Together,
              PartialSum, Rule, SumOverOutputs, Update, IterationTable]
 
 
@@ -298,6 +306,10 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
     steps.append(Network(tuple(ids.x(j, ex) for j in range(1, len(spec.inputs[0]) + 1)),
                          tuple(ids.y(k, ex) for k in range(1, len(spec.targets[0]) + 1)),
                          tuple(sorted(model.walk_order, key=lambda p: model.nodes[p].layer))))
+    if spec.label_smoothing is not None:
+        steps.append(LabelSmoothing(tuple(ids.y(k, n if spec.batch else None)
+                                          for n in range(1, len(spec.targets) + 1)
+                                          for k in range(1, len(spec.targets[0]) + 1))))
     pending: list[str] = []
     for node in model.nodes.values():
         if node.kind == "z":

@@ -39,6 +39,7 @@ __all__ = [
     "Function", "Activation", "Loss", "Penalty",
     "FUNCTIONS", "ACTIVATIONS", "LOSSES", "PENALTIES", "GATE_FUNCTIONS", "kink",
     "ACTIVATION_NAMES", "LOSS_NAMES", "DERIVED", "softmax_forward", "softmax_derivative", "function_of",
+    "smooth_labels", "is_one_hot",
 ]
 
 
@@ -440,3 +441,18 @@ ELEMENTARY: Mapping[str, Callable[..., Expr]] = {
     "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
     "max": sympy.Max, "min": sympy.Min,
 }
+
+
+# ----------------------------------------------------------------------------- label smoothing
+
+def is_one_hot(row) -> bool:
+    """A target row of one class: a single 1, every other entry 0."""
+    return sum(1 for t in row if t == 1) == 1 and all(t in (0, 1) for t in row)
+
+
+def smooth_labels(row, epsilon):
+    """Deck 004's label smoothing of a one-hot row of K classes: the 1 becomes 1 − ε, each 0
+    becomes ε/(K − 1) (K = 5, ε = 0.01: [0, 0, 1, 0, 0] → [0.0025, 0.0025, 0.99, 0.0025,
+    0.0025]). Exact for Decimal rows (at the working precision); also works on floats."""
+    k = len(row)
+    return tuple(1 - epsilon if t == 1 else epsilon / (k - 1) for t in row)

@@ -20,8 +20,8 @@ from typing import Any
 
 from ..derive.derivation import flat_values, solve
 from ..errors import SymbackpropError
-from ..core.exact import round_to
-from ..core.ops import ACTIVATIONS
+from ..core.exact import exact, round_to
+from ..core.ops import ACTIVATIONS, smooth_labels
 from ..spec.reading import Layer, Spec, spec_from_dict, spec_to_dict
 
 __all__ = ["Variant", "VARY", "make_variants", "manifest_document", "variant_hash", "spec_of_variant"]
@@ -61,8 +61,15 @@ def _candidate(spec: Spec, rng: random.Random, vary: tuple[str, ...], places: in
     inputs = spec.inputs
     if "inputs" in vary:
         inputs = tuple(tuple(_draw(rng, lo, hi, places) for _ in row) for row in spec.inputs)
-    targets = spec.targets
-    if "targets" in vary:
+    targets, one_hot = spec.targets, spec.one_hot
+    if "targets" in vary and spec.label_smoothing is not None:
+        # one-hot labels stay one-hot: a class drawn for each example, then smoothed alike
+        k = len(spec.targets[0])
+        one_hot = tuple(tuple(Decimal(int(i == hot)) for i in range(k))
+                        for hot in (rng.randrange(k) for _ in spec.targets))
+        with exact():
+            targets = tuple(smooth_labels(row, spec.label_smoothing) for row in one_hot)
+    elif "targets" in vary:
         probabilities = spec.layers[-1].activation in ("sigmoid", "softmax") or \
             spec.loss in ("binary_cross_entropy", "cross_entropy")
         t_lo, t_hi = (Decimal("0.05"), Decimal("0.95")) if probabilities else (lo, hi)
@@ -70,7 +77,8 @@ def _candidate(spec: Spec, rng: random.Random, vary: tuple[str, ...], places: in
     rate = spec.learning_rate
     if "learning_rate" in vary:
         rate = Decimal(rng.randint(1, 9)) / 10
-    return replace(spec, layers=tuple(layers), inputs=inputs, targets=targets, learning_rate=rate)
+    return replace(spec, layers=tuple(layers), inputs=inputs, targets=targets, one_hot=one_hot,
+                   learning_rate=rate)
 
 
 def problems(spec: Spec) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..core.ops import is_one_hot, smooth_labels
 from ..errors import SymbackpropError
 from .codegen import Network
 from ..spec.reading import Regularization, Spec, spec_to_dict
@@ -114,7 +115,23 @@ def dataset(name: str, spec: Spec, *, n: int = 200, seed: int = 0) -> Dataset:
         labels = np.concatenate([np.zeros(half), np.ones(half)])
     else:
         raise SymbackpropError(f"unknown dataset {name!r}: expected one of {', '.join(DATASETS)}")
-    return Dataset(name, X, _targets(labels, outputs, name))
+    return Dataset(name, X, _smoothed(_targets(labels, outputs, name), spec, name))
+
+
+def _smoothed(Y: np.ndarray, spec: Spec, where: str, first_line: int | None = None) -> np.ndarray:
+    """The targets smoothed as the spec's ``label_smoothing`` asks (deck 004: each 1 becomes
+    1 − ε, each 0 ε/(K − 1), by :func:`smooth_labels`); each row must be one-hot."""
+    if spec.label_smoothing is None:
+        return Y
+    eps = float(spec.label_smoothing)
+    out = []
+    for n, row in enumerate(Y):
+        if not is_one_hot(tuple(row)):
+            place = f"{where}: line {first_line + n}" if first_line is not None else f"dataset {where}"
+            raise SymbackpropError(f"{place}: label_smoothing needs one-hot targets (a single 1, the rest 0), "
+                                   f"found {list(row)}")
+        out.append(smooth_labels(tuple(row), eps))
+    return np.array(out, dtype=np.float64)
 
 
 #: The largest training CSV read (a documented limit).
@@ -146,7 +163,7 @@ def load_csv(path: str | Path, spec: Spec) -> Dataset:
             raise SymbackpropError(f"{path}: line {n}: expected finite numbers")
         X.append([v for v, t in zip(values, is_target) if not t])
         Y.append([v for v, t in zip(values, is_target) if t])
-    return Dataset(path.stem, np.array(X), np.array(Y))
+    return Dataset(path.stem, np.array(X), _smoothed(np.array(Y), spec, str(path), first_line=2))
 
 
 # ----------------------------------------------------------------------------- training

@@ -247,6 +247,27 @@ class LatexLessonPrinter(LessonPrinter):
             lines = []
         return [self.step("network", self.t("tex_network"), lines=lines, notes=notes)]
 
+    def _print_LabelSmoothing(self, step: L.LabelSmoothing) -> list[dict[str, Any]]:
+        spec = self.spec
+        k = len(spec.targets[0])
+        values = [self.value(y) for y in step.targets]
+        flat = [t for row in spec.one_hot for t in row]
+        hot = next(v for v, t in zip(values, flat) if t == 1)
+        cold = next(v for v, t in zip(values, flat) if t == 0)
+        eps = self.given(spec.label_smoothing)
+        rule = (r"y_{k} = \begin{cases} 1 - \varepsilon & \text{" + self.t("tex_if") + r" } t_{k} = 1 \\ "
+                r"\dfrac{\varepsilon}{K - 1} & \text{" + self.t("tex_if") + r" } t_{k} = 0 \end{cases}")
+        numbers = (rf"1 - \varepsilon = 1 - {eps} = {self.given(hot)},\qquad "
+                   rf"\frac{{\varepsilon}}{{K - 1}} = \frac{{{eps}}}{{{k - 1}}} = {self.given(cold)}")
+        blocks = [T(self.t("tex_smoothing_intro", K=k, eps=self.m(rf"\varepsilon = {eps}"))), M(rule), M(numbers),
+                  T(self.t("tex_smoothing_then"))]
+        for n, row in enumerate(spec.one_hot):
+            ys = step.targets[n * k:(n + 1) * k]
+            blocks.append(M(r"\left(" + ", ".join(self.given(t) for t in row) + r"\right) \;\to\; \left("
+                            + ", ".join(self.name(y) for y in ys) + r"\right) = \left("
+                            + ", ".join(self.given(v) for v in values[n * k:(n + 1) * k]) + r"\right)"))
+        return [self.step("smoothing", self.t("tex_smoothing"), blocks=blocks, diagram=False)]
+
     def _print_Forward(self, step: L.Forward) -> list[dict[str, Any]]:
         section = self.section("tex_forward")
         node = self.model.nodes[step.a]

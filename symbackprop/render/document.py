@@ -56,6 +56,8 @@ def solution_document(solution: Solution) -> dict[str, Any]:
         "loss": spec.loss,
         "reduction": spec.reduction,
         "learning_rate": spec.learning_rate,
+        **({"label_smoothing": {"epsilon": spec.label_smoothing, "one_hot": [list(r) for r in spec.one_hot]}}
+           if spec.label_smoothing is not None else {}),
         "rounding": d.rounding,
         "paths": solution.paths,
         "path_limit": solution.path_limit,

@@ -90,6 +90,23 @@ class TextLessonPrinter(LessonPrinter):
     def _print_Network(self, step: L.Network) -> list[str]:
         return []
 
+    def _print_LabelSmoothing(self, step: L.LabelSmoothing) -> list[str]:
+        spec = self.spec
+        k = len(spec.targets[0])
+        values = [self.value(self.d, y) for y in step.targets]
+        flat = [t for row in spec.one_hot for t in row]
+        hot = next(v for v, t in zip(values, flat) if t == 1)
+        cold = next(v for v, t in zip(values, flat) if t == 0)
+        out = self.section("smoothing")
+        out.append("  " + say(self.lang, "smoothing_rule", eps=self.num(spec.label_smoothing), K=k,
+                              hot=self.num(hot), cold=self.num(cold)))
+        for n, row in enumerate(spec.one_hot):
+            given = ", ".join(self.num(t) for t in row)
+            names = ", ".join(self.name(y) for y in step.targets[n * k:(n + 1) * k])
+            smoothed = ", ".join(self.num(v) for v in values[n * k:(n + 1) * k])
+            out.append(f"  ({given}) → ({names}) = ({smoothed})")
+        return out
+
     def _print_Forward(self, step: L.Forward) -> list[str]:
         d = self.d
         out = self.section("forward")

@@ -23,7 +23,7 @@ from typing import Any
 from ..core import ids
 from ..errors import SpecError
 from ..core.exact import exact, round_to, to_decimal
-from ..core.ops import ACTIVATION_NAMES, LOSS_NAMES, ACTIVATIONS as _RULES
+from ..core.ops import ACTIVATION_NAMES, LOSS_NAMES, ACTIVATIONS as _RULES, is_one_hot, smooth_labels
 from ..io.yamlload import load_yaml
 
 __all__ = [
@@ -60,7 +60,7 @@ LIMITS = {
 TITLE_PAGE_KEYS = ("author", "course", "institution", "date")
 TOP_KEYS = ("title", *TITLE_PAGE_KEYS, "language", "notation", "decimals", "inputs", "targets", "layers",
             "loss", "reduction", "regularization", "learning_rate", "labels",
-            "update_biases", "steps")
+            "update_biases", "steps", "label_smoothing")
 LAYER_KEYS = ("units", "activation", "slope", "weights", "bias")
 INIT_KEYS = ("init", "seed", "range", "decimals", "shared")
 WEIGHT_INITS = ("xavier", "he", "uniform", "zeros")
@@ -116,6 +116,10 @@ class Spec:
     course: tuple[tuple[str, str], ...] = ()
     institution: tuple[tuple[str, str], ...] = ()
     date: tuple[tuple[str, str], ...] = ()
+    # Label smoothing (deck 004): ε, and the one-hot rows the spec gave; ``targets`` then holds
+    # the smoothed rows, which every part uses (the loss, the checker, the export, training).
+    label_smoothing: Decimal | None = None
+    one_hot: tuple[tuple[Decimal, ...], ...] = ()
 
     def title_in(self, language: str) -> str:
         """The title in ``language`` when the spec gives one, else its only title."""
@@ -372,6 +376,12 @@ class _Reader:
                                  f"found {len(targets)}" + ("" if t_batch == batch else
                                  " (one of inputs/targets is a list of lists, the other is not)"))
 
+        smoothing, one_hot = None, ()
+        if "label_smoothing" in d:
+            smoothing = self.label_smoothing(d["label_smoothing"], targets)
+            one_hot = targets
+            with exact():
+                targets = tuple(smooth_labels(row, smoothing) for row in targets)
         loss = self.choice(d.get("loss", "half_sse"), "loss", LOSSES)
         self.check_loss(loss, layers[-1].activation, targets)
         reduction = self.choice(d.get("reduction", "sum"), "reduction", ("sum", "mean"))
@@ -385,7 +395,25 @@ class _Reader:
                     inputs=inputs, targets=targets, layers=tuple(layers), loss=loss,
                     reduction=reduction, regularization=regularization,
                     learning_rate=learning_rate, labels=labels, update_biases=update_biases,
-                    steps=steps, batch=batch, source=self.source, **title_page)
+                    steps=steps, batch=batch, source=self.source, label_smoothing=smoothing,
+                    one_hot=one_hot, **title_page)
+
+    def label_smoothing(self, value: Any, targets) -> Decimal:
+        """ε of deck 004's label smoothing: the targets must be one-hot rows of K ≥ 2 classes,
+        and 0 < ε < (K − 1)/K (beyond, a 0 would become larger than the 1)."""
+        k = len(targets[0])
+        if k < 2:
+            self.fail("label_smoothing", f"needs targets of 2 classes or more (one-hot), found {k} output")
+        eps = self.number(value, "label_smoothing", positive=True)
+        if eps * k >= k - 1:
+            self.fail("label_smoothing", f"expected a number below (K - 1)/K = {k - 1}/{k} for K = {k} "
+                                         f"classes (else a 0 would outgrow the 1), found {value}")
+        for n, row in enumerate(targets):
+            if not is_one_hot(row):
+                place = f"targets[{n}]" if len(targets) > 1 else "targets"
+                self.fail(place, "label_smoothing needs one-hot targets (a single 1, the rest 0), found "
+                                 f"[{', '.join(str(t) for t in row)}]")
+        return eps
 
     def count_before_reading(self, layers_raw: list, n_in: int) -> None:
         """Refuse too many parameters from the layers' sizes alone, before an initializer
@@ -630,4 +658,8 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
             out["regularization"]["include_biases"] = True
     if spec.labels:
         out["labels"] = dict(spec.labels)
+    if spec.label_smoothing is not None:
+        # the one-hot rows and ε, which smooth to ``targets`` again on reading
+        out["targets"] = rows(spec.one_hot)
+        out["label_smoothing"] = num(spec.label_smoothing)
     return out
