@@ -187,4 +187,12 @@ def test_a_sum_of_rounded_values_says_so_where_they_do_not_add_up(lecture_spec):
     from symbackprop.api import solve_for_report
     from symbackprop.render.report import render_tex
     tex = render_tex(solve_for_report(lecture_spec), "slides", "es")
-    assert tex.count("Los valores se muestran redondeados") == 2
+    # the two sums, and two updates: 0.6·(−0.01761) is −0.01057 by hand, the slide's −0.01056
+    # (from −0.0176065…); 0.6·0.00111 is 0.00067 by hand, the slide's 0.00066 (0.0011…·0.6)
+    noted = [step.split("\n", 1)[0] for step in tex.split("%% step ")[1:]
+             if "Los valores se muestran redondeados" in step]
+    assert [n.split(": ")[1] for n in noted] == ["update", "update", "partial", "sum"]
+    updates = [step for step in tex.split("%% step ")[1:] if "Los valores se muestran redondeados" in step
+               and ": update" in step.split("\n", 1)[0]]
+    assert r"0.6 \cdot \left(-0.01761\right)" in updates[0] and r"0.7 - \left(-0.01056\right)" in updates[0]
+    assert r"0.1 - 0.00066" in updates[1]

@@ -177,3 +177,15 @@ def test_no_value_is_written_twice_in_a_row(lecture, style):
     twice = re.findall(r"= (-?[0-9][0-9.]*) = \1(?![0-9.])", tex)
     assert twice == []
     assert r"\frac{\partial z^{[1]}_{1}}{\partial b^{[1]}} = 1" in tex
+
+
+def test_a_fixed_bias_says_so_where_its_gradient_is_derived():
+    """Review (issue 14): b[1]'s and b[2]'s walk-throughs took ~24 frames, and only the last
+    frame said the biases are not updated. Their question frames say it (update_biases: false)."""
+    from symbackprop import load_spec
+    from symbackprop.api import solve_for_report
+    from conftest import LECTURE
+    tex = render_tex(solve_for_report(load_spec(LECTURE)), "slides", "es")
+    questions = [s for s in tex.split("%% step ")[1:] if s.split("\n", 1)[0].endswith(": question")]
+    noted = ["contribuye $b^{[" in s for s in questions if "los sesgos no se actualizan; su gradiente" in s]
+    assert noted == [True, True] and len(questions) == 10

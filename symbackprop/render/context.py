@@ -413,6 +413,9 @@ class LatexLessonPrinter(LessonPrinter):
             blocks.append(T(self.t("tex_delta", count=c.path_count)))
             blocks.append(M(f"{self.chain_lhs('E', p)} = " + " + ".join(
                 self.product(path.factors) for path in c.paths[:6])))
+        if not c.trainable:
+            # a fixed bias (update_biases: false): derived as in the lectures, never used
+            blocks.insert(0, T(r"{\footnotesize " + self.t("tex_frozen_question") + "}"))
         marks = self.chain_marks(c)
         return [self.step("question", self.t("tex_backward"), heading=title, blocks=blocks,
                           section=section, marks=marks)]
@@ -558,8 +561,12 @@ class LatexLessonPrinter(LessonPrinter):
                  f"{new_name} = {self.given(old)} - {self.paren(self.slot(taken))}",
                  f"{new_name} = {self.slot(new)}"]
         self.updated.append(p)
+        # η·g and w − η·g, from the values as shown
+        note = self.rounded_note([self.spec.learning_rate, grad], taken, product=True) or \
+            self.rounded_note([old, -taken], new)
         return [self.step("update", self.t("tex_backward"), heading=self.t("tex_update", param=self.m(self.name(p))),
-                          blocks=[M(lines[0]), T(self.t("tex_where_eta")), M(lines[1]), M(lines[2]), M(lines[3])],
+                          blocks=[M(lines[0]), T(self.t("tex_where_eta")), M(lines[1]), M(lines[2]), M(lines[3])]
+                          + note,
                           marks=({p} if p.startswith("w") else set(), set()))]
 
     def _print_IterationTable(self, step: L.IterationTable) -> list[dict[str, Any]]:

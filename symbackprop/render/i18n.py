@@ -190,6 +190,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_where_eta": "donde $\\eta$ es la tasa de aprendizaje.",
         "tex_new_weight": "Añadiendo el nuevo valor de {param}",
         "tex_frozen": "Los sesgos no se actualizan en este ejemplo.",
+        "tex_frozen_question": "(En este ejemplo los sesgos no se actualizan; su gradiente se calcula igual.)",
         "tex_delta": "Con {count} caminos, usamos el delta de la neurona (la suma de todos los caminos que pasan por ella):",
         "tex_iteration": "Iteración {step} finalizada",
         "tex_old": "anterior",
@@ -199,8 +200,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_hand": "Redondeo a mano: cada valor se redondea a {decimals} decimales antes de usarlo.",
         "tex_answers": "Respuestas",
         "tex_sheet": "Ejercicio: escribe en cada recuadro el valor que falta ({places}); usa las líneas "
-                     "bajo cada paso para tus cálculos.",
-        "tex_sheet_key": "Respuestas: el valor de cada recuadro del ejercicio ({places}).",
+                     "bajo cada paso para tus cálculos. Las respuestas se calculan con los valores exactos: "
+                     "si redondeas en pasos intermedios, el último decimal puede diferir.",
+        "tex_sheet_key": "Respuestas: el valor de cada recuadro del ejercicio ({places}), calculado con los "
+                         "valores exactos: si se redondea en pasos intermedios, el último decimal puede diferir.",
         "tex_places": "{decimals} decimales",
         "tex_places_one": "1 decimal",
         "tex_places_none": "sin decimales",
@@ -389,6 +392,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_where_eta": "where $\\eta$ is the learning rate.",
         "tex_new_weight": "The new value of {param}",
         "tex_frozen": "The biases are not updated in this example.",
+        "tex_frozen_question": "(In this example the biases are not updated; their gradient is derived all the same.)",
         "tex_delta": "With {count} paths, we use the neuron's delta (the sum of all the paths through it):",
         "tex_iteration": "Iteration {step} finished",
         "tex_old": "old",
@@ -398,8 +402,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_hand": "Hand rounding: every value is rounded to {decimals} decimals before it is used.",
         "tex_answers": "Answers",
         "tex_sheet": "Exercise: write the missing value in every box ({places}); use the lines below "
-                     "each step for your working.",
-        "tex_sheet_key": "Answers: the value of every box of the exercise ({places}).",
+                     "each step for your working. The answers are computed from the exact values: if you "
+                     "round on the way, the last decimal may differ.",
+        "tex_sheet_key": "Answers: the value of every box of the exercise ({places}), computed from the exact "
+                         "values: if one rounds on the way, the last decimal may differ.",
         "tex_places": "{decimals} decimal places",
         "tex_places_one": "1 decimal place",
         "tex_places_none": "a whole number",
