@@ -162,7 +162,8 @@ def write_layers_report(spec: Spec, view, style: str, language: str, directory: 
             f"{REPORT_LIMITS['layer_width']} units; this network has a layer of {widest} "
             "(use --format text or json)")
     style = "slides" if style == "slides" else "article"
-    tex = render_layers_tex(view, style, language, spec.decimals, spec.title_in(language))
+    tex = render_layers_tex(view, style, language, spec.decimals, spec.title_in(language),
+                            spec.title_page_in(language))
     return write_tex_and_pdf(Path(directory) / f"{stem}-layers-{style}-{language}", tex, pdf=pdf)
 
 

@@ -136,3 +136,17 @@ def test_the_command_refuses_a_wrong_value_with_exit_code_2(tmp_path):
                              "-o", str(tmp_path)], env=env(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "--date: expected at most 200 characters, found 201" in result.stderr
+
+
+def test_the_layer_deck_has_the_same_title_page(tmp_path):
+    """Reviews (issue 14): the layer deck's title page dropped the author, course, institution
+    and date that the spec gives and the network deck shows."""
+    from symbackprop.cli import main
+    for lang, words in (("es", ("Redes neuronales", "Facultad de Ciencias", "Semestre 2025{-}2")),
+                        ("en", ("Neural networks", "Faculty of Science", "Term 2025{-}2"))):
+        assert main(["solve", str(LECTURE), "--view", "layers", "--format", "tex", "--lang", lang,
+                     "-o", str(tmp_path)]) == 0
+        tex = (tmp_path / f"lecture_2_2_2-layers-slides-{lang}.tex").read_text(encoding="utf-8")
+        head = tex.split(r"\begin{document}")[0]
+        assert r"\author{symbackprop}" in head and all(w in head for w in words), lang
+        assert r"\usebeamercolor[fg]{title}" + words[0] in head

@@ -96,7 +96,9 @@ def _size(frame: Frame) -> str:
     return r"\Large" if lines <= 4 else r"\large"
 
 
-def layers_context(view: LayerView, style: str, language: str, decimals: int, title: str) -> dict[str, Any]:
+def layers_context(view: LayerView, style: str, language: str, decimals: int, title: str,
+                   head: dict[str, str] | None = None) -> dict[str, Any]:
+    """``head``: the title page's fields (author, course, institution, date) the spec gives."""
     t = lambda key, **f: say(language, key, **f)
     nodes = _chain(view, language)
     titles = {"overview": t("layers_modules"), "data": t("layers_network_data"), "forward": t("tex_forward"),
@@ -108,6 +110,9 @@ def layers_context(view: LayerView, style: str, language: str, decimals: int, ti
                       "figure": figures.get(frame.direction),
                       "heading": "" if frame.module < 0 else tex_escape(frame.heading),
                       "chain": _chain_for(frame, nodes), "blocks": _blocks(frame), "size": _size(frame)})
+    from ..spec.reading import TITLE_PAGE_KEYS
+    given = {key: " ".join(text.split()) for key, text in (head or {}).items()}
     return {"title": title or "symbackprop", "subtitle": t("layers_title"), "language": language,
+            "head": {key: given.get(key, "") for key in TITLE_PAGE_KEYS},
             "babel": "spanish" if language == "es" else "english", "style": style, "steps": steps}
 

@@ -32,9 +32,10 @@ def render_graph_tex(graph, style: str, language: str) -> str:
     return environment().get_template(f"graph_{style}.tex.j2").render(ctx=ctx)
 
 
-def render_layers_tex(view, style: str, language: str, decimals: int, title: str) -> str:
-    """The layer-by-layer view as slides or a handout."""
-    ctx = layers_context(view, "slides" if style == "slides" else "article", language, decimals, title)
+def render_layers_tex(view, style: str, language: str, decimals: int, title: str,
+                      head: dict[str, str] | None = None) -> str:
+    """The layer-by-layer view as slides or a handout (``head``: the title page's fields)."""
+    ctx = layers_context(view, "slides" if style == "slides" else "article", language, decimals, title, head)
     return environment().get_template("layers.tex.j2").render(ctx=ctx)
 
 
