@@ -6,9 +6,10 @@ every neuron has its own, named on its edge) in a row under the network. The dra
 made to be shown at its natural size (labels in \\scriptsize): as wide as the slides allow.
 
 Every edge label has one place, chosen here once for the whole report (:func:`layout`), so
-that it never moves between frames: the name with its value right under it, away from the
-edges' crossings, on a sloped edge (the edge runs through the label) or beside a straight
-one, where it covers no other edge, node or label. Between two layers the names (values) are drawn
+that it never moves between frames: the name with its value right under it, ON the edge
+(centred on its line, its white background stopping the line there), away from the edges'
+crossings (labels of crossing edges near different ends), where it touches no other edge,
+node or label: a label is always nearest its own edge. Between two layers the names (values) are drawn
 only when they all find such a place; elsewhere only a highlighted weight is named.
 
 Each drawing in a report says what it highlights (the path being computed), which
@@ -41,8 +42,6 @@ TARGET_GAP = 1.5    # cm from the output column to the targets
 BIAS_DROP = 0.75    # cm from the lowest neuron down to the row of bias nodes
 BIAS_SHIFTS = (0.8, 0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 1.7, 1.9)   # cm left of its layer, nearest first
 MARGIN = 0.03       # cm of white kept around a label
-CLEAR = 0.05        # cm between a value's box and its own edge's line (a highlighted edge is
-                    # 1.2 pt thick): the number never touches the arrow it is written on
 
 # Sizes of the labels' text (\scriptsize: 8 pt, its scripts 6 pt), in points, measured with
 # pdflatex and rounded up; a label's box adds the template's inner sep (1 pt) on each side.
@@ -271,85 +270,31 @@ def _boxes_meet(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-#: Where along an edge (0 = source, 1 = target) its label may sit, best first: near its ends,
-#: where edges leaving (entering) a neuron have parted, never at a crossing in the middle.
+#: Where along a sloped edge (0 = source, 1 = target) its label may sit, best first: near its
+#: ends, where edges leaving (entering) a neuron have parted, never at a crossing in the middle.
 _LABEL_AT = tuple(dict.fromkeys(round(t, 2) for d in range(0, 21, 2)
                                  for t in (0.3 + d / 100, 0.7 - d / 100, 0.3 - d / 100, 0.7 + d / 100)))
-#: The orders in which the sides of an edge are tried: "on" the edge (white behind the
-#: label, the edge visibly running into it), "outer" (beside it, away from the middle of the
-#: picture where the crossings are) and "inner". A try gives the orders for a straight edge
-#: and for a sloped one; the first try that covers nothing wins, else the one covering least.
-#: On a sloped edge a label reads as that edge's when the edge runs through it (beside it, it
-#: could be the neighbour's).
-_TRIES = (
-    {"straight": ("outer", "inner", "on"), "sloped": ("on", "outer", "inner")},
-    {"straight": ("outer", "inner", "on"), "sloped": ("outer", "inner", "on")},
-    {"straight": ("outer", "inner", "on"), "sloped": ("inner", "outer", "on")},
-)
+#: The places tried first on every sloped edge, one pair after another (the first pair whose
+#: labels all fit wins): the labels of two crossing edges at the same place near their sources
+#: sit one above the other, as far apart as the place is from the crossing.
+_FIRST_AT = ((0.3, 0.7), (0.28, 0.72), (0.26, 0.74), (0.24, 0.76), (0.22, 0.78), (0.2, 0.8), (0.32, 0.68))
+#: Along a straight edge: its middle first (the sloped edges leave and enter its ends).
+_STRAIGHT_AT = tuple(dict.fromkeys(round(t, 2) for d in range(0, 41, 2) for t in (0.5 - d / 100, 0.5 + d / 100)))
 
 
-def _anchor(side: str, dx: float, dy: float, py: float) -> str:
-    """The TikZ anchor that puts a label on ``side`` of an edge going (dx, dy), at height
-    ``py``: beside it, the label's corner touching the edge and the rest off the edge."""
-    if side == "on":
-        return "center"
-    above = py >= 0 if side == "outer" else py < 0
-    if abs(dy) < 1e-9:
-        return "south" if above else "north"
-    if dy < 0:
-        return "south west" if above else "north east"
-    return "south east" if above else "north west"
-
-
-def _anchored(px: float, py: float, anchor: str, w: float, h: float) -> tuple[float, float, float, float]:
-    if anchor in ("center", "south", "north"):
-        x0 = px - w / 2
-    else:
-        x0 = px if "west" in anchor else px - w
-    y0 = py - h / 2 if anchor == "center" else py if anchor.startswith("south") else py - h
-    return (x0, y0, x0 + w, y0 + h)
-
-
-def _parts(side: str, px: float, py: float, dx: float, dy: float, name: tuple[float, float],
-           value: tuple[float, float] | None) -> tuple[str, tuple, tuple | None] | None:
-    """Where a label goes at the point (px, py) of an edge going (dx, dy), on ``side``: its
-    anchor, the name's box and the value's box (or None), in cm. The value hangs from the
-    name's foot. On the edge ("on"), the edge runs through the name's middle and the value
-    moves sideways, away from where the edge goes on, until :data:`CLEAR` parts it from the
-    edge's line: no place (None) when it would leave the name's middle (a steep edge), where
-    it would not read as that name's; beside the edge, the whole label stands :data:`CLEAR`
-    off the line (its corner would touch it)."""
+def _parts(px: float, py: float, name: tuple[float, float],
+           value: tuple[float, float] | None) -> tuple[tuple, tuple | None]:
+    """The name's box and the value's box (or None), in cm, of a label at the point (px, py)
+    of its edge: ON the edge, the name with its value right under it, the stack centred on
+    the point (the label's white stops the line there), so that a label is always nearest
+    its own edge, never beside it where it could be the neighbour's."""
     nw, nh = name
-    vw, vh = value if value else (0.0, 0.0)
-    length = (dx * dx + dy * dy) ** 0.5
-    if side == "on":
-        name_box = (px - nw / 2, py - nh / 2, px + nw / 2, py + nh / 2)
-        if value is None:
-            return "center", name_box, None
-        # the unit normal pointing down from the edge: the value must lie past CLEAR along it
-        nx, ny = (dy / length, -dx / length) if dx > 0 else (-dy / length, dx / length)
-        if abs(dx) < 1e-9:
-            nx, ny = 1.0, 0.0          # a vertical edge: the value to its right
-        shift = 0.0
-        if abs(nx) > 1e-9:
-            need = (CLEAR + vw / 2 * abs(nx) - nh / 2 * abs(ny)) / abs(nx)
-            shift = max(0.0, need) * (1 if nx > 0 else -1)
-        if abs(shift) > min(nw, vw) / 2:
-            return None
-        top = py - nh / 2
-        return "center", name_box, (px + shift - vw / 2, top - vh, px + shift + vw / 2, top)
-    anchor = _anchor(side, dx, dy, py)
-    w, h = max(nw, vw), nh + vh
-    x0, y0, x1, y1 = _anchored(px, py, anchor, w, h)
-    # off the line by CLEAR, along the normal on the label's side
-    nx, ny = -dy / length, dx / length
-    cx, cy = (x0 + x1) / 2 - px, (y0 + y1) / 2 - py
-    if cx * nx + cy * ny < 0:
-        nx, ny = -nx, -ny
-    x0, y0, x1, y1 = x0 + CLEAR * nx, y0 + CLEAR * ny, x1 + CLEAR * nx, y1 + CLEAR * ny
-    mid = (x0 + x1) / 2
-    name_box = (mid - nw / 2, y1 - nh, mid + nw / 2, y1)
-    return anchor, name_box, (mid - vw / 2, y0, mid + vw / 2, y0 + vh) if value else None
+    if value is None:
+        return (px - nw / 2, py - nh / 2, px + nw / 2, py + nh / 2), None
+    vw, vh = value
+    top = py + (nh + vh) / 2
+    foot = top - nh
+    return (px - nw / 2, foot, px + nw / 2, top), (px - vw / 2, foot - vh, px + vw / 2, foot)
 
 
 def _sizes(e: dict, valued: bool) -> tuple[tuple[float, float], tuple[float, float] | None]:
@@ -367,8 +312,8 @@ def _place_labels(nodes: list[dict], edges: list[dict]) -> list[dict]:
     """Give every edge one place for its label (``label_at``: ``{pos, anchor, box, parts}``,
     see :func:`_spots`): its name, and right under it its value (``name_xy``: the middle of
     the name's foot, in cm; ``value_xy``: the middle of the value's top, on that same line),
-    so that a value always reads as its own edge's, never as a crossing edge's, and never
-    touches its edge (:func:`_parts`). Between two layers, the names with
+    on the edge itself (:func:`_parts`), so that name and value always read as their own
+    edge's, never as a crossing or neighbouring edge's. Between two layers, the names with
     their values are drawn when every one of the stacks finds a clear place (``labelled``
     and ``valued``); else the names alone when they do (``labelled``); elsewhere only a
     highlighted edge shows its name, on top, where it would have gone."""
@@ -384,8 +329,10 @@ def _place_labels(nodes: list[dict], edges: list[dict]) -> list[dict]:
         crowded = {group(e) for e in candidates if group(e) in named and spots[e["id"]]["hits"]}
         if not crowded:
             break
-        # a crowded layer drops its values first, then its names
-        named -= crowded - valued
+        # a crowded layer drops its values first, then its names: the biases' first (the text
+        # names them), which may leave room for the weights'
+        unvalued = crowded - valued
+        named -= {g for g in unvalued if g[1] == "bias"} or unvalued
         valued -= crowded
     out = []
     for e in edges:
@@ -393,23 +340,26 @@ def _place_labels(nodes: list[dict], edges: list[dict]) -> list[dict]:
         is_valued = e["labelled"] and group(e) in valued
         if found:
             name, value = found["parts"]
+            x = round((name[0] + name[2]) / 2, 3)      # the value right under the name's middle
             place = {"label_at": {k: v for k, v in found.items() if k != "hits"},
-                     "name_xy": (round((name[0] + name[2]) / 2, 3), name[1]),
-                     "value_xy": (round((value[0] + value[2]) / 2, 3), value[3]) if value and is_valued else None}
+                     "name_xy": (x, name[1]), "value_xy": (x, value[3]) if value and is_valued else None,
+                     # name and value in white boxes of one width: no piece of the edge peeps
+                     # out between them where the narrower one ends
+                     "label_w": round(found["box"][2] - found["box"][0], 3) if value and is_valued else None}
         else:
-            place = {"label_at": None, "name_xy": None, "value_xy": None}
+            place = {"label_at": None, "name_xy": None, "value_xy": None, "label_w": None}
         out.append({**e, **place, "labelled": e["labelled"] and group(e) in named, "valued": is_valued})
     return out
 
 
 def _spots(nodes: list[dict], edges: list[dict], labelled: list[dict], extra: list[dict] = (),
            valued=frozenset()) -> dict:
-    """{edge id: {pos, anchor, box, hits}} for the ``labelled`` edges: the first position of
-    :data:`_LABEL_AT` and side where the label (its name, with its value under it when its
-    layer is ``valued``; with :data:`MARGIN` of white) covers no other edge, node or label;
-    failing that, where it covers the fewest. Straight edges first, then steeper ones; of
-    the :data:`_TRIES`, the one covering least. Then each ``extra`` edge's name (drawn only
-    when highlighted, one or two at a time) where it covers least of those."""
+    """{edge id: {pos, anchor, box, parts, hits}} for the ``labelled`` edges: the first
+    position of :data:`_LABEL_AT` where the label, on its edge (its name, with its value under
+    it when its layer is ``valued``; with :data:`MARGIN` of white), touches no other edge,
+    node or label; failing that, where it touches the fewest. The steepest edges first
+    (they have the fewest places), straight ones last. Then each ``extra`` edge's name (drawn only when highlighted, one or two at
+    a time) where it touches least of those."""
     where = {n["id"]: n for n in nodes}
     segments = [((where[e["src"]]["x"], where[e["src"]]["y"]), (where[e["dst"]]["x"], where[e["dst"]]["y"]), e["id"])
                 for e in edges]
@@ -422,59 +372,53 @@ def _spots(nodes: list[dict], edges: list[dict], labelled: list[dict], extra: li
         s, d = where[e["src"]], where[e["dst"]]
         return abs(d["y"] - s["y"]) / max(abs(d["x"] - s["x"]), 1e-9)
 
-    def attempt(tried, order, placed, keep=True):
+    def attempt(order, placed, keep=True, first=()):
         placed = list(placed)
         spots: dict[str, dict] = {}
-        total = [0, 0]
+        total = 0
+        sloped_at = tuple(dict.fromkeys(first + _LABEL_AT))
         for e in order:
             s, d = where[e["src"]], where[e["dst"]]
             dx, dy = d["x"] - s["x"], d["y"] - s["y"]
-            sides = tried["straight" if abs(dy) < 1e-9 else "sloped"]
             name, value = _sizes(e, (e["layer"], e["kind"]) in valued and keep)
             best = None
-            rank = 0
-            for side in sides:
-                for t in _LABEL_AT:
-                    px, py = s["x"] + t * dx, s["y"] + t * dy
-                    placed_at = _parts(side, px, py, dx, dy, name, value)
-                    if placed_at is None:
-                        continue
-                    anchor, *parts = placed_at
-                    parts = [tuple(round(v, 3) for v in b) if b else None for b in parts]
-                    hits = 0
-                    for box in filter(None, parts):
-                        wide = (box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN)
-                        # a label on a label is unreadable, on a node hides it; an edge under a
-                        # label's white only loses a piece
-                        hits += sum(_segment_hits_box(p, q, wide) for p, q, sid in segments if sid != e["id"])
-                        hits += 5 * sum(_circle_hits_box(c, r, wide) for c, r in circles)
-                        hits += 10 * sum(_boxes_meet(wide, other) for other in placed)
-                    if best is None or (hits, rank) < best[0]:
-                        best = ((hits, rank), {"pos": t, "anchor": anchor, "box": _union(*parts),
-                                               "parts": tuple(parts)})
-                    rank += 1
-                    if hits == 0:
-                        break
-                if best is not None and best[0][0] == 0:
+            for rank, t in enumerate(_STRAIGHT_AT if abs(dy) < 1e-9 else sloped_at):
+                parts = [tuple(round(v, 3) for v in b) if b else None
+                         for b in _parts(s["x"] + t * dx, s["y"] + t * dy, name, value)]
+                box = _union(*parts)
+                wide = (box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN)
+                # a label touching another edge could be read as that edge's; on a label it is
+                # unreadable, on a node it hides it
+                hits = sum(_segment_hits_box(p, q, wide) for p, q, sid in segments if sid != e["id"])
+                hits += 5 * sum(_circle_hits_box(c, r, wide) for c, r in circles)
+                hits += 10 * sum(_boxes_meet(wide, other) for other in placed)
+                if best is None or (hits, rank) < best[0]:
+                    best = ((hits, rank), {"pos": t, "anchor": "center", "box": box, "parts": tuple(parts)})
+                if hits == 0:
                     break
             if keep:
-                placed.extend(b for b in best[1]["parts"] if b)
+                placed.append(best[1]["box"])
             spots[e["id"]] = {**best[1], "hits": best[0][0]}
-            total[0] += best[0][0]
-            total[1] += best[0][1]
-        return tuple(total), spots, placed
+            total += best[0][0]
+        return total, spots, placed
 
-    order = sorted(labelled, key=steepness)
+    # the labels of two crossing edges both near their sources, one above the other: from
+    # where they fit the best first, the place to try first on every sloped edge
+    # where it does not fit, the straight edges first, then the steeper ones
+    orders = (sorted(labelled, key=steepness, reverse=True), sorted(labelled, key=steepness))
     best = None
-    for tried in _TRIES:
-        found = attempt(tried, order, fixed)
-        if best is None or found[0][0] < best[0][0][0]:
-            best = (found, tried)
-        if found[0][0] == 0:
+    for order in orders:
+        for first in _FIRST_AT:
+            found = attempt(order, fixed, first=first)
+            if best is None or found[0] < best[0][0]:
+                best = (found, first)
+            if found[0] == 0:
+                break
+        if best[0][0] == 0:
             break
-    (_, spots, placed), tried = best
+    (_, spots, placed), first = best
     if extra:
-        spots.update(attempt(tried, sorted(extra, key=steepness), placed, keep=False)[1])
+        spots.update(attempt(sorted(extra, key=steepness, reverse=True), placed, keep=False, first=first)[1])
     return spots
 
 
