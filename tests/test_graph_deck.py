@@ -435,3 +435,17 @@ def test_a_gradient_beyond_what_a_decimal_holds_is_refused_in_one_line():
     with pytest.raises(SymbackpropError, match=r"larger than 1e999999 in size at this point") as info:
         build_graph(expression, {"y": Decimal("-999999.999")})
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("expression, at", REVIEWED)
+def test_converging_edges_are_apart_enough_for_a_gradient_and_a_value_between_them(expression, at):
+    """The neuron's red −0.39322 (under w1 → r) sat on the green −2 (over x1 → r): two edges
+    into one gate are, at their middle where the labels sit, at least two labels' sizes apart."""
+    from symbackprop.render.graph_context import PT_PER_CM, GraphLatexPrinter
+    g = graph(expression, at)
+    printer = GraphLatexPrinter(g, "slides", "es")
+    label = printer.size / PT_PER_CM
+    for n in g.nodes:
+        ys = sorted(printer.place[i][1] for i in set(n.inputs))
+        for a, b in zip(ys, ys[1:]):
+            assert (b - a) / 2 >= 2 * label - 1e-9, (n.id, a, b)

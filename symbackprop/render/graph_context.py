@@ -52,7 +52,8 @@ def _value(v: Decimal | None) -> str:
     return r"\nexists" if text is None else text
 
 
-def _layout(g: Graph, gaps: dict[int, float] | None = None, out_gap: float = 2.0) -> dict[str, tuple[float, float]]:
+def _layout(g: Graph, gaps: dict[int, float] | None = None, out_gap: float = 2.0,
+            row: float = ROW) -> dict[str, tuple[float, float]]:
     """A layered layout: a column per depth (variables on the left); the variables take rows
     in some order; every gate wants the mean height of its inputs and a column's gates keep
     that order, pushed at least a row apart (so that x − y and max(x, y), which want the same
@@ -63,7 +64,8 @@ def _layout(g: Graph, gaps: dict[int, float] | None = None, out_gap: float = 2.0
     by one swap), the one whose edges cross least (then bend least) wins, the order the
     output reaches them first on a tie: crossing edges put their values and gradients on
     each other. ``gaps``: the distance (cm) from column k − 1 to column k (else
-    :data:`COLUMN`), ``out_gap`` from the output to the arrow's end. ``_box``: the drawing's
+    :data:`COLUMN`), ``out_gap`` from the output to the arrow's end, ``row`` between two
+    rows. ``_box``: the drawing's
     extent (x0, y0, x1, y1)."""
     first = _leaves(g)
     if len(first) <= ORDERS_UPTO:
@@ -72,7 +74,7 @@ def _layout(g: Graph, gaps: dict[int, float] | None = None, out_gap: float = 2.0
         orders = [first] + [first[:k] + [first[k + 1], first[k]] + first[k + 2:] for k in range(len(first) - 1)]
     best = None
     for order in orders:
-        place = _place(g, order, gaps or {}, out_gap)
+        place = _place(g, order, gaps or {}, out_gap, row)
         cost = _tangle(g, place)
         if best is None or cost < best[0]:
             best = (cost, place)
@@ -150,7 +152,8 @@ def _cross(p, q, r, s) -> bool:
     return d1 * d2 < 0 and d3 * d4 < 0
 
 
-def _place(g: Graph, leaves: list[str], gaps: dict[int, float], out_gap: float) -> dict[str, tuple[float, float]]:
+def _place(g: Graph, leaves: list[str], gaps: dict[int, float], out_gap: float,
+           row_height: float = ROW) -> dict[str, tuple[float, float]]:
     """The layout (see :func:`_layout`) with the variables in this order."""
     by_id = {n.id: n for n in g.nodes}
     users: dict[str, list[str]] = {}
@@ -192,8 +195,8 @@ def _place(g: Graph, leaves: list[str], gaps: dict[int, float], out_gap: float) 
     for k in range(1, max(depth.values(), default=0) + 1):
         columns.append(columns[-1] + gaps.get(k, COLUMN))
     place = {nid: (round(columns[depth[nid]] + (fan if depth[nid] else 0.0), 3) + 0.0,
-                   round((middle - y) * ROW, 3) + 0.0) for nid, y in row.items()}
-    height = (bottom - top) * ROW
+                   round((middle - y) * row_height, 3) + 0.0) for nid, y in row.items()}
+    height = (bottom - top) * row_height
     out_x = place[g.output][0]
     place["_box"] = (-0.8, round(-height / 2 - 0.8, 3), round(out_x + out_gap + 0.6, 3), round(height / 2 + 0.8, 3))
     return place
@@ -232,6 +235,8 @@ _LABEL_ENDS, _ARROW = 0.15, 0.2
 MIDDLE, FANNED = 0.5, 0.58
 _RADIUS = {"gop": 0.4, "gvar": 0.3}
 PT_PER_CM = 28.4527
+#: Rows stand this many labels' sizes apart (at least :data:`ROW`)
+ROWS_PER_LABEL = 4
 
 
 def _em(text: str) -> float:
@@ -294,6 +299,13 @@ def _gaps(g: Graph, size: float) -> tuple[dict[int, float], float]:
     return gaps, out_gap
 
 
+def _row(size: float) -> float:
+    """The distance (cm) between two rows for labels of ``size`` pt: two edges converging on
+    a gate from neighbouring rows are half of it apart at their middle, where the one's
+    gradient (below it) and the other's value (above it) sit: room for both."""
+    return max(ROW, math.ceil(ROWS_PER_LABEL * size / PT_PER_CM * 100) / 100)
+
+
 def _scale(box, style: str) -> float:
     """How much the drawing is scaled to fit its room."""
     width, height = ROOM[style]
@@ -308,7 +320,7 @@ def _fit(g: Graph, style: str):
     best = None
     for size, name in SIZES:
         gaps, out_gap = _gaps(g, size)
-        place = _layout(g, gaps, out_gap)
+        place = _layout(g, gaps, out_gap, _row(size))
         routes = _routes(g, place)
         scale = _scale(place["_box"], style)
         if scale >= 1 and size > UNSCALED:
