@@ -220,7 +220,7 @@ def _spread(here: list[str], wanted: dict[str, float], order: dict[str, int], ro
 #: Room for the drawing (cm): a slide gives it a band of the frame's full width (its margins
 #: too) under the text, of a fixed height, so that every frame of a deck draws it alike; the
 #: handout its text width.
-ROOM = {"slides": (12.0, 4.6), "article": (16.6, 12.0)}
+ROOM = {"slides": (12.0, 3.9), "article": (16.6, 12.0)}
 #: The labels' sizes (pt) in the 11 pt classes and their LaTeX names, smallest first
 SIZES = ((6, r"\tiny"), (8, r"\scriptsize"), (9, r"\footnotesize"), (10, r"\small"), (12, r"\large"),
          (14.4, r"\Large"))
@@ -236,7 +236,7 @@ MIDDLE, FANNED = 0.5, 0.58
 _RADIUS = {"gop": 0.4, "gvar": 0.3}
 PT_PER_CM = 28.4527
 #: Rows stand this many labels' sizes apart (at least :data:`ROW`)
-ROWS_PER_LABEL = 4
+ROWS_PER_LABEL = 3.6
 
 
 def _em(text: str) -> float:
