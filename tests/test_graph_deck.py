@@ -328,7 +328,68 @@ def test_a_wide_graph_gets_larger_labels_to_stay_legible():
     small = graph_context(graph(*LECTURE), "slides", "en")["steps"][0]["diagram"]["font"]
     wide = graph_context(graph("1/(1+exp(-(w0*x0+w1*x1+w2)))", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"),
                          "slides", "en")["steps"][0]["diagram"]["font"]
-    assert (small, wide) == (r"\tiny", r"\footnotesize")
+    assert (small, wide) == (r"\scriptsize", r"\Large")
+
+
+#: The review's three decks (issue 14): the lecture's, the neuron's and a mixed one
+REVIEWED = [LECTURE, ("1/(1+exp(-(w0*x0+w1*x1+w2)))", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"),
+            ("(x+y)*z + sigmoid(x*w)", "x=-2,y=5,z=-4,w=1.5")]
+
+
+@pytest.mark.parametrize("expression, at", REVIEWED)
+def test_the_labels_are_read_at_six_points_once_the_drawing_is_scaled(expression, at):
+    """The labels were \\tiny and the drawing then shrunk to fit: 4 pt on the lecture's deck,
+    2.7 pt on the neuron's. The context says the scale the slides draw it at (they use it as
+    such) and the labels' size, chosen for it; the variables are set larger still."""
+    ctx = graph_context(graph(expression, at), "slides", "es")
+    assert ctx["size"] * ctx["scale"] >= 6, (ctx["size"], ctx["scale"])
+    box = ctx["box"]
+    assert ctx["scale"] == round(min(1.0, 12.0 / (box[2] - box[0]), 3.9 / (box[3] - box[1])), 4)
+    diagram = ctx["steps"][0]["diagram"]
+    assert diagram["size"] == ctx["size"] and diagram["var_font"] != diagram["font"]
+    tex = render_graph_tex(graph(expression, at), "slides", "es")
+    assert tex.count(rf"\scalebox{{{ctx['scale']}}}{{") == len(ctx["steps"])
+    assert "max height=0.42\\textheight" not in tex
+
+
+@pytest.mark.parametrize("expression, at", REVIEWED)
+def test_every_edge_is_long_enough_for_its_widest_label(expression, at):
+    """The neuron's five-decimal numbers ran into the arrowhead and the next node: each column
+    now stands as far from the one before as the widest value or gradient entering it needs,
+    centred on its edge (or where a fanned edge puts it), clear of both nodes and the arrow."""
+    import math
+
+    from symbackprop.render.graph_context import (_ARROW, _LABEL_ENDS, _RADIUS, FANNED, MIDDLE, PT_PER_CM,
+                                                  GraphLatexPrinter, _edge_labels, _pos)
+    g = graph(expression, at)
+    printer = GraphLatexPrinter(g, "slides", "es")
+    place = dict(printer.place)
+    place["out"] = (printer.drawing()["output"]["x"], place[g.output][1])
+    radius = {n.id: _RADIUS["gvar" if n.op in ("input", "const") else "gop"] for n in g.nodes}
+    radius["out"] = _RADIUS["gvar"]
+    for src, dst, ems in _edge_labels(g):
+        label = ems * printer.size / PT_PER_CM
+        (x0, y0), (x1, y1) = place[src], place[dst]
+        visible = math.hypot(x1 - x0, y1 - y0) - radius[src] - radius[dst]
+        pos = _pos(g, src, dst)
+        assert pos in (MIDDLE, FANNED)
+        assert pos * visible >= label / 2 + _LABEL_ENDS - 1e-9, (src, dst)
+        assert (1 - pos) * visible >= label / 2 + _LABEL_ENDS + _ARROW - 1e-9, (src, dst)
+    # the widest label the neuron's deck shows, −0.53445, is at least 4 ems wide at its size
+    if "w0" in expression:
+        assert max(ems for _, _, ems in _edge_labels(g)) >= 4
+
+
+def test_the_edge_numbers_print_at_five_points_at_least_in_the_pdf(tmp_path):
+    """pdftotext's glyph box of every number on the neuron deck's drawings (under the text)."""
+    require_tex()
+    pdf = tmp_path / "neuron.pdf"
+    assert main(["graph", REVIEWED[1][0], "--at", REVIEWED[1][1], "--format", "pdf", "-o", str(pdf)]) == 0
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    heights = [float(y1) - float(y0) for y0, y1, word in
+               re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)</word>', out)
+               if re.fullmatch(r"[−-]?\d+\.\d{5}", word)]
+    assert len(heights) > 20 and min(heights) >= 5.0, min(heights)
 
 
 def test_the_edge_cases_build_as_pdf(tmp_path):
@@ -374,3 +435,17 @@ def test_a_gradient_beyond_what_a_decimal_holds_is_refused_in_one_line():
     with pytest.raises(SymbackpropError, match=r"larger than 1e999999 in size at this point") as info:
         build_graph(expression, {"y": Decimal("-999999.999")})
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("expression, at", REVIEWED)
+def test_converging_edges_are_apart_enough_for_a_gradient_and_a_value_between_them(expression, at):
+    """The neuron's red −0.39322 (under w1 → r) sat on the green −2 (over x1 → r): two edges
+    into one gate are, at their middle where the labels sit, at least two labels' sizes apart."""
+    from symbackprop.render.graph_context import PT_PER_CM, GraphLatexPrinter
+    g = graph(expression, at)
+    printer = GraphLatexPrinter(g, "slides", "es")
+    label = printer.size / PT_PER_CM
+    for n in g.nodes:
+        ys = sorted(printer.place[i][1] for i in set(n.inputs))
+        for a, b in zip(ys, ys[1:]):
+            assert (b - a) / 2 >= 1.8 * label - 1e-9, (n.id, a, b)

@@ -52,7 +52,8 @@ def _value(v: Decimal | None) -> str:
     return r"\nexists" if text is None else text
 
 
-def _layout(g: Graph) -> dict[str, tuple[float, float]]:
+def _layout(g: Graph, gaps: dict[int, float] | None = None, out_gap: float = 2.0,
+            row: float = ROW) -> dict[str, tuple[float, float]]:
     """A layered layout: a column per depth (variables on the left); the variables take rows
     in some order; every gate wants the mean height of its inputs and a column's gates keep
     that order, pushed at least a row apart (so that x − y and max(x, y), which want the same
@@ -62,7 +63,10 @@ def _layout(g: Graph) -> dict[str, tuple[float, float]]:
     :data:`ORDERS_UPTO` variables; else the order the output reaches them and its neighbours
     by one swap), the one whose edges cross least (then bend least) wins, the order the
     output reaches them first on a tie: crossing edges put their values and gradients on
-    each other. ``_box``: the drawing's extent (x0, y0, x1, y1)."""
+    each other. ``gaps``: the distance (cm) from column k − 1 to column k (else
+    :data:`COLUMN`), ``out_gap`` from the output to the arrow's end, ``row`` between two
+    rows. ``_box``: the drawing's
+    extent (x0, y0, x1, y1)."""
     first = _leaves(g)
     if len(first) <= ORDERS_UPTO:
         orders = [list(o) for o in itertools.permutations(first)]
@@ -70,7 +74,7 @@ def _layout(g: Graph) -> dict[str, tuple[float, float]]:
         orders = [first] + [first[:k] + [first[k + 1], first[k]] + first[k + 2:] for k in range(len(first) - 1)]
     best = None
     for order in orders:
-        place = _place(g, order)
+        place = _place(g, order, gaps or {}, out_gap, row)
         cost = _tangle(g, place)
         if best is None or cost < best[0]:
             best = (cost, place)
@@ -81,6 +85,22 @@ def _layout(g: Graph) -> dict[str, tuple[float, float]]:
 
 #: Up to this many variables every order of them is tried (5! = 120 layouts)
 ORDERS_UPTO = 5
+
+
+def _depths(g: Graph) -> dict[str, int]:
+    """Every node's column: a variable's is 0, a gate's one more than its inputs' deepest; a
+    constant sits in the column before its gate (not at the far left)."""
+    users: dict[str, list[str]] = {}
+    for n in g.nodes:
+        for i in n.inputs:
+            users.setdefault(i, []).append(n.id)
+    depth: dict[str, int] = {}
+    for n in g.nodes:
+        depth[n.id] = 0 if not n.inputs else 1 + max(depth[i] for i in n.inputs)
+    for n in g.nodes:
+        if n.op == "const" and users.get(n.id):
+            depth[n.id] = max(0, depth[users[n.id][0]] - 1)
+    return depth
 
 
 def _leaves(g: Graph) -> list[str]:
@@ -132,19 +152,15 @@ def _cross(p, q, r, s) -> bool:
     return d1 * d2 < 0 and d3 * d4 < 0
 
 
-def _place(g: Graph, leaves: list[str]) -> dict[str, tuple[float, float]]:
+def _place(g: Graph, leaves: list[str], gaps: dict[int, float], out_gap: float,
+           row_height: float = ROW) -> dict[str, tuple[float, float]]:
     """The layout (see :func:`_layout`) with the variables in this order."""
     by_id = {n.id: n for n in g.nodes}
     users: dict[str, list[str]] = {}
     for n in g.nodes:
         for i in n.inputs:
             users.setdefault(i, []).append(n.id)
-    depth: dict[str, int] = {}
-    for n in g.nodes:
-        depth[n.id] = 0 if not n.inputs else 1 + max(depth[i] for i in n.inputs)
-    for n in g.nodes:                   # a constant leaf beside its gate, not at the far left
-        if n.op == "const" and users.get(n.id):
-            depth[n.id] = max(0, depth[users[n.id][0]] - 1)
+    depth = _depths(g)
     row: dict[str, float] = {}
     for k, leaf in enumerate(leaves):
         row[leaf] = float(k)
@@ -175,11 +191,14 @@ def _place(g: Graph, leaves: list[str]) -> dict[str, tuple[float, float]]:
     middle = (top + bottom) / 2
     # a variable that feeds three gates or more fans out: its edges get more room to part
     fan = COLUMN / 2 if any(len(users.get(v, ())) >= 3 for v in leaves) else 0.0
-    place = {nid: (round(depth[nid] * COLUMN + (fan if depth[nid] else 0.0), 3) + 0.0,
-                   round((middle - y) * ROW, 3) + 0.0) for nid, y in row.items()}
-    height = (bottom - top) * ROW
+    columns = [0.0]
+    for k in range(1, max(depth.values(), default=0) + 1):
+        columns.append(columns[-1] + gaps.get(k, COLUMN))
+    place = {nid: (round(columns[depth[nid]] + (fan if depth[nid] else 0.0), 3) + 0.0,
+                   round((middle - y) * row_height, 3) + 0.0) for nid, y in row.items()}
+    height = (bottom - top) * row_height
     out_x = place[g.output][0]
-    place["_box"] = (-0.8, round(-height / 2 - 0.8, 3), round(out_x + 2.6, 3), round(height / 2 + 0.8, 3))
+    place["_box"] = (-0.8, round(-height / 2 - 0.8, 3), round(out_x + out_gap + 0.6, 3), round(height / 2 + 0.8, 3))
     return place
 
 
@@ -198,23 +217,120 @@ def _spread(here: list[str], wanted: dict[str, float], order: dict[str, int], ro
         row[k] = y + shift
 
 
-#: Room for the drawing (cm): a slide gives it the text width and 0.42 of the text height,
-#: the handout its text width.
-ROOM = {"slides": (10.8, 3.6), "article": (16.6, 12.0)}
-#: The labels' sizes (pt) and their LaTeX names, smallest first
-SIZES = ((5, r"\tiny"), (7, r"\scriptsize"), (8, r"\footnotesize"))
+#: Room for the drawing (cm): a slide gives it a band of the frame's full width (its margins
+#: too) under the text, of a fixed height, so that every frame of a deck draws it alike; the
+#: handout its text width.
+ROOM = {"slides": (12.0, 3.9), "article": (16.6, 12.0)}
+#: The labels' sizes (pt) in the 11 pt classes and their LaTeX names, smallest first
+SIZES = ((6, r"\tiny"), (8, r"\scriptsize"), (9, r"\footnotesize"), (10, r"\small"), (12, r"\large"),
+         (14.4, r"\Large"))
+#: The labels are read at this size (pt) once the drawing is scaled to its room, at least
+READ = 7.0
+#: The largest size a label is set at when the drawing needs no scaling
+UNSCALED = 9
+#: Around an edge's label: the clearance (cm) at either end and the arrow's tip
+_LABEL_ENDS, _ARROW = 0.15, 0.2
+#: Where along its edge a label sits: the middle, or nearer the target on the edges that fan
+#: out of their source (there they are furthest apart)
+MIDDLE, FANNED = 0.5, 0.58
+_RADIUS = {"gop": 0.4, "gvar": 0.3}
+PT_PER_CM = 28.4527
+#: Rows stand this many labels' sizes apart (at least :data:`ROW`)
+ROWS_PER_LABEL = 3.6
 
 
-def _font(box, style: str) -> str:
-    """The labels' font: a wide graph is scaled down to fit its room, so its labels are set
-    larger, to be read at no less than 4 pt once scaled (up to \footnotesize, beyond which
-    they would not fit between two columns)."""
+def _em(text: str) -> float:
+    """A label's width in ems of its font (Latin Modern's figures are half an em wide): enough
+    to leave it room between two columns."""
+    width, k = 0.0, 0
+    while k < len(text):
+        c = text[k]
+        if c == "\\":                            # a command (\infty, \nexists): a symbol
+            k += 1
+            while k < len(text) and text[k].isalpha():
+                k += 1
+            width += 1.0
+            continue
+        width += 0.78 if c in "-+" else 0.28 if c in ".," else 0.0 if c in "{}^_ " else 0.5
+        k += 1
+    return width
+
+
+def _pos(g: Graph, src: str, dst: str) -> float:
+    """Where along the edge src → dst its labels sit (:data:`MIDDLE` or :data:`FANNED`)."""
+    return FANNED if dst != "out" and g.node(src).branches > len(g.node(dst).inputs) else MIDDLE
+
+
+def _edge_labels(g: Graph) -> list[tuple[str, str, float]]:
+    """(source, target, ems of the widest of its value and its gradient) for every edge, the
+    output's arrow (target ``out``) last."""
+    out = []
+    for n in g.nodes:
+        for i, down in zip(n.inputs, [e.downstream for e in g.into(n.id)]):
+            out.append((i, n.id, max(_em(show(g.node(i).value, DECIMALS)), _em(_value(down)))))
+    out.append((g.output, "out", max(_em(show(g.value, DECIMALS)), _em("1"))))
+    return out
+
+
+def _room(g: Graph, src: str, dst: str, label: float) -> float:
+    """How far apart (cm) the centres of src and dst must be for a label ``label`` cm wide,
+    set where :func:`_pos` puts it, to keep clear of both nodes and of the arrow's tip."""
+    pos = _pos(g, src, dst)
+    kinds = [_RADIUS["gvar" if k == "out" or g.node(k).op in ("input", "const") else "gop"] for k in (src, dst)]
+    half = label / 2 + _LABEL_ENDS
+    return max(half / pos, (half + _ARROW) / (1 - pos)) + sum(kinds)
+
+
+def _gaps(g: Graph, size: float) -> tuple[dict[int, float], float]:
+    """The distance (cm) from each column to the one before it, and from the output to the
+    arrow's end: the widest label on the edges entering the column (set at ``size`` pt),
+    centred on the edge with room at its ends and for the arrow, plus the nodes' radii; never
+    less than :data:`COLUMN`."""
+    depth = _depths(g)
+    gaps: dict[int, float] = {}
+    out_gap = 2.0
+    for src, dst, ems in _edge_labels(g):
+        need = _room(g, src, dst, ems * size / PT_PER_CM)
+        if dst == "out":
+            out_gap = max(out_gap, math.ceil(need * 100) / 100)
+        else:
+            column = depth[dst]
+            gaps[column] = max(gaps.get(column, COLUMN), math.ceil(need * 100) / 100)
+    return gaps, out_gap
+
+
+def _row(size: float) -> float:
+    """The distance (cm) between two rows for labels of ``size`` pt: two edges converging on
+    a gate from neighbouring rows are half of it apart at their middle, where the one's
+    gradient (below it) and the other's value (above it) sit: room for both."""
+    return max(ROW, math.ceil(ROWS_PER_LABEL * size / PT_PER_CM * 100) / 100)
+
+
+def _scale(box, style: str) -> float:
+    """How much the drawing is scaled to fit its room."""
     width, height = ROOM[style]
-    scale = min(1.0, width / (box[2] - box[0]), height / (box[3] - box[1]))
+    return min(1.0, width / (box[2] - box[0]), height / (box[3] - box[1]))
+
+
+def _fit(g: Graph, style: str):
+    """The layout, the edges' routes, the labels' size (pt and LaTeX) and the scale: a wide
+    graph is scaled down to fit its room, so its labels are set larger, and its columns spread
+    to hold them. Of the sizes, the smallest read at :data:`READ` pt once scaled (none larger
+    than :data:`UNSCALED` pt if the drawing needs no scaling); else the one read largest."""
+    best = None
     for size, name in SIZES:
-        if size * scale >= 4:
-            return name
-    return SIZES[-1][1]
+        gaps, out_gap = _gaps(g, size)
+        place = _layout(g, gaps, out_gap, _row(size))
+        routes = _routes(g, place)
+        scale = _scale(place["_box"], style)
+        if scale >= 1 and size > UNSCALED:
+            break
+        fit = (place, routes, size, name, scale)
+        if size * scale >= READ:
+            return fit
+        if best is None or size * scale > best[2] * best[4]:
+            best = fit
+    return best
 
 
 def _routes(g: Graph, place) -> dict[tuple[str, str, int], str]:
@@ -301,9 +417,7 @@ class GraphLatexPrinter(LessonPrinter):
         self.names = PlainNames()
         self.printer = NetworkLatexPrinter(self.names)
         self.numbers = NetworkLatexPrinter(self.names, {n.id: n.value for n in g.nodes}, DECIMALS)
-        self.place = _layout(g)
-        self.routes = _routes(g, self.place)
-        self.font = _font(self.place["_box"], style)
+        self.place, self.routes, self.size, self.font, self.scale = _fit(g, style)
         self.frame: dict[str, Any] | None = None
         self.done: set[tuple[str, str]] = set()
         self.seeded = False
@@ -337,12 +451,16 @@ class GraphLatexPrinter(LessonPrinter):
                 grad = _value(down) if (i, n.id) in self.done else ""
                 # labels where the edges are furthest apart: near the target when they fan out
                 # of their source, near the source when they converge on their target
-                pos = "pos=0.62" if g.node(i).branches > len(n.inputs) else ""      # else the style's 0.42
+                pos = "" if _pos(g, i, n.id) == MIDDLE else f"pos={FANNED}"      # else the style's middle
                 edges.append({"src": i, "dst": n.id, "value": show(g.node(i).value, DECIMALS),
                               "grad": grad, "hot": n.id == current, "path": self.routes[(i, n.id, copy)],
                               "pos": pos})
-        return {"nodes": nodes, "edges": edges, "font": self.font,
-                "output": {"x": out_x + 2.0, "y": out_y, "label": names.latex(g.output),
+        # the variables a size larger than the labels (their subscripts are read too)
+        larger = [name for _, name in SIZES] + [r"\LARGE"]
+        var_font = larger[larger.index(self.font) + 1]
+        return {"nodes": nodes, "edges": edges, "font": self.font, "var_font": var_font,
+                "size": self.size, "scale": self.scale,
+                "output": {"x": round(self.place["_box"][2] - 0.6, 3), "y": out_y, "label": names.latex(g.output),
                            "value": show(g.value, DECIMALS), "grad": "1" if self.seeded else ""},
                 "out_src": g.output}
 
@@ -445,7 +563,7 @@ class GraphLatexPrinter(LessonPrinter):
             "steps": steps, "order": [n.id for n in g.nodes],
             "table_step": {"blocks": [], "table": {"head": ["", "op", self.t("tex_value"), "local", "df"],
                                                    "rows": table}},
-            "box": place["_box"],
+            "box": place["_box"], "scale": round(self.scale, 4), "size": self.size,
         }
 
 
