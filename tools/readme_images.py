@@ -31,14 +31,15 @@ WANTED = [("slide-forward.png", "forward", 1), ("slide-factor.png", "factor", 2)
 def main() -> None:
     solution = solve_for_report(load_spec(ROOT / "examples" / "lecture_2_2_2.yaml"))
     tex = render_tex(solution, "slides", "es")
-    pdf, _ = build_pdf(tex, name="slides")
-    kinds = re.findall(r"^%% step \d+: (\w+)$", tex, flags=re.M)
+    pdf, log = build_pdf(tex, name="slides")
+    # where each step begins: the slides write it to the log (a step may take several frames)
+    starts = [(kind, int(frame)) for kind, frame in
+              re.findall(r"^symbackprop step \d+ \((\w+)\) from frame (\d+)$", log, flags=re.M)]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "slides.pdf"
         path.write_bytes(pdf)
         for name, kind, occurrence in WANTED:
-            index = [i for i, k in enumerate(kinds) if k == kind][occurrence - 1]
-            page = index + 2                      # the title frame comes first
+            page = [frame for k, frame in starts if k == kind][occurrence - 1]
             out = ROOT / "docs" / name
             subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page),
                             "-singlefile", str(path), str(out.with_suffix(""))], check=True)
