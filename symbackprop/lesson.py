@@ -55,9 +55,12 @@ class Network:
 @dataclass(frozen=True)
 class LabelSmoothing:
     """Deck 004's label smoothing of one-hot targets (the spec's ``label_smoothing``): the
-    targets, whose values are the smoothed ones; ε and the one-hot rows are the spec's."""
+    targets, whose values are the smoothed ones, and one target that was a 1 (its value 1 − ε)
+    and one that was a 0 (ε/(K − 1)); ε and the one-hot rows are the spec's."""
 
     targets: tuple[str, ...]
+    hot: str
+    cold: str
 
 
 @dataclass(frozen=True)
@@ -307,9 +310,11 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
                          tuple(ids.y(k, ex) for k in range(1, len(spec.targets[0]) + 1)),
                          tuple(sorted(model.walk_order, key=lambda p: model.nodes[p].layer))))
     if spec.label_smoothing is not None:
-        steps.append(LabelSmoothing(tuple(ids.y(k, n if spec.batch else None)
-                                          for n in range(1, len(spec.targets) + 1)
-                                          for k in range(1, len(spec.targets[0]) + 1))))
+        targets = tuple(ids.y(k, n if spec.batch else None) for n in range(1, len(spec.targets) + 1)
+                        for k in range(1, len(spec.targets[0]) + 1))
+        flat = [t for row in spec.one_hot for t in row]
+        steps.append(LabelSmoothing(targets, next(y for y, t in zip(targets, flat) if t == 1),
+                                    next(y for y, t in zip(targets, flat) if t == 0)))
     pending: list[str] = []
     for node in model.nodes.values():
         if node.kind == "z":

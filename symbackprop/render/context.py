@@ -251,9 +251,7 @@ class LatexLessonPrinter(LessonPrinter):
         spec = self.spec
         k = len(spec.targets[0])
         values = [self.value(y) for y in step.targets]
-        flat = [t for row in spec.one_hot for t in row]
-        hot = next(v for v, t in zip(values, flat) if t == 1)
-        cold = next(v for v, t in zip(values, flat) if t == 0)
+        hot, cold = self.value(step.hot), self.value(step.cold)
         eps = self.given(spec.label_smoothing)
         rule = (r"y_{k} = \begin{cases} 1 - \varepsilon & \text{" + self.t("tex_if") + r" } t_{k} = 1 \\ "
                 r"\dfrac{\varepsilon}{K - 1} & \text{" + self.t("tex_if") + r" } t_{k} = 0 \end{cases}")

@@ -94,9 +94,7 @@ class TextLessonPrinter(LessonPrinter):
         spec = self.spec
         k = len(spec.targets[0])
         values = [self.value(self.d, y) for y in step.targets]
-        flat = [t for row in spec.one_hot for t in row]
-        hot = next(v for v, t in zip(values, flat) if t == 1)
-        cold = next(v for v, t in zip(values, flat) if t == 0)
+        hot, cold = self.value(self.d, step.hot), self.value(self.d, step.cold)
         out = self.section("smoothing")
         out.append("  " + say(self.lang, "smoothing_rule", eps=self.num(spec.label_smoothing), K=k,
                               hot=self.num(hot), cold=self.num(cold)))
