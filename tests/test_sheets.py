@@ -66,6 +66,23 @@ def test_slides_and_handout_have_no_boxes():
     assert r"\blankwidth" not in text and r"\workroom" not in text and r"\blank" not in text
 
 
+def test_a_box_after_a_minus_or_a_times_is_in_parentheses_so_a_negative_answer_reads_right():
+    """The key used to read "0.7 - -0.01056" (review r4): the sheet cannot know the sign, so
+    every box that is a factor, a term or a subtrahend has its parentheses on the sheet and in the
+    key alike: "0.7 - (-0.01056)"."""
+    data = lecture_data()
+    sheet, key = tex(data, "exercise"), tex(data, "answers")
+    assert r"0.7 - (\answer{-0.01056})" in key
+    assert r"0.7 - (\blank)" in sheet
+    for text, box in ((sheet, r"\blank"), (key, r"\answer{")):
+        body = text.split(r"\begin{document}")[1]
+        assert not re.search(r"(\\cdot|[-+])\s*" + re.escape(box), body), "a bare box after an operator"
+    assert not re.search(r"[-+]\s*-\d", key)
+    # the slides print the numbers: a negative one in parentheses, a positive one bare
+    slides = tex(data, "slides")
+    assert r"0.7 - \left(-0.01056\right)" in slides and "0.5 - 0.04812" in slides
+
+
 def workrooms(text: str) -> list[str]:
     return re.findall(r"\\workroom\{(\d+)\}", text.split(r"\begin{document}")[1])
 

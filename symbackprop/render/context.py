@@ -109,6 +109,19 @@ class LatexLessonPrinter(LessonPrinter):
     def paren(self, text: str) -> str:
         return paren(text, "latex")
 
+    def factor_slot(self, value: Decimal) -> str:
+        """A computed value as a factor or a subtrahend. A negative one gets parentheses; so does
+        every blank (and its key's answer, which lines up with it), whose sign the student does
+        not know yet: ``0.7 - (\\blank)`` is then filled ``0.7 - (-0.01056)``, never ``0.7 - -0.01056``."""
+        text = show(value, self.spec.decimals)
+        if self.style == "exercise":
+            return r"(\blank)"
+        if self.style == "exercise-slides":
+            return rf"\alt<2>{{{self.paren(text)}}}{{(\blank)}}"
+        if self.style == "answers":
+            return rf"(\answer{{{text}}})"
+        return self.paren(text)
+
     def rounded_note(self, values, result: Decimal, product: bool = False) -> list[dict[str, str]]:
         """The note under a sum or product whose shown values do not give its shown result
         (none in the exercise sheet, whose values are the student's, nor in its key, which
@@ -271,7 +284,7 @@ class LatexLessonPrinter(LessonPrinter):
         node = self.model.nodes[step.a]
         z = self.model.nodes[step.z]
         symbolic = " + ".join(f"{self.name(w)}\\,{self.name(s)}" for w, s in z.terms)
-        numeric = " + ".join(f"{self.given(self.values[w])} \\cdot {self.paren(self.slot_or_given(s))}"
+        numeric = " + ".join(f"{self.given(self.values[w])} \\cdot {self.slot_or_given(s, factor=True)}"
                              for w, s in z.terms)
         if z.bias:
             symbolic += f" + {self.name(z.bias)}"
@@ -295,10 +308,12 @@ class LatexLessonPrinter(LessonPrinter):
                           blocks=blocks, section=section,
                           marks=(set(), {f"n{node.layer}_{node.index}"}))]
 
-    def slot_or_given(self, qid: str) -> str:
+    def slot_or_given(self, qid: str, factor: bool = False) -> str:
         kind = self.model.nodes[qid].kind
         value = self.values[qid]
-        return self.given(value) if kind in ("input", "target") else self.slot(value)
+        if kind in ("input", "target"):
+            return self.paren(self.given(value)) if factor else self.given(value)
+        return self.factor_slot(value) if factor else self.slot(value)
 
     def _print_Error(self, step: L.Error) -> list[dict[str, Any]]:
         lines = []
@@ -319,7 +334,7 @@ class LatexLessonPrinter(LessonPrinter):
             total = " + ".join(self.name(t) for t in terms[:2]) + r" + \cdots + " + self.name(terms[-1])
         numbers = ""
         if 1 < len(terms) <= 6:
-            numbers = " = " + " + ".join(self.paren(self.slot(self.values[t])) for t in terms)
+            numbers = " = " + " + ".join(self.factor_slot(self.values[t]) for t in terms)
         lines.append(f"{self.name(step.total)} = {total}{numbers} = {self.slot(self.values[step.total])}")
         spec = self.spec
         sizes = (self.t("tex_sizes_jk", J=spec.n_examples, K=len(spec.targets[0])) if spec.batch
@@ -494,7 +509,7 @@ class LatexLessonPrinter(LessonPrinter):
         lhs = self.name(step.path)     # one of several paths has its own name, not the partial's
         factors = [self.d.factors[fid] for fid in path.factors]
         named = r" \cdot ".join(f"\\left[{self.names.doprint(f.named)}\\right]" for f in factors)
-        values = r" \cdot ".join(self.paren(self.slot(self.fvalue(f))) for f in factors)
+        values = r" \cdot ".join(self.factor_slot(self.fvalue(f)) for f in factors)
         lines = [f"{lhs} = {self.product(path.factors)}", f"{lhs} = {named}",
                  f"{lhs} = {values}", f"{lhs} = {self.slot(self.value(step.path))}"]
         note = self.rounded_note([self.fvalue(f) for f in factors], self.value(step.path), product=True)
@@ -506,7 +521,7 @@ class LatexLessonPrinter(LessonPrinter):
         term = ids.split_derivative(step.partial)[0]
         lhs = self.name(step.partial)
         lines = [f"{lhs} = " + " + ".join(self.name(q) for q in step.paths),
-                 f"{lhs} = " + " + ".join(self.paren(self.slot(self.value(q))) for q in step.paths),
+                 f"{lhs} = " + " + ".join(self.factor_slot(self.value(q)) for q in step.paths),
                  f"{lhs} = {self.slot(self.value(step.partial))}"]
         marks: tuple[set, set] = (set(), set())
         for q in step.paths:
@@ -535,7 +550,7 @@ class LatexLessonPrinter(LessonPrinter):
         c = self.d.chain(step.param)
         p = c.param
         names = " + ".join(self.name(x.id) for x in c.partials) if c.partials else ""
-        values = " + ".join(self.paren(self.slot(self.value(x))) for x in step.parts)
+        values = " + ".join(self.factor_slot(self.value(x)) for x in step.parts)
         grad = self.value(c.id)
         lines = ([f"{self.chain_lhs('E', p)} = {names}"] if names else []) + \
             [f"{self.chain_lhs('E', p)} = {values}", f"{self.chain_lhs('E', p)} = {self.slot(grad)}"]
@@ -555,8 +570,8 @@ class LatexLessonPrinter(LessonPrinter):
         taken = self.value(ids.step(c.param))
         lines = [f"{new_name} = {self.name(p)} - \\eta \\cdot {self.chain_lhs('E', p)}",
                  f"{new_name} = {self.given(old)} - {self.given(self.spec.learning_rate)} \\cdot "
-                 f"{self.paren(self.slot(grad))}",
-                 f"{new_name} = {self.given(old)} - {self.paren(self.slot(taken))}",
+                 f"{self.factor_slot(grad)}",
+                 f"{new_name} = {self.given(old)} - {self.factor_slot(taken)}",
                  f"{new_name} = {self.slot(new)}"]
         self.updated.append(p)
         # η·g and w − η·g, from the values as shown
@@ -625,7 +640,8 @@ class LatexLessonPrinter(LessonPrinter):
                     for block, other in zip(step["blocks"], twin["blocks"]):
                         if "math" in block and "math" in other and block["math"] != other["math"]:
                             block["fit"] = other["math"]
-        computed = re.compile(r"(\\blank|\\answer\{[^{}]*\})\s*$")
+        # an equation ending in a box ("= \blank"), or in a box in parentheses ("0.7 - (\blank)")
+        computed = re.compile(r"(\\blank|\\answer\{[^{}]*\})(\)?)\s*$")
         if self.style == "answers":
             # Where the key adds numbers ("= σ(0.41)") before an equation's last box, it is given
             # apart (``lead``, ``last``): the key sets the box where the sheet's is (see \fitas).
@@ -634,7 +650,7 @@ class LatexLessonPrinter(LessonPrinter):
                     found = computed.search(block.get("math", ""))
                     if "fit" in block and found and \
                             re.sub(r"\\answer\{[^{}]*\}", r"\\blank", block["math"]) != block["fit"]:
-                        block["lead"], block["last"] = block["math"][:found.start()], found.group(1)
+                        block["lead"], block["last"] = block["math"][:found.start()], found.group(1) + found.group(2)
         if self.style in ("article", "exercise", "answers"):
             for step in steps:
                 page_ties(step)
