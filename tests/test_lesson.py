@@ -203,7 +203,9 @@ def test_the_tex_never_names_one_path_like_the_partial(lecture, style):
     partial = r"\frac{\partial E_{2}}{\partial b^{[1]}}"
     value = r"\answer{-0.00555}" if style == "answers" else "-0.00555"
     assert f"{{{partial} = {value}}}" not in tex
-    assert rf"{partial}\Big|_{{\text{{camino 2}}}} = {value}" in tex
+    # the path's name at the text's size, not as a 6 pt subscript (review r4)
+    assert rf"{partial}\;\text{{(camino 2)}} = {value}" in tex
+    assert r"\Big|_" not in tex
     # the sum names the partials, which are the sums of their paths
     assert rf"\frac{{\partial E}}{{\partial b^{{[1]}}}} = \frac{{\partial E_{{1}}}}{{\partial b^{{[1]}}}} + {partial}" in tex
 

@@ -26,8 +26,8 @@ def display(notation, qid: str, form: str = "text", language: str = "en") -> str
     if split is not None:
         partial, n = split
         whole = display(notation, partial, form, language)
-        if latex:      # the partial restricted to one of its paths: ∂E1/∂b |_(camino 1)
-            return rf"{whole}\Big|_{{\text{{{say(language, 'tex_path_of', n=n)}}}}}"
+        if latex:      # the partial along one of its paths: ∂E1/∂b (camino 1), at the text's size
+            return rf"{whole}\;\text{{({say(language, 'tex_path_of', n=n)})}}"
         return say(language, "path_of", n=n, name=whole)
     if qid.startswith("new_"):
         inner = display(notation, qid[4:], form, language)
