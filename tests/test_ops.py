@@ -322,3 +322,29 @@ def test_textbook_derivative_is_the_derivative_in_the_lectures_order(name):
         from symbackprop.render.printers import NetworkLatexPrinter
         latex = NetworkLatexPrinter(PlainNames()).doprint(act.textbook(z))
         assert latex == r"\sigma\left(z\right) \cdot \left(1 - \sigma\left(z\right)\right)"
+
+
+@pytest.mark.parametrize("table, name", [("DERIVED", "sigmoid"), ("DERIVED", "tanh"),
+                                         ("DERIVATION_NOTES", "sigmoid")])
+def test_every_row_of_a_derivation_shown_in_the_deck_is_a_chain_of_equal_expressions(table, name):
+    """The rule frame (deck 003's "Derivada de la función sigmoide") and its note
+    (D_x e^u = e^u D_x u) print these rows as 'a = b = c': each equality is checked by SymPy,
+    with σ written out and u taken as a function of x."""
+    import sympy
+    from symbackprop.core import ops
+    x = sympy.Symbol("x", real=True)
+    rows = getattr(ops, table)[name](x)
+    u = sympy.Function("u")(x)
+
+    def plain(e):
+        e = e.subs(sympy.Symbol("u"), u).replace(ops.sigmoid, lambda arg: 1 / (1 + sympy.exp(-arg)))
+        return e.doit()
+
+    assert rows
+    for row in rows:
+        assert len(row) >= 2
+        first = plain(row[0])
+        for other in row[1:]:
+            assert sympy.simplify((first - plain(other)).rewrite(sympy.exp)) == 0, (row[0], other)
+    if table == "DERIVATION_NOTES":
+        assert any(isinstance(e, sympy.Derivative) for e in rows[0])

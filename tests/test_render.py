@@ -29,6 +29,18 @@ def lecture(lecture_spec):
     return solve_for_report(lecture_spec)
 
 
+@pytest.mark.parametrize("language, note", [("es", "Nota: la regla de la cadena para la exponencial"),
+                                             ("en", "Note: the chain rule for the exponential")])
+def test_the_sigmoid_rule_frame_notes_the_chain_rule_of_the_exponential(lecture, language, note):
+    """Deck 003 writes 'Nota: D_x e^u = e^u D_x u' beside σ′: the step from
+    d/dx (1 + e^(-x)) to -e^(-x) is said, not skipped."""
+    tex = render_tex(lecture, "slides", language)
+    frame = tex.split("%% step 10: rule")[1].split("%% step 11")[0]
+    assert note in frame
+    assert r"\frac{d}{d x} e^{u} = e^{u} \cdot \frac{d}{d x} u" in frame
+    assert r"\frac{d}{d x} \left(1 + e^{- x}\right) = e^{- x} \cdot \frac{d}{d x} \left(- x\right) = - e^{- x}" in frame
+
+
 def test_slides_follow_the_lecture_order(lecture):
     seq = kinds(render_tex(lecture, "slides", "es"))
     assert seq[:2] == ["notation", "network"]

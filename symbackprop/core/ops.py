@@ -38,7 +38,7 @@ __all__ = [
     "sigmoid", "relu", "leaky_relu", "softplus", "elu", "step",
     "Function", "Activation", "Loss", "Penalty",
     "FUNCTIONS", "ACTIVATIONS", "LOSSES", "PENALTIES", "GATE_FUNCTIONS", "kink",
-    "ACTIVATION_NAMES", "LOSS_NAMES", "DERIVED", "softmax_forward", "softmax_derivative", "function_of",
+    "ACTIVATION_NAMES", "LOSS_NAMES", "DERIVED", "DERIVATION_NOTES", "softmax_forward", "softmax_derivative", "function_of",
     "smooth_labels", "is_one_hot",
 ]
 
@@ -327,6 +327,23 @@ def _tanh_derivation(x: Expr) -> tuple[tuple[Expr, ...], ...]:
 DERIVED: Mapping[str, Callable[[Expr], tuple[tuple[Expr, ...], ...]]] = {
     "sigmoid": _sigmoid_derivation,
     "tanh": _tanh_derivation,
+}
+
+
+def _exp_chain_note(x: Expr) -> tuple[tuple[Expr, ...], ...]:
+    """Deck 003's note beside σ′: D_x e^u = e^u D_x u, so that d/dx (1 + e^(−x)) = −e^(−x)."""
+    u = sympy.Symbol("u")                      # a function of x (the tests put u(x) in its place)
+    with sympy.evaluate(False):
+        return (
+            (sympy.Derivative(exp(u), x), _mul(exp(u), sympy.Derivative(u, x))),
+            (sympy.Derivative(1 + exp(-x), x), _mul(exp(-x), sympy.Derivative(-x, x)), -exp(-x)),
+        )
+
+
+#: The rule a derivation above uses without saying (rows of equal expressions, as in DERIVED),
+#: shown as a note under it. Tested with SymPy.
+DERIVATION_NOTES: Mapping[str, Callable[[Expr], tuple[tuple[Expr, ...], ...]]] = {
+    "sigmoid": _exp_chain_note,
 }
 
 

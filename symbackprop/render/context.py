@@ -24,7 +24,7 @@ from ..derive.derivation import Chain, Derivation, Factor, Path, Solution
 from ..core.exact import show
 from ..core.notation import PlainNames
 from ..core.model import symbol
-from ..core.ops import ACTIVATIONS, DERIVED, LOSSES
+from ..core.ops import ACTIVATIONS, DERIVATION_NOTES, DERIVED, LOSSES
 from .i18n import CATALOGUES, ordinal, say
 from .diagram import layout, path_marks, styled
 from .names import display, paren
@@ -540,6 +540,9 @@ class LatexLessonPrinter(LessonPrinter):
         act = ACTIVATIONS[step.activation]
         blocks = [T(self.t("tex_rule_intro"))]
         blocks += [M(" = ".join(plain.doprint(e) for e in row)) for row in DERIVED[step.activation](x)]
+        if step.activation in DERIVATION_NOTES:       # deck 003: "Nota: D_x e^u = e^u D_x u"
+            blocks += [T(self.t("tex_rule_note"))] + \
+                [M(" = ".join(plain.doprint(e) for e in row)) for row in DERIVATION_NOTES[step.activation](x)]
         g, rule = act.own_output_rule(x)
         blocks += [T(self.t("tex_therefore")),
                    M(rf"\boxed{{\frac{{d}}{{dx}}{plain.doprint(g)} = {plain.doprint(rule)}}}")]
