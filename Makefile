@@ -41,7 +41,7 @@ demo: install tex
 
 # pytest is started from its own executable, so the tests import the installed package.
 test: install-test tex
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope
 
 # The fuzzing suite at nightly size: 10,000 generated cases per entry point (spec, graph
 # expression, answers, roster), a new random search each run.

@@ -49,7 +49,21 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     import fuzzing
     fuzzing.MODE["nightly"] = config.getoption("--fuzz") == "nightly"
-    fuzzing.MARKER.unlink(missing_ok=True)
+    if not hasattr(config, "workerinput"):      # once, in the controlling process
+        fuzzing.MARKER.unlink(missing_ok=True)
+
+
+def pytest_sessionfinish(session):
+    """Under pytest-xdist a worker hands its fuzzing counts to the controlling process."""
+    import fuzzing
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["fuzzing_counts"] = dict(fuzzing.COUNTS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    import fuzzing
+    fuzzing.COUNTS.update(getattr(node, "workeroutput", {}).get("fuzzing_counts", {}))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -18,7 +18,7 @@ from conftest import command, env
 
 def run(*args, cwd) -> subprocess.CompletedProcess:
     return subprocess.run([*command(), *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env=env())
+                          text=True, timeout=600, env=env())
 
 
 def test_solve_json_has_the_lecture_numbers(tmp_path):
