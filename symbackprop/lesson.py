@@ -29,7 +29,7 @@ from .derive.ledger import path_ids
 
 __all__ = [
     "Notation", "Network", "LabelSmoothing", "Forward", "Error", "Deltas", "Question", "Reused", "Factor",
-    "Together", "PartialSum", "Rule", "SumOverOutputs", "Update", "IterationTable", "Step", "lesson_plan", "path_id",
+    "Together", "PartialSum", "Rule", "SumOverOutputs", "Update", "IterationTable", "Recap", "Step", "lesson_plan", "path_id",
     "find_path", "GraphPoint", "GraphForward", "GraphSeed", "GraphBackward", "GraphBranches",
     "GraphGradients", "GraphConvention", "GraphStep", "graph_plan",
 ]
@@ -166,8 +166,17 @@ class IterationTable:
     params: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Recap:
+    """The lesson's close (deck 004's "Recuerda"): the old parameters are replaced by the new
+    ones, the forward pass runs again, then the backward pass, until the loss converges.
+    ``steps`` is how many gradient-descent steps the solution took."""
+
+    steps: int
+
+
 Step = Union[Notation, Network, LabelSmoothing, Forward, Error, Deltas, Question, Reused, Factor, Together,
-             PartialSum, Rule, SumOverOutputs, Update, IterationTable]
+             PartialSum, Rule, SumOverOutputs, Update, IterationTable, Recap]
 
 
 # ----------------------------------------------------------------------------- graph mode
@@ -338,4 +347,5 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
             steps.extend(_chain_steps(c, rules, derived))
     for later in solution.derivations:
         steps.append(IterationTable(later.step, tuple(c.param for c in later.chains)))
+    steps.append(Recap(len(solution.derivations)))
     return tuple(steps)

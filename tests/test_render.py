@@ -56,7 +56,8 @@ def test_slides_follow_the_lecture_order(lecture):
     first_hidden = seq.index("question", seq.index("question", 7 + 6 * 4 + 1) + 1)
     block = seq[first_hidden:seq.index("update", first_hidden) + 1]
     assert block.count("together") == 2 and block[-2:] == ["sum", "update"]
-    assert seq[-1] == "iteration"
+    assert seq[-2:] == ["iteration", "recap"]           # deck 004 closes with "Recuerda"
+    assert "Esto se repite hasta que la pérdida converge a un mínimo." in render_tex(lecture, "slides", "es")
 
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "out" / "lecture_2_2_2"

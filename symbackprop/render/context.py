@@ -611,6 +611,11 @@ class LatexLessonPrinter(LessonPrinter):
                                  section=self.t("tex_summary") if n == 1 else None, diagram=False))
         return out
 
+    def _print_Recap(self, step: L.Recap) -> list[dict[str, Any]]:
+        points = "".join(rf"\item {self.t(f'recap_{n}')}" + "\n" for n in range(1, 5))
+        return [self.step("recap", self.t("recap"), blocks=[T("\\begin{itemize}\n" + points + "\\end{itemize}")],
+                          diagram=False)]
+
     # ------------------------------------------------------------------ the whole
     def print_context(self, plan) -> dict[str, Any]:
         import re

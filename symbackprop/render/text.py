@@ -263,6 +263,9 @@ class TextLessonPrinter(LessonPrinter):
             out.append(f"  {self.name(c.param):<{width}}  {self.num(old):>12} → {self.num(new)}")
         return out
 
+    def _print_Recap(self, step: L.Recap) -> list[str]:
+        return self.heading(say(self.lang, "recap")) + [f"  - {say(self.lang, f'recap_{n}')}" for n in range(1, 5)]
+
     # ------------------------------------------------------------------ the whole
     def print_walkthrough(self, plan) -> str:
         title = self.spec.title_in(self.lang) or "symbackprop"
