@@ -276,8 +276,8 @@ def test_deep_network_names_tanh_in_spanish():
 def test_every_frame_draws_the_chain_with_its_module_highlighted(lecture):
     tex = lecture["tex_es"]
     frames = tex.split(r"\begin{frame}[t]")[1:]
-    # the modules, the network and its data, 5 forward, 7 backward (Linear: 2 each), 2 updates
-    assert len(frames) == 16
+    # the modules, the network and its data, 5 forward, σ′ derived, 7 backward (Linear: 2 each), 2 updates
+    assert len(frames) == 17
     for frame in frames[2:]:
         assert frame.count(r"\begin{tikzpicture}") == 1
         assert len(re.findall(r"\\node\[l(?:fwd|back)cur", frame)) == 1
@@ -422,3 +422,28 @@ def test_every_frame_shows_its_words_at_8pt_or_more(example, lang):
     assert [n for n, *_ in sizes] == list(range(2, tex.count(r"\begin{frame}") + 1))
     for n, chain, text, math in sizes:
         assert chain >= 8 and (text is None or text >= 8) and math is not None and math >= 8, (n, chain, text, math)
+
+
+def test_the_derivative_is_derived_before_its_first_use(lecture):
+    """Issue 14 (review r4): the backward used ∂a_i/∂z_i = a_i(1 − a_i) without the step deck 003
+    shows first, σ′ derived from σ = 1/(1 + e^{−z}). A note frame derives it once (rows from the
+    ops table), right before the first sigmoid's backward, with that module's chain."""
+    text = lecture["en"]
+    start = text.index("Note: the derivative of the sigmoid function")
+    assert text.count("Note: the derivative of the sigmoid function") == 1
+    assert text.index("∂E/∂ŷ_k = ŷ_k - y_k") < start < text.index("δ[2] = ∂E/∂z[2]")
+    assert "      σ(z) = 1/(1 + exp(-z))\n" in text[start:]
+    assert "d/dz σ(z) = -1/((1 + exp(-z))^2)·d/dz (1 + exp(-z)) = " in text[start:]
+    assert "      d/dz σ(z) = σ(z)·(1 - σ(z))\n" in text[start:]
+    frame, = frame_of(lecture["tex_es"], "Nota: derivada de la función sigmoide", "Sigmoide 2")
+    assert r"\sigma\left(z\right) = \frac{1}{1 + e^{- z}}" in frame and r"\node[lbackcur" in frame
+    assert r"\frac{d}{d z} \sigma\left(z\right) = \sigma\left(z\right) \cdot \left(1 - \sigma\left(z\right)\right)" in frame
+
+
+def test_tanh_is_derived_and_relu_is_not():
+    deep = layers_text(layer_view(load_spec(DEEP)), "en", 4)
+    assert deep.count("Note: the derivative of the hyperbolic tangent function") == 1
+    assert "d/dz tanh(z) = 1 - tanh(z)^2" in deep
+    relu = spec_text(layers=[{"units": 2, "activation": "relu", "weights": [[0.1, 0.3], [0.2, 0.4]], "bias": 0.25},
+                             {"units": 2, "activation": "linear", "weights": [[0.5, 0.6], [0.7, 0.8]]}])
+    assert "Note:" not in layers_text(layer_view(spec_from_text(relu, "net.yaml")), "en", 5)

@@ -110,7 +110,7 @@ def layers_context(view: LayerView, style: str, language: str, decimals: int, ti
     figures = {"overview": _module_figure(), "data": _layer_figure(language)}
     steps = []
     for frame in frames(view, language, decimals):
-        steps.append({"title": titles[frame.direction],
+        steps.append({"title": tex_escape(frame.title) if frame.title else titles[frame.direction],
                       "heading": "" if frame.module < 0 else tex_escape(frame.heading),
                       "chain": _chain_for(frame, nodes), "blocks": _blocks(frame, figures.get(frame.direction)),
                       "size": _size(frame)})

@@ -30,6 +30,7 @@ import sympy
 from ..core.exact import show
 from ..core.ops import (
     ACTIVATIONS,
+    DERIVED,
     FUNCTIONS,
     LOSSES,
     PENALTIES,
@@ -223,6 +224,12 @@ class _TextFormula(NetworkTextPrinter):
         number = self._number(expr)
         return number if number is not None else self.names[expr.name].text
 
+    def _print_Derivative(self, expr):
+        # d/dz σ(z), d/dz (1 + exp(-z)): as the slides write it, not SymPy's Derivative(…, z)
+        (var, _count), = expr.variable_count
+        inner = self._print(expr.expr)
+        return f"d/d{self._print(var)} " + (f"({inner})" if expr.expr.is_Add else inner)
+
 
 def _formula(expr, names: Mapping[str, Piece], values: Mapping[str, Decimal] | None = None,
              decimals: int = 5) -> Piece:
@@ -280,10 +287,11 @@ class Frame:
     """One frame of the view: a module in one direction, or the overview (``module`` -1).
     ``items`` are ("math", Piece), ("note", Piece) or ("figure", _): where the frame's picture
     goes (drawn in LaTeX only; the text leaves it out)."""
-    direction: str                     # overview, forward, backward
+    direction: str                     # overview, data, forward, backward, update
     module: int                        # index into view.modules
     heading: str
     items: tuple[tuple[str, Piece], ...]
+    title: str = ""                    # the frame's own title, if not its direction's (a note)
 
 
 def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
@@ -294,9 +302,15 @@ def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
            Frame("data", -1, say(language, "layers_network_data"), tuple(_data(view, language, decimals)))]
     for i, m in enumerate(view.modules):
         out.append(Frame("forward", i, _heading(m, language), tuple(_forward(view, m, language, decimals))))
+    derived: set[str] = set()
     for i in range(len(view.modules) - 1, -1, -1):
         m = view.modules[i]
         prev = _heading(view.modules[i - 1], language) if i > 0 else None
+        if m.kind == "activation" and m.label in DERIVED and m.label not in derived:
+            # deck 003 derives σ′ = σ(1 − σ) before it uses it: once, before its first backward
+            derived.add(m.label)
+            out.append(Frame("backward", i, _heading(m, language), tuple(_derivation(m, language)),
+                             say(language, "tex_rule_title", name=ACTIVATIONS[m.label].words[language])))
         for items in _backward(view, m, language, decimals, prev):
             out.append(Frame("backward", i, _heading(m, language), tuple(items)))
     linear = [i for i, m in enumerate(view.modules) if m.kind == "linear"]
@@ -548,6 +562,19 @@ def _activation_backward(m: Module, language: str, decimals: int) -> list[tuple[
 
 def _transpose(rows):
     return tuple(zip(*rows))
+
+
+def _derivation(m: Module, language: str) -> list[tuple[str, Piece]]:
+    """The activation's derivative derived step by step, as deck 003 derives σ′ (the rows of
+    the ops table's derivation, in z), ending in the rule the backward frame uses."""
+    x = sympy.Symbol("x", real=True)
+    names = {"x": Piece("z", "z")}
+    items: list[tuple[str, Piece]] = [("note", _say(language, "tex_rule_intro"))]
+    items += [("math", _eq(*[_formula(e, names) for e in row])) for row in DERIVED[m.label](x)]
+    g, rule = ACTIVATIONS[m.label].own_output_rule(x)
+    d = sympy.Derivative(g, x, evaluate=False)
+    items += [("note", _say(language, "tex_therefore")), ("math", _eq(_formula(d, names), _formula(rule, names)))]
+    return items
 
 
 def _linear_backward(view: LayerView, m: Module, language: str, decimals: int,

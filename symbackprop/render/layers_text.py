@@ -32,5 +32,7 @@ def layers_text(view: LayerView, language: str, decimals: int) -> str:
         if (frame.module, frame.direction) != shown:
             out.append("  " + frame.heading)
         shown = (frame.module, frame.direction)
+        if frame.title:               # a note of its own (the derivative derived): its title
+            out.append("      " + frame.title)
         out += ["      " + piece.text for kind, piece in frame.items if kind != "figure"]
     return "\n".join(out) + "\n"
