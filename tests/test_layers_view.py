@@ -61,7 +61,23 @@ def test_json_data_names_each_modules_input(lecture):
     names = [(m["module"], m["layer"], m["input"], m["output"]) for m in modules]
     assert names == [("linear", 1, "x", "z1"), ("activation", 1, "z1", "a1"), ("linear", 2, "a1", "z2"),
                      ("activation", 2, "z2", "a2"), ("loss", 2, "a2", "E")]
-    assert modules[2]["x"][0] == list(modules[1]["y"][0])      # layer 2's input is a1, not x
+    assert modules[2]["a1"][0] == list(modules[1]["a1"][0])    # layer 2's input is a1, not x
+
+
+def test_json_vectors_are_named_by_their_quantities(lecture):
+    """Issue 14 (review r4): the JSON keyed every module's vectors by a generic x and y, so a
+    sigmoid's output was "y" while y is the target. Each vector is now under the name of the
+    quantity it is: the input, the output, dE/d<output> (what the module receives) and
+    dE/d<input> (what it hands back)."""
+    modules = layers_data(lecture["view"])["modules"]
+    for m in modules:
+        assert not {"x", "y", "dE/dy"} & set(m) or m["input"] == "x", m["module"]
+        assert {m["input"], m["output"], f"dE/d{m['output']}", f"dE/d{m['input']}"} <= set(m)
+    act2 = modules[3]
+    assert [float(v) for v in act2["a2"][0]] == pytest.approx([0.73493, 0.77955], abs=5e-6)
+    assert [float(v) for v in act2["dE/dz2"][0]] == pytest.approx([0.13343, -0.02929], abs=5e-6)
+    assert modules[2]["dE/da1"] == modules[1]["dE/da1"]      # Linear 2 hands back what sigmoid 1 receives
+    assert modules[0]["dE/dx"] and "y" not in modules[0]
 
 
 # ----------------------------------------------------------------------------- the shared bias
@@ -163,11 +179,11 @@ def test_the_data_and_eta_come_from_the_spec():
 
 
 def test_the_rule_and_the_names_each_have_their_picture(lecture):
-    """The module rule (y = f(x), ∂E/∂x from ∂E/∂y) is drawn as deck 001 draws a module, and the
+    """The module rule (v = f(u), ∂E/∂u from ∂E/∂v) is drawn as deck 001 draws a module, and the
     layer's names (a^{[l-1]}, z, δ, a^{[l]}) on the data frame that names them."""
     frames = lecture["tex_en"].split(r"\begin{frame}[t]")[1:]
     rule, data = frames[0], frames[1]
-    assert r"{$f$}" in rule and r"{$\partial E/\partial x$}" in rule and r"{$\partial E/\partial y$}" in rule
+    assert r"{$f$}" in rule and r"{$\partial E/\partial u$}" in rule and r"{$\partial E/\partial v$}" in rule
     assert r"{$g^{[l]}$}" in data and r"{$\delta^{[l]}$}" in data
     assert r"{$g^{[l]}$}" not in rule
 
@@ -260,8 +276,8 @@ def test_deep_network_names_tanh_in_spanish():
 def test_every_frame_draws_the_chain_with_its_module_highlighted(lecture):
     tex = lecture["tex_es"]
     frames = tex.split(r"\begin{frame}[t]")[1:]
-    # the modules, the network and its data, 5 forward, 7 backward (Linear: 2 each), 2 updates
-    assert len(frames) == 16
+    # the modules, the network and its data, 5 forward, σ′ derived, 7 backward (Linear: 2 each), 2 updates
+    assert len(frames) == 17
     for frame in frames[2:]:
         assert frame.count(r"\begin{tikzpicture}") == 1
         assert len(re.findall(r"\\node\[l(?:fwd|back)cur", frame)) == 1
@@ -319,3 +335,115 @@ def test_no_frame_overflows(tmp_path):
     spec = spec_from_text(yaml.safe_dump(data), "wide.yaml")
     _pdf, log = build_pdf(render_layers_tex(layer_view(spec), "slides", "es", 5, "T"), name="wide")
     assert overfull_boxes(log) == []
+
+
+# ----------------------------------------------------------------------------- one name per quantity (review r4)
+
+def test_y_is_the_target_only(lecture):
+    """Issue 14 (review r4): y was both the target (∂E/∂ŷ = ŷ − y) and a module's output: the
+    rule frame's y = f(x), ∂E/∂y, and "Sigmoid 1 receives ∂E/∂a[1] as its ∂E/∂y". The generic
+    module now reads u and writes v; every module's output is named by what it is (a^{[1]},
+    ŷ = a^{[2]}); x is the network's input only."""
+    for lang in ("es", "en"):
+        text, tex = lecture[lang], lecture[f"tex_{lang}"]
+        assert "∂E/∂y" not in text and "y = f(x)" not in text and "∂E/∂x = ∂E/∂y" not in text
+        assert r"\partial y" not in tex and "y = f" not in tex and r"{$y$}" not in tex
+        assert "v = f(u)" in text and "∂E/∂u = ∂E/∂v·∂v/∂u,   ∂E/∂p = ∂E/∂v·∂v/∂p" in text
+        assert r"\frac{\partial E}{\partial u} = \frac{\partial E}{\partial v}\,\frac{\partial v}{\partial u}" in tex
+        # the output layer's activation is ŷ, as deck 003 writes ŷ₁ = a₁^{[2]} = σ(z₁^{[2]})
+        assert "ŷ = a[2] = σ(z[2])" in text and "ŷ = a[2] = [σ(1.01977), σ(1.26307)] = [0.73493, 0.77955]" in text
+        assert r"\hat{y} = a^{[2]} = \sigma\left(z^{[2]}\right)" in tex
+        assert "ŷ = a[1]" not in text                           # a hidden layer's output is not ŷ
+    assert "El módulo anterior, Sigmoide 1, recibe ∂E/∂a[1]: el gradiente de su salida a[1]." in lecture["es"]
+    assert "The previous module, Sigmoid 1, receives ∂E/∂a[1]: the gradient of its output a[1]." in lecture["en"]
+    assert r"recibe $\partial E/\partial a^{[1]}$: el gradiente de su salida $a^{[1]}$." in lecture["tex_es"]
+
+
+def test_the_deck_states_what_the_network_computes(lecture):
+    """Issue 14 (review r4): the first frame says what the chain of modules computes, ŷ as one
+    formula built from the modules (a shared bias as b·𝟏, as the forward frames write it)."""
+    assert "The chain of modules computes the network's output ŷ:\n  ŷ = σ(W[2]·σ(W[1]·x + b[1]·𝟏) + b[2]·𝟏)\n" \
+        in lecture["en"]
+    assert "La cadena de módulos calcula la salida de la red, ŷ:" in lecture["es"]
+    first = lecture["tex_es"].split(r"\begin{frame}[t]")[1]
+    assert (r"\hat{y} = \sigma\left(W^{[2]}\,\sigma\left(W^{[1]}\,x + b^{[1]}\,\mathbf{1}\right) + b^{[2]}\,"
+            r"\mathbf{1}\right)") in first
+
+
+@pytest.mark.parametrize("change,formula", [
+    ({"layers": [{"units": 2, "activation": "linear", "weights": [[0.1, 0.3], [0.2, 0.4]], "bias": 0.25},
+                 {"units": 2, "activation": "tanh", "weights": [[0.5, 0.6], [0.7, 0.8]]}]},
+     "ŷ = tanh(W[2]·(W[1]·x + b[1]·𝟏))"),                 # a linear layer: parentheses, no function
+    ({"layers": [{"units": 2, "activation": "relu", "weights": [[0.1, 0.3], [0.2, 0.4]], "bias": [0.1, 0.2]},
+                 {"units": 2, "activation": "softmax", "weights": [[0.5, 0.6], [0.7, 0.8]], "bias": 0.35}],
+      "loss": "cross_entropy", "targets": [0, 1]},
+     "ŷ = softmax(W[2]·relu(W[1]·x + b[1]) + b[2]·𝟏)"),   # a bias per neuron: b, not b·𝟏
+])
+def test_the_network_formula_follows_the_modules(change, formula):
+    view = layer_view(spec_from_text(spec_text(**change), "net.yaml"))
+    assert f"\n  {formula}\n" in layers_text(view, "en", 5)
+
+
+def test_vector_example_title_is_words_and_its_formula_is_mathematics():
+    """Issue 14 (review r4): examples/vector_3_2.yaml's title "y = σ(Wx + b)" was set upright
+    on the title page (a title is plain text, never LaTeX). The title is words in each
+    language; the formula is on the first frame, typeset as mathematics from the modules."""
+    spec = load_spec(ROOT / "examples" / "vector_3_2.yaml")
+    titles = dict(spec.titles)
+    assert titles == {"es": "Una capa vectorizada: 3 entradas, 2 neuronas",
+                      "en": "A vectorized layer: 3 inputs, 2 neurons"}
+    for lang in ("es", "en"):
+        tex = render_layers_tex(layer_view(spec), "slides", lang, spec.decimals, spec.title_in(lang))
+        assert rf"\title{{{titles[lang]}}}" in tex
+        first = tex.split(r"\begin{frame}[t]")[1]
+        assert r"\fiteq" not in first and r"\layereq{\hat{y} = \sigma\left(W^{[1]}\,x + b^{[1]}\right)}" in first
+
+
+def layer_sizes(log: str) -> list[tuple[int, float, float | None, float | None]]:
+    """(frame, chain, text, math) in pt, as each frame of the layer deck reports them."""
+    pt = lambda s: None if s == "none" else float(s[:-2])
+    found = re.findall(r"symbackprop layers size: frame (\d+) chain ([\d.]+) ?pt\s+text (\S+)\s+math (\S+)\}?", log)
+    return [(int(n), float(c), pt(t), pt(m)) for n, c, t, m in found]
+
+
+@pytest.mark.parametrize("example,lang", [("lecture_2_2_2", "es"), ("lecture_2_2_2", "en"), ("vector_3_2", "es")])
+def test_every_frame_shows_its_words_at_8pt_or_more(example, lang):
+    """Issue 14 (review r4, a lecturer projecting the deck): each frame reports the size its
+    chain of modules, its sentences and its smallest formula show at, after the scaling that
+    fits the frame; none is under 8 pt."""
+    from test_pdf import require_tex
+
+    from symbackprop.render.latex import build_pdf
+    require_tex()
+    spec = load_spec(ROOT / "examples" / f"{example}.yaml")
+    tex = render_layers_tex(layer_view(spec), "slides", lang, spec.decimals, spec.title_in(lang))
+    _pdf, log = build_pdf(tex, name="sizes")
+    sizes = layer_sizes(log)
+    assert [n for n, *_ in sizes] == list(range(2, tex.count(r"\begin{frame}") + 1))
+    for n, chain, text, math in sizes:
+        assert chain >= 8 and (text is None or text >= 8) and math is not None and math >= 8, (n, chain, text, math)
+
+
+def test_the_derivative_is_derived_before_its_first_use(lecture):
+    """Issue 14 (review r4): the backward used ∂a_i/∂z_i = a_i(1 − a_i) without the step deck 003
+    shows first, σ′ derived from σ = 1/(1 + e^{−z}). A note frame derives it once (rows from the
+    ops table), right before the first sigmoid's backward, with that module's chain."""
+    text = lecture["en"]
+    start = text.index("Note: the derivative of the sigmoid function")
+    assert text.count("Note: the derivative of the sigmoid function") == 1
+    assert text.index("∂E/∂ŷ_k = ŷ_k - y_k") < start < text.index("δ[2] = ∂E/∂z[2]")
+    assert "      σ(z) = 1/(1 + exp(-z))\n" in text[start:]
+    assert "d/dz σ(z) = -1/((1 + exp(-z))^2)·d/dz (1 + exp(-z)) = " in text[start:]
+    assert "      d/dz σ(z) = σ(z)·(1 - σ(z))\n" in text[start:]
+    frame, = frame_of(lecture["tex_es"], "Nota: derivada de la función sigmoide", "Sigmoide 2")
+    assert r"\sigma\left(z\right) = \frac{1}{1 + e^{- z}}" in frame and r"\node[lbackcur" in frame
+    assert r"\frac{d}{d z} \sigma\left(z\right) = \sigma\left(z\right) \cdot \left(1 - \sigma\left(z\right)\right)" in frame
+
+
+def test_tanh_is_derived_and_relu_is_not():
+    deep = layers_text(layer_view(load_spec(DEEP)), "en", 4)
+    assert deep.count("Note: the derivative of the hyperbolic tangent function") == 1
+    assert "d/dz tanh(z) = 1 - tanh(z)^2" in deep
+    relu = spec_text(layers=[{"units": 2, "activation": "relu", "weights": [[0.1, 0.3], [0.2, 0.4]], "bias": 0.25},
+                             {"units": 2, "activation": "linear", "weights": [[0.5, 0.6], [0.7, 0.8]]}])
+    assert "Note:" not in layers_text(layer_view(spec_from_text(relu, "net.yaml")), "en", 5)

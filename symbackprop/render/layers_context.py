@@ -60,11 +60,12 @@ def _chain_for(frame: Frame, nodes) -> dict[str, Any]:
 
 
 def _module_figure() -> dict[str, Any]:
-    """One module f, as deck 001 draws it: x in, y out (forward, above), ∂E/∂y in and ∂E/∂x
-    out (backward, below): the picture of the overview's rule."""
-    x, y = Piece("x", "x"), Piece("y", "y")
-    nodes = [{"label": "$x$", "style": "lio"}, {"label": "$f$", "style": "lmod"}, {"label": "$y$", "style": "lio"}]
-    flows = [_dE(x, True).tex, _dE(y, True).tex]
+    """One module f, as deck 001 draws it: u in, v out (forward, above), ∂E/∂v in and ∂E/∂u
+    out (backward, below): the picture of the overview's rule (deck 001's x and y are the
+    network's input and target in this deck)."""
+    u, v = Piece("u", "u"), Piece("v", "v")
+    nodes = [{"label": "$u$", "style": "lio"}, {"label": "$f$", "style": "lmod"}, {"label": "$v$", "style": "lio"}]
+    flows = [_dE(u, True).tex, _dE(v, True).tex]
     edges = [{"src": j, "dst": j + 1, "style": "ledge", "fwd": "", "back": True, "back_label": back}
              for j, back in enumerate(flows)]
     return {"nodes": nodes, "edges": edges, "gap": 21, "font": r"\large"}
@@ -85,14 +86,17 @@ def _layer_figure(language: str) -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges, "gap": 21, "font": r"\large"}
 
 
-def _blocks(frame: Frame) -> list[dict[str, str]]:
-    return [{"math": p.tex} if kind == "math" else {"text": p.tex} for kind, p in frame.items]
+def _blocks(frame: Frame, figure: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The frame's items for the template: formulas, sentences, and its figure where it goes."""
+    kinds = {"math": lambda p: {"math": p.tex}, "note": lambda p: {"text": p.tex},
+             "figure": lambda _p: {"figure": figure}}
+    return [kinds[kind](p) for kind, p in frame.items]
 
 
 def _size(frame: Frame) -> str:
     """The font of a frame's formulas: Large for a short frame, large for a full one (the
     template shrinks a frame that would still not fit)."""
-    lines = sum(1 + p.tex.count(r"\\ &=") for _kind, p in frame.items)
+    lines = sum(1 + p.tex.count(r"\\ &=") for kind, p in frame.items if kind != "figure")
     return r"\Large" if lines <= 4 else r"\large"
 
 
@@ -106,10 +110,10 @@ def layers_context(view: LayerView, style: str, language: str, decimals: int, ti
     figures = {"overview": _module_figure(), "data": _layer_figure(language)}
     steps = []
     for frame in frames(view, language, decimals):
-        steps.append({"title": titles[frame.direction],
-                      "figure": figures.get(frame.direction),
+        steps.append({"title": tex_escape(frame.title) if frame.title else titles[frame.direction],
                       "heading": "" if frame.module < 0 else tex_escape(frame.heading),
-                      "chain": _chain_for(frame, nodes), "blocks": _blocks(frame), "size": _size(frame)})
+                      "chain": _chain_for(frame, nodes), "blocks": _blocks(frame, figures.get(frame.direction)),
+                      "size": _size(frame)})
     from ..spec.reading import TITLE_PAGE_KEYS
     given = {key: " ".join(text.split()) for key, text in (head or {}).items()}
     return {"title": title or "symbackprop", "subtitle": t("layers_title"), "language": language,

@@ -30,6 +30,7 @@ import sympy
 from ..core.exact import show
 from ..core.ops import (
     ACTIVATIONS,
+    DERIVED,
     FUNCTIONS,
     LOSSES,
     PENALTIES,
@@ -179,6 +180,11 @@ def _jacobian(jacobian, decimals: int) -> Piece:
     return Piece(tex, "diag[" + ", ".join(diagonal) + "]")
 
 
+def _whole(formula: Piece) -> Piece:
+    """A formula that a sentence must not break across two lines (v = f(u), not v = / f(u))."""
+    return Piece("{" + formula.tex + "}", formula.text)
+
+
 def _words(text: str) -> Piece:
     """Words (a module's name) as a piece of a sentence."""
     return Piece(tex_escape(text), text, math=False)
@@ -217,6 +223,12 @@ class _TextFormula(NetworkTextPrinter):
     def _print_Symbol(self, expr):
         number = self._number(expr)
         return number if number is not None else self.names[expr.name].text
+
+    def _print_Derivative(self, expr):
+        # d/dz σ(z), d/dz (1 + exp(-z)): as the slides write it, not SymPy's Derivative(…, z)
+        (var, _count), = expr.variable_count
+        inner = self._print(expr.expr)
+        return f"d/d{self._print(var)} " + (f"({inner})" if expr.expr.is_Add else inner)
 
 
 def _formula(expr, names: Mapping[str, Piece], values: Mapping[str, Decimal] | None = None,
@@ -273,11 +285,13 @@ def _heading(module: Module, language: str) -> str:
 @dataclass(frozen=True)
 class Frame:
     """One frame of the view: a module in one direction, or the overview (``module`` -1).
-    ``items`` are ("math", Piece) or ("note", Piece)."""
-    direction: str                     # overview, forward, backward
+    ``items`` are ("math", Piece), ("note", Piece) or ("figure", _): where the frame's picture
+    goes (drawn in LaTeX only; the text leaves it out)."""
+    direction: str                     # overview, data, forward, backward, update
     module: int                        # index into view.modules
     heading: str
     items: tuple[tuple[str, Piece], ...]
+    title: str = ""                    # the frame's own title, if not its direction's (a note)
 
 
 def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
@@ -288,9 +302,15 @@ def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
            Frame("data", -1, say(language, "layers_network_data"), tuple(_data(view, language, decimals)))]
     for i, m in enumerate(view.modules):
         out.append(Frame("forward", i, _heading(m, language), tuple(_forward(view, m, language, decimals))))
+    derived: set[str] = set()
     for i in range(len(view.modules) - 1, -1, -1):
         m = view.modules[i]
         prev = _heading(view.modules[i - 1], language) if i > 0 else None
+        if m.kind == "activation" and m.label in DERIVED and m.label not in derived:
+            # deck 003 derives σ′ = σ(1 − σ) before it uses it: once, before its first backward
+            derived.add(m.label)
+            out.append(Frame("backward", i, _heading(m, language), tuple(_derivation(m, language)),
+                             say(language, "tex_rule_title", name=ACTIVATIONS[m.label].words[language])))
         for items in _backward(view, m, language, decimals, prev):
             out.append(Frame("backward", i, _heading(m, language), tuple(items)))
     linear = [i for i, m in enumerate(view.modules) if m.kind == "linear"]
@@ -301,12 +321,42 @@ def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
 
 
 def _overview(view: LayerView, language: str) -> list[tuple[str, Piece]]:
-    """What every module does, forward and backward (deck 001's modular rule)."""
-    x, y, p = Piece("x", "x"), Piece("y", "y"), Piece("p", "p")
-    return [("note", _say(language, "layers_rule_forward", y=_eq(y, Piece("f(x)", "f(x)")))),
-            ("note", _say(language, "layers_rule_backward", dy=_dE(y, True), dx=_dE(x, True),
+    """What the network computes, as the chain of modules drawn above it, then what every
+    module does, forward and backward (deck 001's modular rule, drawn as a figure). The rule's
+    module reads u and writes v: x and y are the network's input and target in this deck."""
+    u, v, p = Piece("u", "u"), Piece("v", "v"), Piece("p", "p")
+    yhat = _name("ŷ")
+    return [("note", _say(language, "layers_network", yhat=yhat)),
+            ("math", _eq(yhat, _network(view))),
+            ("figure", Piece("", "", math=False)),
+            ("note", _say(language, "layers_rule_forward", u=u, v=_whole(_eq(v, Piece("f(u)", "f(u)"))))),
+            ("note", _say(language, "layers_rule_backward", dv=_dE(v, True), du=_dE(u, True),
                           dp=_dE(p, True), p=p)),
-            ("math", _then(_eq(_dE(x), _mul(_dE(y), _d(y, x))), _eq(_dE(p), _mul(_dE(y), _d(y, p)))))]
+            ("math", _then(_eq(_dE(u), _mul(_dE(v), _d(v, u))), _eq(_dE(p), _mul(_dE(v), _d(v, p)))))]
+
+
+def _network(view: LayerView) -> Piece:
+    """The network as one formula, layer inside layer, as the modules compute it:
+    σ(W^{[2]} σ(W^{[1]} x + b^{[1]} 𝟏) + b^{[2]} 𝟏) (a bias as the forward frames write it;
+    a linear activation adds nothing)."""
+    inner = _name("x")
+    wrapped = True                           # the input is a single name: no parentheses after W
+    for m in view.modules:
+        if m.kind == "linear":
+            l = m.layer
+            arg = inner if wrapped else Piece(r"\left(" + inner.tex + r"\right)", f"({inner.text})")
+            terms = [_mul(_name("W", l), arg)]
+            if "b" in m.params:
+                terms.append(_mul(_name("b", l), _ONES) if m.params["shared"] else _name("b", l))
+            inner, wrapped = _join(terms, " + ", " + "), len(terms) == 1
+        elif m.kind == "activation":
+            if m.label == "linear":
+                continue
+            tex, text = ((r"\operatorname{softmax}", "softmax") if m.label == "softmax"
+                         else (ACTIVATIONS[m.label].latex, ACTIVATIONS[m.label].text))
+            inner = Piece(tex + r"\left(" + inner.tex + r"\right)", f"{text}({inner.text})")
+            wrapped = True
+    return inner
 
 
 #: Examples shown one column each on the data frame; more are shown by their first.
@@ -319,7 +369,8 @@ def _data(view: LayerView, language: str, decimals: int) -> list[tuple[str, Piec
     x, y, yhat = _name("x"), _name("y"), _name("ŷ")
     N = view.examples
     n = Piece(str(N), str(N))
-    items = [("note", _say(language, "layers_names", input=Piece("a^{[l-1]}", "a[l-1]"), a0=_name("a", 0),
+    items = [("figure", Piece("", "", math=False)),
+             ("note", _say(language, "layers_names", input=Piece("a^{[l-1]}", "a[l-1]"), a0=_name("a", 0),
                            x=x, yhat=yhat, aL=_name("a", view.layers)))]
     if N == 1 or N > DATA_COLUMNS:
         key = "layers_data" if N == 1 else "layers_data_first"
@@ -369,6 +420,8 @@ def _forward(view: LayerView, m: Module, language: str, decimals: int) -> list[t
         return items
     if m.kind == "activation":
         a, z = _name("a", l), _name("z", l)
+        # the output layer's activation is the network's output: ŷ = a^{[L]}, as deck 003 writes it
+        out = _eq(_name("ŷ"), a) if l == view.layers else a
         if m.label == "softmax":
             n = len(m.x[0])
             zs = sympy.symbols(f"z1:{n + 1}")
@@ -376,16 +429,16 @@ def _forward(view: LayerView, m: Module, language: str, decimals: int) -> list[t
             return [("math", _eq(_name("a", l, sub="1"), _formula(softmax_forward(zs, 0), names))),
                     ("note", _say(language, "layers_softmax_forward", a=_name("a", l, sub="k"),
                                   z=_name("z", l, sub="j"))),
-                    ("math", _eq(a, _col(m.y[0], decimals)))]
+                    ("math", _eq(out, _col(m.y[0], decimals)))]
         rule = _activation_rule(m)
         forward = rule.forward(_Z, _P if rule.parameter else 0)
         names = {"z": z, **_slope_names(m, decimals)}
         if forward == _Z:                       # the identity: a = z, nothing to apply
-            return [("math", _eq(a, z, _col(m.y[0], decimals)))]
+            return [("math", _eq(out, z, _col(m.y[0], decimals)))]
         each = _column([_formula(forward, names, {"z": v}, decimals) for v in m.x[0]])
-        return [("math", _eq(a, _formula(forward, names))),
+        return [("math", _eq(out, _formula(forward, names))),
                 ("note", _say(language, "layers_elementwise", z=z)),
-                ("math", _eq(a, each, _col(m.y[0], decimals)))]
+                ("math", _eq(out, each, _col(m.y[0], decimals)))]
     return _loss_forward(view, m, language, decimals)
 
 
@@ -511,6 +564,19 @@ def _transpose(rows):
     return tuple(zip(*rows))
 
 
+def _derivation(m: Module, language: str) -> list[tuple[str, Piece]]:
+    """The activation's derivative derived step by step, as deck 003 derives σ′ (the rows of
+    the ops table's derivation, in z), ending in the rule the backward frame uses."""
+    x = sympy.Symbol("x", real=True)
+    names = {"x": Piece("z", "z")}
+    items: list[tuple[str, Piece]] = [("note", _say(language, "tex_rule_intro"))]
+    items += [("math", _eq(*[_formula(e, names) for e in row])) for row in DERIVED[m.label](x)]
+    g, rule = ACTIVATIONS[m.label].own_output_rule(x)
+    d = sympy.Derivative(g, x, evaluate=False)
+    items += [("note", _say(language, "tex_therefore")), ("math", _eq(_formula(d, names), _formula(rule, names)))]
+    return items
+
+
 def _linear_backward(view: LayerView, m: Module, language: str, decimals: int,
                      prev: str | None) -> list[list[tuple[str, Piece]]]:
     l = m.layer
@@ -567,7 +633,7 @@ def _linear_backward(view: LayerView, m: Module, language: str, decimals: int,
                       [_col(m.dx[0], decimals)], n_in))]
     if prev is not None:
         back.append(("note", _say(language, "layers_hand_back", grad=_dE(_input(l), True), module=_words(prev),
-                                  dy=_dE(Piece("y", "y"), True))))
+                                  out=_input(l))))
     else:
         back.append(("note", _say(language, "layers_input_grad", x=_input(l), grad=_dE(_input(l), True))))
     return [items, back]
@@ -631,9 +697,12 @@ def _module_data(m: Module) -> dict[str, Any]:
         names = (f"z{l}", f"a{l}")
     else:
         names = (f"a{l}", "E")
-    out: dict[str, Any] = {"module": m.kind, "layer": l, "rule": m.label, "input": names[0], "output": names[1],
-                           "x": [list(v) for v in m.x], "y": [list(v) for v in m.y],
-                           "dE/dy": [list(v) for v in m.dy], "dE/dx": [list(v) for v in m.dx]}
+    # the vectors under the names of the quantities they are (z1, a1, dE/da1...), as the deck
+    # names them: a generic x/y would say y for a module's output, and y is the target
+    u, v = names
+    out: dict[str, Any] = {"module": m.kind, "layer": l, "rule": m.label, "input": u, "output": v,
+                           u: [list(x) for x in m.x], v: [list(y) for y in m.y],
+                           f"dE/d{v}": [list(d) for d in m.dy], f"dE/d{u}": [list(d) for d in m.dx]}
     if m.kind == "linear":
         out["W"] = [list(r) for r in m.params["W"]]
         out["dE/dW"] = [list(r) for r in m.grads["W"]]
@@ -649,6 +718,7 @@ def _module_data(m: Module) -> dict[str, Any]:
 def layers_data(view: LayerView) -> dict[str, Any]:
     """The view as JSON-ready data, exact: E, the gradients by canonical id, and every module
     in forward order with the names of its input and output (x = a0 for layer 1 only), its
-    vectors per example, its Jacobian (of the first example) and its parameters' gradients."""
+    vectors per example under those names (input, output, dE/d<output>, dE/d<input>), its
+    Jacobian (of the first example) and its parameters' gradients."""
     return {"E": view.E, "gradients": view.gradients(), "examples": view.examples,
             "modules": [_module_data(m) for m in view.modules]}

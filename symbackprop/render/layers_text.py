@@ -27,10 +27,12 @@ def layers_text(view: LayerView, language: str, decimals: int) -> str:
             out += ["", name, "─" * len(name)]
             section = frame.direction
         if frame.module < 0:          # the overview and the data: no module of their own
-            out += ["  " + piece.text for _kind, piece in frame.items]
+            out += ["  " + piece.text for kind, piece in frame.items if kind != "figure"]
             continue
         if (frame.module, frame.direction) != shown:
             out.append("  " + frame.heading)
         shown = (frame.module, frame.direction)
-        out += ["      " + piece.text for _kind, piece in frame.items]
+        if frame.title:               # a note of its own (the derivative derived): its title
+            out.append("      " + frame.title)
+        out += ["      " + piece.text for kind, piece in frame.items if kind != "figure"]
     return "\n".join(out) + "\n"
