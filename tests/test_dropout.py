@@ -106,3 +106,153 @@ def test_a_bad_mask_exits_2_in_one_line(tmp_path, capsys):
     assert main(["solve", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "layers[0].dropout.mask" in err and "found a list of 3" in err
+
+
+# ----------------------------------------------------------------------------- the derivation
+
+import random
+
+import mpmath
+import numpy as np
+
+from symbackprop import solve
+from symbackprop.core.exact import exact
+from symbackprop.render.text import walkthrough
+
+import reference
+from test_numeric import require_torch
+
+
+def test_the_mask_factor_is_on_every_path_and_dropped_paths_vanish():
+    d = solve(load_spec(DROPOUT)).derivations[0]
+    with exact():
+        assert d.values["r1_1"] == 2 * d.values["a1_1"] and d.values["r1_2"] == 0
+    assert d.factors["dr1_1/da1_1"].value == 2 and d.factors["dr1_2/da1_2"].value == 0
+    for c in d.chains:
+        if c.param.startswith("w1_"):
+            for p in c.paths:
+                through = [f for f in p.factors if f.startswith("dr1_")]
+                assert len(through) == 1       # the mask factor sits on every path through layer 1
+                if through[0] == "dr1_2/da1_2":
+                    assert p.value == 0        # a dropped neuron's paths vanish
+    assert d.chain("w1_2_1").gradient == 0 and d.chain("w1_2_2").gradient == 0
+    assert d.chain("w2_1_2").gradient == 0     # its weight out of a dropped neuron: ã = 0
+    assert d.chain("w1_1_1").gradient != 0
+
+
+def test_the_lecture_states_the_mask_and_the_scale():
+    text = walkthrough(solve(load_spec(DROPOUT)), "en")
+    forward = text.split("Computing the error")[0]
+    assert "Dropout in layer 1 (p = 0.5, mask m = (1, 0)): each kept neuron is scaled by 1/(1 - p) = 2" in forward
+    assert "ã[1]_2 = a[1]_2·m2/(1 - p) = 0.61538·0/(1 - 0.5) = 0   (dropped)" in forward
+    assert "∂ã[1]_2/∂a[1]_2 = 0" in text and "∂ã[1]_1/∂a[1]_1 = 2" in text
+    es = walkthrough(solve(load_spec(DROPOUT)), "es")
+    assert "Dropout en la capa 1 (p = 0.5, máscara m = (1, 0))" in es and "(apagada)" in es
+
+
+def _random_spec(seed: int):
+    rng = random.Random(seed)
+    widths = [rng.randint(1, 3) for _ in range(rng.randint(2, 3))] + [rng.randint(1, 3)]
+    examples = rng.randint(1, 3)
+    acts = ["sigmoid", "tanh", "softplus", "swish"]
+    layers, fan_in = [], widths[0]
+    for l, units in enumerate(widths[1:]):
+        layer = {"units": units, "activation": rng.choice(acts),
+                 "weights": [[round(rng.uniform(-1, 1), 2) for _ in range(fan_in)] for _ in range(units)],
+                 "bias": [round(rng.uniform(-0.5, 0.5), 2) for _ in range(units)]}
+        if l < len(widths) - 2:
+            rate = rng.choice([0.2, 0.25, 0.5, 0.75])
+            layer["dropout"] = ({"rate": rate, "seed": rng.randint(0, 99)} if rng.random() < 0.5 else
+                                {"rate": rate, "mask": [[rng.randint(0, 1) for _ in range(units)]
+                                                        for _ in range(examples)]})
+        layers.append(layer)
+        fan_in = units
+    return spec_from_dict({
+        "inputs": [[round(rng.uniform(-1, 1), 2) for _ in range(widths[0])] for _ in range(examples)],
+        "targets": [[round(rng.uniform(0.1, 0.9), 2) for _ in range(widths[-1])] for _ in range(examples)],
+        "layers": layers, "loss": "half_sse", "learning_rate": 0.5})
+
+
+SPECS = [load_spec(DROPOUT)] + [_random_spec(seed) for seed in range(6)]
+
+
+def _torch_gradients(torch, spec):
+    """PyTorch float64, written from the textbook: nn.Dropout's training rule with a fixed
+    mask, the activation times mask/(1 − p), then the next layer; autograd's gradients."""
+    acts = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "softplus": torch.nn.functional.softplus,
+            "swish": torch.nn.functional.silu}
+    X = torch.tensor([[float(v) for v in row] for row in spec.inputs], dtype=torch.float64)
+    Y = torch.tensor([[float(v) for v in row] for row in spec.targets], dtype=torch.float64)
+    Ws, bs = [], []
+    A = X
+    for layer in spec.layers:
+        W = torch.tensor([[float(v) for v in row] for row in layer.weights], dtype=torch.float64, requires_grad=True)
+        shared = isinstance(layer.bias, Decimal)
+        b = torch.tensor(float(layer.bias) if shared else [float(v) for v in layer.bias], dtype=torch.float64,
+                         requires_grad=True)
+        Ws.append(W)
+        bs.append((b, shared))
+        A = acts[layer.activation](A @ W.T + b)
+        if layer.dropout is not None:
+            mask = torch.tensor([list(m) for m in layer.dropout.masks], dtype=torch.float64)
+            A = A * mask / (1 - float(layer.dropout.rate))
+    E = ((Y - A) ** 2 / 2).sum()
+    E.backward()
+    out = {}
+    for l, (W, (b, shared)) in enumerate(zip(Ws, bs), start=1):
+        for i, row in enumerate(W.grad.tolist(), start=1):
+            for j, g in enumerate(row, start=1):
+                out[f"w{l}_{i}_{j}"] = g
+        if shared:
+            out[f"b{l}"] = b.grad.item()
+        else:
+            out.update({f"b{l}_{i}": g for i, g in enumerate(b.grad.tolist(), start=1)})
+    return E.item(), out
+
+
+#: The bound on the relative error against PyTorch (the largest seen on SPECS: 1.2e-15).
+LARGEST_RELATIVE_ERROR = 1e-14
+
+
+@pytest.mark.parametrize("n", range(len(SPECS)))
+def test_gradients_equal_pytorchs_with_a_fixed_mask(n):
+    torch = require_torch()
+    spec = SPECS[n]
+    d = solve(spec).derivations[0]
+    E, grads = _torch_gradients(torch, spec)
+    assert abs(float(d.E) - E) <= LARGEST_RELATIVE_ERROR * max(abs(E), 1e-300)
+    assert set(grads) == set(d.gradients)
+    for pid, g in grads.items():
+        ours = float(d.gradients[pid])
+        assert abs(ours - g) <= LARGEST_RELATIVE_ERROR * max(abs(g), 1e-12), (pid, ours, g)
+
+
+def test_the_mask_agrees_with_nn_dropout():
+    """nn.Dropout in training mode zeroes some entries and scales the rest by 1/(1 − p): the
+    rule the model's ã = a·m/(1 − p) follows (its mask read back from what it kept)."""
+    torch = require_torch()
+    torch.manual_seed(0)
+    a = torch.rand(4, 6, dtype=torch.float64) + 0.1
+    layer = torch.nn.Dropout(p=0.25)
+    layer.train()
+    out = layer(a)
+    mask = (out != 0).to(torch.float64)
+    assert torch.allclose(out, a * mask / (1 - 0.25), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("n", range(len(SPECS)))
+def test_gradients_equal_finite_differences_at_40_digits(n):
+    spec = SPECS[n]
+    d = solve(spec).derivations[0]
+    with mpmath.workdps(40):
+        params = {pid: mpmath.mpf(str(v)) for pid, v in d.model.parameters().items()}
+        assert abs(reference.error(spec, params) - mpmath.mpf(str(d.E))) < mpmath.mpf("1e-28")
+        for pid, g in d.gradients.items():
+            fd = reference.finite_difference(spec, params, pid, "1e-15")
+            assert abs(fd - mpmath.mpf(str(g))) < mpmath.mpf("1e-25"), (pid, fd, g)
+
+
+def test_delta_form_agrees_with_paths():
+    for spec in SPECS:
+        paths, deltas = solve(spec).derivations[0], solve(spec, paths="none").derivations[0]
+        assert paths.gradients == deltas.gradients

@@ -80,6 +80,12 @@ class Dropout:
     seed: int | None = None
     per_example: bool = False
 
+    @property
+    def scale(self) -> Decimal:
+        """1/(1 − p), the factor of a kept neuron (exact at the working precision)."""
+        with exact():
+            return 1 / (1 - self.rate)
+
     def mask(self, example: int | None) -> tuple[int, ...]:
         """The mask of one example (numbered from 1; None when the spec has one example)."""
         return self.masks[(example or 1) - 1]
@@ -186,6 +192,14 @@ class Spec:
                 f"the exact derivation is made for at most {LIMITS['derivation']:,} parameters × examples "
                 f"× steps; this spec has {self.n_parameters:,} × {self.n_examples:,} × {self.steps:,} = "
                 f"{size:,} (for numeric gradients of large networks use symbackprop export or train)"))
+
+    def refuse_dropout(self, what: str) -> None:
+        """Refuse, in one line naming the layer, a part that does not handle dropout yet
+        (rather than give numbers without the mask)."""
+        for index, layer in enumerate(self.layers):
+            if layer.dropout is not None:
+                raise SpecError(self.source, f"layers[{index}].dropout",
+                                f"{what} does not handle dropout yet (solve's network view and check do)")
 
     def with_parameters(self, layers: tuple[Layer, ...]) -> "Spec":
         """The same spec with other parameter values (used after an update step)."""
