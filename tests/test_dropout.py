@@ -256,3 +256,56 @@ def test_delta_form_agrees_with_paths():
     for spec in SPECS:
         paths, deltas = solve(spec).derivations[0], solve(spec, paths="none").derivations[0]
         assert paths.gradients == deltas.gradients
+
+
+# ----------------------------------------------------------------------------- everywhere else
+
+import json
+
+from symbackprop.api import solve_for_report
+from symbackprop.render.diagram import layout, styled
+from symbackprop.render.report import render_tex
+
+
+def test_the_reports_state_the_mask_and_grey_the_dropped_neuron():
+    spec = load_spec(DROPOUT)
+    tex = render_tex(solve_for_report(spec), "slides", "en")
+    step = tex.split("(dropout) from frame")[1].split("%% step")[0]
+    assert r"m = \left(1, 0\right)" in step and r"\frac{1}{1 - 0.5} = 2" in step
+    assert r"\tilde{a}^{[1]}_{2} = a^{[1]}_{2} \cdot \frac{m_{2}}{1 - p} = 0.61538 \cdot \frac{0}{1 - 0.5} = 0" in step
+    assert r"\text{(dropped)}" in step and "they vanish" in step
+    assert tex.index("(dropout) from frame") < tex.index("Computing the error")
+    assert r"\node[dropped] (n1_2)" in tex and r"\node[hidden] (n1_1)" in tex
+    assert r"\draw[dropedge] (n1_2) -- (n2_1)" in tex and r"\draw[edge] (n1_1) -- (n2_1)" in tex
+    sheet = render_tex(solve_for_report(spec), "exercise", "es")
+    assert r"\tilde{a}^{[1]}_{1} = a^{[1]}_{1} \cdot \frac{m_{1}}{1 - p} = \blank" in sheet
+    drawing = styled(layout(solve(spec).model))
+    assert [n["kind"] for n in drawing["nodes"] if n["id"].startswith("n1_")] == ["hidden", "dropped"]
+
+
+def test_json_states_the_dropout(tmp_path):
+    assert main(["solve", str(DROPOUT), "--format", "json", "-o", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "lecture_2_2_2_dropout.json").read_text())
+    assert doc["dropout"] == {"1": {"rate": 0.5, "scale": 2, "masks": [[1, 0]]}}
+    assert doc["values"]["r1_2"] == 0 and doc["factors"]["dr1_2/da1_2"]["value"] == 0
+
+
+def test_check_reads_the_dropped_outputs(tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("ã[1]_1: 1.20218\nr1_2: 0\ndE/dw[1]_2,1: 0\ndE/dw[1]_1,1: 0.00214\n")
+    main(["check", str(DROPOUT), str(answers), "--lang", "en", "--format", "json"])
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["correct"] == 4 and summary["wrong"] == 0
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("ã[1]_1: 0.60109\n")     # the activation, without the 1/(1 − p) scale
+    main(["check", str(DROPOUT), str(wrong), "--lang", "en"])
+    assert "✗" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["solve", "{spec}", "--view", "layers"], ["export", "{spec}", "-o", "{out}.py"],
+                                  ["train", "{spec}", "--dataset", "xor", "-o", "{out}"]])
+def test_parts_without_dropout_refuse_in_one_line(argv, tmp_path, capsys):
+    args = [a.format(spec=DROPOUT, out=tmp_path / "out") for a in argv]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "layers[0].dropout" in err and "does not handle dropout yet" in err
