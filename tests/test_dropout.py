@@ -309,3 +309,9 @@ def test_parts_without_dropout_refuse_in_one_line(argv, tmp_path, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "layers[0].dropout" in err and "does not handle dropout yet" in err
+
+
+def test_a_path_through_the_mask_highlights_its_edges():
+    from symbackprop.render.diagram import path_marks
+    edges, nodes = path_marks(("dE1/da2_1", "da2_1/dz2_1", "dz2_1/dr1_2", "dr1_2/da1_2", "da1_2/dz1_2", "dz1_2/dw1_2_1"))
+    assert edges == {"w2_1_2", "w1_2_1"} and nodes == {"n2_1", "n1_2"}

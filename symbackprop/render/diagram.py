@@ -443,13 +443,13 @@ def path_marks(factor_ids) -> tuple[set[str], set[str]]:
             if parsed is None:
                 continue
             kind, nums, _ = parsed
-            if kind in ("z", "a"):
+            if kind in ("z", "a", "r"):            # r: the neuron's output after dropout (ã)
                 nodes.add(f"n{nums[0]}_{nums[1]}")
             elif kind == "w":
                 edges.add(base)
         num, den = (ids.split_example(q)[0] for q in parts)
         pn, pd = ids.parse(num), ids.parse(den)
-        if pn and pd and pn[0] == "z" and pd[0] == "a":
+        if pn and pd and pn[0] == "z" and pd[0] in ("a", "r"):
             # dz{l}_i / da{l-1}_j runs along the edge of w{l}_i_j
             edges.add(ids.w(pn[1][0], pn[1][1], pd[1][1]))
         if pn and pd and pn[0] == "z" and pd[0] == "b":
