@@ -28,7 +28,7 @@ from .derive.derivation import Chain, Path, Solution
 from .derive.ledger import path_ids
 
 __all__ = [
-    "Notation", "Network", "LabelSmoothing", "Forward", "Error", "Deltas", "Question", "Reused", "Factor",
+    "Notation", "Network", "LabelSmoothing", "Forward", "Dropout", "Error", "Deltas", "Question", "Reused", "Factor",
     "Together", "PartialSum", "Rule", "SumOverOutputs", "Update", "IterationTable", "Recap", "Step", "lesson_plan", "path_id",
     "find_path", "GraphPoint", "GraphForward", "GraphSeed", "GraphBackward", "GraphBranches",
     "GraphGradients", "GraphConvention", "GraphStep", "graph_plan",
@@ -71,6 +71,18 @@ class Forward:
     z: str
     a: str
     sums: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Inverted dropout after a layer's forward pass (the layer's ``dropout``, one example):
+    each output a becomes ã = a·m/(1 − p), what the next layer uses. ``outputs``: the a's,
+    ``dropped``: the ã's, in the same order; the rate and the mask are the spec's."""
+
+    layer: int
+    example: int | None
+    outputs: tuple[str, ...]
+    dropped: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -175,7 +187,7 @@ class Recap:
     steps: int
 
 
-Step = Union[Notation, Network, LabelSmoothing, Forward, Error, Deltas, Question, Reused, Factor, Together,
+Step = Union[Notation, Network, LabelSmoothing, Forward, Dropout, Error, Deltas, Question, Reused, Factor, Together,
              PartialSum, Rule, SumOverOutputs, Update, IterationTable, Recap]
 
 
@@ -331,6 +343,14 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
         elif node.kind == "a":
             steps.append(Forward(ids.z(node.layer, node.index, node.example), node.id, tuple(pending)))
             pending = []
+        elif node.kind == "dropout":
+            # one step per layer and example, right after that layer's forward pass
+            a = ids.a(node.layer, node.index, node.example)
+            last = steps[-1]
+            if isinstance(last, Dropout) and (last.layer, last.example) == (node.layer, node.example):
+                steps[-1] = Dropout(last.layer, last.example, last.outputs + (a,), last.dropped + (node.id,))
+            else:
+                steps.append(Dropout(node.layer, node.example, (a,), (node.id,)))
     steps.append(Error(tuple(model.terms)))
     if any(c.form == "delta" for c in d.chains):
         nodes = model.nodes

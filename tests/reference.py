@@ -29,7 +29,7 @@ def error(spec, params: dict) -> mpmath.mpf:
     """E of the spec at the given parameter values (dict id -> mpf)."""
     K = spec.layers[-1].units
     total = mpmath.mpf(0)
-    for xs, ys in zip(spec.inputs, spec.targets):
+    for n, (xs, ys) in enumerate(zip(spec.inputs, spec.targets)):
         a = [mpmath.mpf(str(v)) for v in xs]
         for l, layer in enumerate(spec.layers, start=1):
             z = []
@@ -45,6 +45,10 @@ def error(spec, params: dict) -> mpmath.mpf:
             else:
                 slope = mpmath.mpf(str(layer.slope)) if layer.slope is not None else 0
                 a = [_act(layer.activation, v, slope) for v in z]
+            drop = getattr(layer, "dropout", None)
+            if drop is not None:        # inverted dropout in training: a·m/(1 − p)
+                p = mpmath.mpf(str(drop.rate))
+                a = [v * m / (1 - p) for v, m in zip(a, drop.masks[n])]
         y = [mpmath.mpf(str(v)) for v in ys]
         for k in range(K):
             if spec.loss == "half_sse":

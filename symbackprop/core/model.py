@@ -23,7 +23,7 @@ from sympy import Expr, Integer, Rational, Symbol
 
 from . import ids
 from .notation import Notation
-from .ops import ACTIVATIONS, LOSSES, PENALTIES, softmax_derivative, softmax_forward
+from .ops import ACTIVATIONS, DROPOUT, LOSSES, PENALTIES, softmax_derivative, softmax_forward
 from ..spec.reading import Spec
 
 __all__ = ["Node", "Edge", "Model", "build_model", "symbol", "rational"]
@@ -49,7 +49,7 @@ def rational(value: Decimal) -> Rational:
 @dataclass(frozen=True)
 class Node:
     id: str
-    kind: str                     # input, target, weight, bias, z, a, error, penalty
+    kind: str                     # input, target, weight, bias, z, a, dropout (ã), error, penalty
     definition: Expr | None = None
     layer: int | None = None
     index: int | None = None      # neuron (z, a), output (error, target) or input number
@@ -205,6 +205,8 @@ def build_model(spec: Spec) -> Model:
                     _activation(layer, l, i, ex(n), nodes, edges)
             if layer.activation == "softmax":
                 _softmax(layer, l, ex(n), nodes, edges)
+            if layer.dropout is not None:
+                _dropout(layer, l, ex(n), nodes, edges)
 
     # The error: one term per output (and per example), plus the penalty.
     loss = LOSSES[spec.loss]
@@ -265,7 +267,8 @@ def _weighted_sum(spec: Spec, l: int, i: int, example: int | None,
                   nodes: dict[str, Node], edges: list[Edge]) -> None:
     layer = spec.layers[l - 1]
     zid = ids.z(l, i, example)
-    terms = tuple((ids.w(l, i, j), ids.x(j, example) if l == 1 else ids.a(l - 1, j, example))
+    source = ids.r if l > 1 and spec.layers[l - 2].dropout is not None else ids.a
+    terms = tuple((ids.w(l, i, j), ids.x(j, example) if l == 1 else source(l - 1, j, example))
                   for j in range(1, len(layer.weights[0]) + 1))
     bias = (ids.b(l) if isinstance(layer.bias, Decimal)
             else ids.b(l, i) if layer.bias is not None else None)
@@ -294,6 +297,18 @@ def _activation(layer, l: int, i: int, example: int | None,
     zs = symbol(zid)
     nodes[aid] = Node(aid, "a", rule.forward(zs, slope), l, i, example)
     edges.append(Edge(aid, zid, rule.textbook(zs, slope), rule.named(symbol(aid), zs, slope)))
+
+
+def _dropout(layer, l: int, example: int | None, nodes: dict[str, Node], edges: list[Edge]) -> None:
+    """Inverted dropout after the layer's activations: ã = a·m/(1 − p), the next layer's input;
+    ∂ã/∂a = m/(1 − p), an exact number (0 for a dropped neuron: its paths vanish)."""
+    p = rational(layer.dropout.rate)
+    for i, m in enumerate(layer.dropout.mask(example), start=1):
+        aid, rid = ids.a(l, i, example), ids.r(l, i, example)
+        scale = DROPOUT.scale(m, p)
+        nodes[rid] = Node(rid, "dropout", DROPOUT.forward(symbol(aid), m, p), l, i, example,
+                          written=sympy.Mul(symbol(aid), scale, evaluate=False))
+        edges.append(Edge(rid, aid, DROPOUT.derivative(m, p), DROPOUT.derivative(m, p)))
 
 
 def _softmax(layer, l: int, example: int | None, nodes: dict[str, Node], edges: list[Edge]) -> None:

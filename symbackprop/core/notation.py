@@ -15,7 +15,7 @@ from ..spec.reading import Spec
 __all__ = ["Notation", "PlainNames", "IndexNames"]
 
 _TEXT_COMMANDS = {
-    r"\hat{y}": "ŷ", r"\hat{Y}": "Ŷ", r"\bar{x}": "x̄",
+    r"\hat{y}": "ŷ", r"\hat{Y}": "Ŷ", r"\bar{x}": "x̄", r"\tilde{a}": "ã", r"\tilde{n}": "ñ",
     r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\eta": "η",
     r"\theta": "θ", r"\lambda": "λ", r"\mu": "μ", r"\sigma": "σ", r"\omega": "ω",
     r"\Delta": "Δ", r"\Sigma": "Σ",
@@ -99,6 +99,8 @@ class Notation:
             return f"{kind}^{{{ex}}}_{{{nums[0]}}}" if ex else f"{kind}_{{{nums[0]}}}"
         if kind in ("z", "a"):
             return f"{kind}^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
+        if kind == "r":             # after dropout: ã
+            return rf"\tilde{{a}}^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
         if kind == "w":
             return f"w^{{[{nums[0]}]}}_{{{nums[1]},{nums[2]}}}"
         if kind == "b":
@@ -120,6 +122,8 @@ class Notation:
             neuron = (rf"\hat{{y}}_{{{i}}}" if l == self.layers
                       else f"n_{{{self._hidden_offset[l] + i}}}")
             return (neuron if kind == "a" else rf"\mathrm{{sum}}_{{{neuron}}}") + ex
+        if kind == "r":             # after dropout: ñ (a hidden neuron: the output layer has none)
+            return rf"\tilde{{n}}_{{{self._hidden_offset[nums[0]] + nums[1]}}}" + ex
         if kind == "w":
             return f"w_{{{self.weight_number(*nums)}}}"
         if kind == "b":
@@ -152,6 +156,8 @@ class Notation:
                 "sumŷ", "sum_ŷ").replace("sumn", "sum_n").replace("Etotal", "E_total") + suffix
         if kind in ("z", "a"):
             return f"{kind}[{nums[0]}]_{nums[1]}{suffix}"
+        if kind == "r":
+            return f"ã[{nums[0]}]_{nums[1]}{suffix}"
         if kind == "w":
             return f"w[{nums[0]}]_{nums[1]},{nums[2]}"
         if kind == "b":

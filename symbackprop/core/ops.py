@@ -39,7 +39,7 @@ __all__ = [
     "Function", "Activation", "Loss", "Penalty",
     "FUNCTIONS", "ACTIVATIONS", "LOSSES", "PENALTIES", "GATE_FUNCTIONS", "kink",
     "ACTIVATION_NAMES", "LOSS_NAMES", "DERIVED", "DERIVATION_NOTES", "softmax_forward", "softmax_derivative", "function_of",
-    "smooth_labels", "is_one_hot",
+    "smooth_labels", "is_one_hot", "Dropout", "DROPOUT",
 ]
 
 
@@ -473,3 +473,38 @@ def smooth_labels(row, epsilon):
     0.0025]). Exact for Decimal rows (at the working precision); also works on floats."""
     k = len(row)
     return tuple(1 - epsilon if t == 1 else epsilon / (k - 1) for t in row)
+
+
+# ----------------------------------------------------------------------------- dropout
+
+@dataclass(frozen=True)
+class Dropout:
+    """Inverted dropout, as PyTorch's ``nn.Dropout`` in training: a kept neuron's output is
+    scaled by 1/(1 − p), a dropped one's is 0, so ã = a·m/(1 − p) with the mask entry m ∈ {0, 1}
+    and the rate p. The local derivative ∂ã/∂a is that same factor m/(1 − p): the chain rule
+    carries it on every path through the neuron, and a dropped neuron's paths vanish (0).
+
+    ``scale`` takes exact SymPy numbers (m, p as Rationals); ``numpy`` is array code in the
+    activations ``{a}``, the mask ``{m}`` and the rate ``{p}``."""
+
+    name: str
+    text: str                                   # ã as the walkthrough writes it
+    latex: str                                  # \tilde{a} on the slides
+    words: Mapping[str, str]
+    numpy: str
+
+    @staticmethod
+    def scale(m: Expr, p: Expr) -> Expr:
+        """m/(1 − p): 1/(1 − p) for a kept neuron, 0 for a dropped one."""
+        return sympy.Integer(m) / (1 - p)
+
+    def forward(self, a: Expr, m: Expr, p: Expr) -> Expr:
+        return a * self.scale(m, p)
+
+    def derivative(self, m: Expr, p: Expr) -> Expr:
+        """∂ã/∂a = m/(1 − p) (a constant of the step: the mask is fixed)."""
+        return self.scale(m, p)
+
+
+DROPOUT = Dropout("dropout", "ã", r"\tilde{a}", {"es": "dropout (apagado aleatorio)", "en": "dropout"},
+                  "{a} * {m} / (1.0 - {p})")

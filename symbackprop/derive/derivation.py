@@ -298,6 +298,11 @@ def _delta_forms(model: Model, zid: str) -> tuple[Expr, Expr]:
             if e2.child in terms:
                 g_up.append(e2.general)
                 n_up.append(e2.named)
+            elif model.nodes[e2.child].kind == "dropout":
+                # through ã = a·m/(1 − p) to the next layer's sums: δ(v)·w·m/(1 − p)
+                for e3 in model.edges_from.get(e2.child, ()):
+                    g_up.append(sympy.Mul(e3.general, e2.general, delta_symbol(e3.child), evaluate=False))
+                    n_up.append(sympy.Mul(e3.named, e2.named, delta_symbol(e3.child), evaluate=False))
             else:
                 g_up.append(sympy.Mul(e2.general, delta_symbol(e2.child), evaluate=False))
                 n_up.append(sympy.Mul(e2.named, delta_symbol(e2.child), evaluate=False))

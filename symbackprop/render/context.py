@@ -308,6 +308,27 @@ class LatexLessonPrinter(LessonPrinter):
                           blocks=blocks, section=section,
                           marks=(set(), {f"n{node.layer}_{node.index}"}))]
 
+    def _print_Dropout(self, step: L.Dropout) -> list[dict[str, Any]]:
+        drop = self.spec.layers[step.layer - 1].dropout
+        mask = drop.mask(step.example)
+        p, scale = self.given(drop.rate), self.given(drop.scale)
+        rule = (r"\tilde{a} = a \cdot \frac{m}{1 - p},\qquad "
+                rf"\frac{{1}}{{1 - p}} = \frac{{1}}{{1 - {p}}} = {scale}")
+        blocks = [T(self.t("tex_dropout_intro", l=step.layer, p=self.m(f"p = {p}"),
+                           mask=self.m(r"m = \left(" + ", ".join(map(str, mask)) + r"\right)"))), M(rule)]
+        for i, (a, r, m) in enumerate(zip(step.outputs, step.dropped, mask), start=1):
+            line = (rf"{self.name(r)} = {self.name(a)} \cdot \frac{{m_{{{i}}}}}{{1 - p}} = "
+                    rf"{self.factor_slot(self.values[a])} \cdot \frac{{{m}}}{{1 - {p}}} = {self.slot(self.values[r])}")
+            if not m:
+                line += r"\quad\text{(" + self.t("dropout_dropped") + ")}"
+            blocks.append(M(line))
+        blocks.append(T(self.t("tex_dropout_chain", rule=self.m(r"\partial\tilde{a}/\partial a = m/(1 - p)"),
+                               scale=self.m(scale))))
+        # the kept neurons in red; the dropped ones stay grey (the drawing greys them on every frame)
+        marks = {f"n{step.layer}_{i}" for i, m in enumerate(mask, start=1) if m}
+        return [self.step("dropout", self.t("tex_dropout"), blocks=blocks, section=self.section("tex_forward"),
+                          marks=(set(), marks))]
+
     def slot_or_given(self, qid: str, factor: bool = False) -> str:
         kind = self.model.nodes[qid].kind
         value = self.values[qid]

@@ -156,10 +156,14 @@ def layout(model: Model, value: Callable[[str], Decimal] | None = None) -> Diagr
     for j in range(1, spec.n_inputs + 1):
         nodes.append({"id": f"x{j}", "x": 0.0, "y": y(spec.n_inputs, j), "kind": "input",
                       "label": notation.latex(ids.x(j)), "r": NEURON_R})
+    # Dropout greys the neurons its mask drops (the first example's mask: the lesson's names
+    # and drawings are the first example's); their outgoing edges are drawn faint and dashed.
+    dropped = {f"n{l}_{i}" for l, layer in enumerate(spec.layers, start=1) if layer.dropout is not None
+               for i, m in enumerate(layer.dropout.mask(1), start=1) if not m}
     for l, layer in enumerate(spec.layers, start=1):
         for i in range(1, layer.units + 1):
             nodes.append({"id": f"n{l}_{i}", "x": round(l * column, 3), "y": y(layer.units, i),
-                          "kind": "output" if l == L else "hidden",
+                          "kind": "output" if l == L else "dropped" if f"n{l}_{i}" in dropped else "hidden",
                           "label": notation.latex(ids.a(l, i)), "r": NEURON_R})
     for l, layer in enumerate(spec.layers, start=1):
         if layer.bias is None:
@@ -186,9 +190,10 @@ def layout(model: Model, value: Callable[[str], Decimal] | None = None) -> Diagr
         for i in range(1, layer.units + 1):
             for j in range(1, fan_in + 1):
                 p = ids.w(l, i, j)
-                edges.append({"id": p, "param": p, "kind": "weight", "layer": l,
-                              "src": f"x{j}" if l == 1 else f"n{l - 1}_{j}", "dst": f"n{l}_{i}",
-                              "label": notation.latex(p), "labelled": labelled, "widest": widest(p)})
+                src = f"x{j}" if l == 1 else f"n{l - 1}_{j}"
+                edges.append({"id": p, "param": p, "kind": "weight", "layer": l, "src": src, "dst": f"n{l}_{i}",
+                              "label": notation.latex(p), "labelled": labelled, "widest": widest(p),
+                              "dropped": src in dropped})
         if layer.bias is None:
             continue
         shared = isinstance(layer.bias, Decimal)
@@ -438,13 +443,13 @@ def path_marks(factor_ids) -> tuple[set[str], set[str]]:
             if parsed is None:
                 continue
             kind, nums, _ = parsed
-            if kind in ("z", "a"):
+            if kind in ("z", "a", "r"):            # r: the neuron's output after dropout (ã)
                 nodes.add(f"n{nums[0]}_{nums[1]}")
             elif kind == "w":
                 edges.add(base)
         num, den = (ids.split_example(q)[0] for q in parts)
         pn, pd = ids.parse(num), ids.parse(den)
-        if pn and pd and pn[0] == "z" and pd[0] == "a":
+        if pn and pd and pn[0] == "z" and pd[0] in ("a", "r"):
             # dz{l}_i / da{l-1}_j runs along the edge of w{l}_i_j
             edges.add(ids.w(pn[1][0], pn[1][1], pd[1][1]))
         if pn and pd and pn[0] == "z" and pd[0] == "b":
@@ -495,7 +500,8 @@ def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(),
     edges = []
     for e in diagram.edges:
         hot = e["id"] in he or e["param"] in he
-        base = "upedge" if e["param"] in up else "edge"    # drawn once per change, in the box
+        base = ("upedge" if e["param"] in up else "dropedge" if e.get("dropped")
+                else "edge")    # drawn once per change, in the box
         val, is_new = shown(e["param"])
         # a highlighted weight is named even where names do not all fit (on top, where it
         # covers least); a bias is named on its edge only where they fit, else by the text

@@ -58,6 +58,12 @@ def solution_document(solution: Solution) -> dict[str, Any]:
         "learning_rate": spec.learning_rate,
         **({"label_smoothing": {"epsilon": spec.label_smoothing, "one_hot": [list(r) for r in spec.one_hot]}}
            if spec.label_smoothing is not None else {}),
+        # inverted dropout per layer (numbered from 1): rate p, scale 1/(1 − p), a mask row per example
+        **({"dropout": {str(l): {"rate": layer.dropout.rate, "scale": layer.dropout.scale,
+                                 "masks": [list(m) for m in layer.dropout.masks],
+                                 **({"seed": layer.dropout.seed} if layer.dropout.seed is not None else {})}
+                        for l, layer in enumerate(spec.layers, start=1) if layer.dropout is not None}}
+           if any(layer.dropout is not None for layer in spec.layers) else {}),
         "rounding": d.rounding,
         "paths": solution.paths,
         "path_limit": solution.path_limit,

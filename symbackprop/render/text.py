@@ -129,6 +129,21 @@ class TextLessonPrinter(LessonPrinter):
         out.append(f"  {self.name(a.id)} = {formula} = {numbers} = {self.num(self.value(d, a.id))}")
         return out
 
+    def _print_Dropout(self, step: L.Dropout) -> list[str]:
+        d, lang = self.d, self.lang
+        drop = self.spec.layers[step.layer - 1].dropout
+        mask = drop.mask(step.example)
+        p = self.num(drop.rate)
+        out = self.section("forward")
+        out.append("  " + say(lang, "dropout_head", l=step.layer, p=p, mask=", ".join(map(str, mask)),
+                              scale=self.num(drop.scale)))
+        for i, (a, r, m) in enumerate(zip(step.outputs, step.dropped, mask), start=1):
+            line = (f"  {self.name(r)} = {self.name(a)}·m{i}/(1 - p) = {self.num(self.value(d, a))}·{m}/(1 - {p})"
+                    f" = {self.num(self.value(d, r))}")
+            out.append(line + ("" if m else f"   ({say(lang, 'dropout_dropped')})"))
+        out.append("  " + say(lang, "dropout_chain", scale=self.num(drop.scale)))
+        return out
+
     def _print_Error(self, step: L.Error) -> list[str]:
         d = self.d
         out = self.section("error")

@@ -27,7 +27,7 @@ from ..core.ops import ACTIVATION_NAMES, LOSS_NAMES, ACTIVATIONS as _RULES, is_o
 from ..io.yamlload import load_yaml
 
 __all__ = [
-    "Spec", "Layer", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
+    "Spec", "Layer", "Dropout", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
     "ACTIVATIONS", "LOSSES", "LIMITS", "spec_to_dict", "TITLE_PAGE_KEYS", "with_title_page",
 ]
 
@@ -61,10 +61,43 @@ TITLE_PAGE_KEYS = ("author", "course", "institution", "date")
 TOP_KEYS = ("title", *TITLE_PAGE_KEYS, "language", "notation", "decimals", "inputs", "targets", "layers",
             "loss", "reduction", "regularization", "learning_rate", "labels",
             "update_biases", "steps", "label_smoothing")
-LAYER_KEYS = ("units", "activation", "slope", "weights", "bias")
+LAYER_KEYS = ("units", "activation", "slope", "weights", "bias", "dropout")
+DROPOUT_KEYS = ("rate", "mask", "seed")
 INIT_KEYS = ("init", "seed", "range", "decimals", "shared")
 WEIGHT_INITS = ("xavier", "he", "uniform", "zeros")
 BIAS_INITS = ("zeros", "uniform")
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Inverted dropout on a layer's outputs (deck 004; PyTorch's ``nn.Dropout`` in training):
+    the rate p (0 <= p < 1) and one mask row per example (entries 0/1, one per unit). A worked
+    example states its mask; ``seed`` draws it instead (each entry kept with probability
+    1 − p, reproducibly). ``per_example``: the spec wrote one mask row per example."""
+
+    rate: Decimal
+    masks: tuple[tuple[int, ...], ...]
+    seed: int | None = None
+    per_example: bool = False
+
+    @property
+    def scale(self) -> Decimal:
+        """1/(1 − p), the factor of a kept neuron (exact at the working precision)."""
+        with exact():
+            return 1 / (1 - self.rate)
+
+    def mask(self, example: int | None) -> tuple[int, ...]:
+        """The mask of one example (numbered from 1; None when the spec has one example)."""
+        return self.masks[(example or 1) - 1]
+
+
+def dropout_masks(rate: Decimal, seed: int, units: int, examples: int, index: int) -> tuple[tuple[int, ...], ...]:
+    """Masks drawn from ``seed``: each entry 1 with probability 1 − rate, one row per example.
+    Python's Mersenne Twister is reproducible across versions; the layer index is mixed in as
+    for the initializers, so one seed gives different masks in different layers."""
+    generator = random.Random(seed * 1_000_003 + index)
+    p = float(rate)
+    return tuple(tuple(int(generator.random() >= p) for _ in range(units)) for _ in range(examples))
 
 
 @dataclass(frozen=True)
@@ -74,6 +107,7 @@ class Layer:
     weights: tuple[tuple[Decimal, ...], ...]   # weights[i][j]: to neuron i from neuron j
     bias: Decimal | tuple[Decimal, ...] | None  # shared, per neuron, or none
     slope: Decimal | None = None                # leaky_relu's slope for z < 0
+    dropout: Dropout | None = None              # inverted dropout on the layer's outputs
 
     @property
     def shared_bias(self) -> bool:
@@ -158,6 +192,14 @@ class Spec:
                 f"the exact derivation is made for at most {LIMITS['derivation']:,} parameters × examples "
                 f"× steps; this spec has {self.n_parameters:,} × {self.n_examples:,} × {self.steps:,} = "
                 f"{size:,} (for numeric gradients of large networks use symbackprop export or train)"))
+
+    def refuse_dropout(self, what: str) -> None:
+        """Refuse, in one line naming the layer, a part that does not handle dropout yet
+        (rather than give numbers without the mask)."""
+        for index, layer in enumerate(self.layers):
+            if layer.dropout is not None:
+                raise SpecError(self.source, f"layers[{index}].dropout",
+                                f"{what} does not handle dropout yet (solve's network view and check do)")
 
     def with_parameters(self, layers: tuple[Layer, ...]) -> "Spec":
         """The same spec with other parameter values (used after an update step)."""
@@ -361,7 +403,8 @@ class _Reader:
         self.count_before_reading(layers_raw, n_in)
         previous = n_in
         for index, raw in enumerate(layers_raw):
-            layer = self.layer(raw, f"layers[{index}]", index, previous, index == len(layers_raw) - 1)
+            layer = self.layer(raw, f"layers[{index}]", index, previous, index == len(layers_raw) - 1,
+                               len(inputs))
             layers.append(layer)
             previous = layer.units
         n_params = sum(l.units * len(l.weights[0]) + (0 if l.bias is None else
@@ -443,7 +486,8 @@ class _Reader:
             self.fail(where, "expected a list of numbers or a list of lists of numbers, found a mix")
         return (self.vector(value, where, width, what),), False
 
-    def layer(self, raw: Any, where: str, index: int, n_prev: int, is_last: bool) -> Layer:
+    def layer(self, raw: Any, where: str, index: int, n_prev: int, is_last: bool,
+              examples: int = 1) -> Layer:
         d = self.mapping(raw, where, LAYER_KEYS, "a layer with units, activation, weights, bias")
         if "units" not in d:
             self.fail(f"{where}.units", "missing; every layer needs its number of units")
@@ -470,7 +514,54 @@ class _Reader:
                                           "or an initializer such as {init: xavier, seed: 0}")
         weights = self.weights(d["weights"], f"{where}.weights", index, units, n_prev)
         bias = self.bias(d.get("bias"), f"{where}.bias", index, units)
-        return Layer(units=units, activation=activation, weights=weights, bias=bias, slope=slope)
+        dropout = None
+        if "dropout" in d:
+            if is_last:
+                self.fail(f"{where}.dropout", "dropout applies to hidden layers only (the output layer's "
+                                              "activations are the prediction ŷ)")
+            dropout = self.dropout(d["dropout"], f"{where}.dropout", index, units, examples)
+        return Layer(units=units, activation=activation, weights=weights, bias=bias, slope=slope,
+                     dropout=dropout)
+
+    def dropout(self, raw: Any, where: str, index: int, units: int, examples: int) -> Dropout:
+        """{rate, mask} (a mask of 0/1 per unit, or one such row per example) or {rate, seed}."""
+        d = self.mapping(raw, where, DROPOUT_KEYS, "dropout such as {rate: 0.5, mask: [1, 0]} "
+                                                   "or {rate: 0.5, seed: 3}")
+        if "rate" not in d:
+            self.fail(f"{where}.rate", "missing; expected the dropout rate p, 0 <= p < 1")
+        rate = self.number(d["rate"], f"{where}.rate", nonnegative=True)
+        if rate >= 1:
+            self.fail(f"{where}.rate", f"expected a rate p with 0 <= p < 1 (p = 1 drops every neuron), "
+                                       f"found {d['rate']!r}")
+        if ("mask" in d) == ("seed" in d):
+            self.fail(where, "expected either a mask (the worked example's, such as [1, 0]) or a seed "
+                             "(the mask drawn from it), found " + ("both" if "mask" in d else "neither"))
+        if "seed" in d:
+            seed = self.integer(d["seed"], f"{where}.seed", 0, 2**63 - 1)
+            return Dropout(rate, dropout_masks(rate, seed, units, examples, index), seed=seed)
+        raw_mask = d["mask"]
+        per_example = isinstance(raw_mask, list) and bool(raw_mask) and all(isinstance(r, list) for r in raw_mask)
+        rows_raw = raw_mask if per_example else [raw_mask]
+        if per_example and len(rows_raw) != examples:
+            self.fail(f"{where}.mask", f"expected one mask row per example ({examples}), found {len(rows_raw)}")
+        masks = []
+        for n, row in enumerate(rows_raw):
+            place = f"{where}.mask[{n}]" if per_example else f"{where}.mask"
+            if not isinstance(row, list):
+                self.fail(place, f"expected a list of {units} entries 0 or 1 (one per unit), found {_describe(row)}")
+            if len(row) != units:
+                self.fail(place, f"expected {units} entries 0 or 1 (one per unit of the layer), "
+                                 f"found a list of {len(row)}")
+            for i, m in enumerate(row):
+                if isinstance(m, bool) or not isinstance(m, (int, float)) or m not in (0, 1):
+                    self.fail(f"{place}[{i}]", f"expected 0 (dropped) or 1 (kept), found {_describe(m)}")
+            if rate == 0 and 0 in row:
+                self.fail(place, "a rate of 0 drops no neuron, so the mask must be all 1s; "
+                                 f"found {[int(m) for m in row]}")
+            masks.append(tuple(int(m) for m in row))
+        if not per_example:
+            masks = masks * examples
+        return Dropout(rate, tuple(masks), per_example=per_example)
 
     def weights(self, raw: Any, where: str, index: int, units: int, n_prev: int):
         if isinstance(raw, dict):
@@ -635,6 +726,11 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
                                  "weights": [[num(v) for v in row] for row in layer.weights]}
         if layer.slope is not None:
             entry["slope"] = num(layer.slope)
+        if layer.dropout is not None:
+            drop = layer.dropout
+            entry["dropout"] = {"rate": num(drop.rate)} | (
+                {"seed": drop.seed} if drop.seed is not None else
+                {"mask": [list(r) for r in drop.masks] if drop.per_example else list(drop.masks[0])})
         if isinstance(layer.bias, Decimal):
             entry["bias"] = num(layer.bias)
         elif layer.bias is not None:

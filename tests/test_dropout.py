@@ -1,0 +1,317 @@
+"""Dropout (deck 004; issue 15): inverted dropout on a hidden layer, as PyTorch's nn.Dropout
+does in training. A worked example states its mask (``{rate: 0.5, mask: [1, 0]}``) or draws
+it from a seed; a kept neuron's output is scaled by 1/(1 − p), a dropped one's is 0, and the
+chain rule carries the factor m/(1 − p) on every path through the neuron."""
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from symbackprop import load_spec, spec_from_dict
+from symbackprop.cli import main
+from symbackprop.errors import SpecError
+from symbackprop.spec.reading import spec_to_dict
+
+from conftest import ROOT
+
+DROPOUT = ROOT / "examples" / "lecture_2_2_2_dropout.yaml"
+
+
+def lecture_like(dropout=None, **changes) -> dict:
+    hidden = {"units": 2, "activation": "sigmoid", "weights": [[0.1, 0.3], [0.2, 0.4]], "bias": 0.25}
+    if dropout is not None:
+        hidden["dropout"] = dropout
+    data = {"inputs": [0.1, 0.5], "targets": [0.05, 0.95], "learning_rate": 0.6, "update_biases": False,
+            "layers": [hidden, {"units": 2, "activation": "sigmoid", "weights": [[0.5, 0.6], [0.7, 0.8]],
+                                "bias": 0.35}]}
+    data.update(changes)
+    return data
+
+
+# ----------------------------------------------------------------------------- the spec
+
+def test_the_example_states_its_mask():
+    drop = load_spec(DROPOUT).layers[0].dropout
+    assert drop.rate == Decimal("0.5") and drop.masks == ((1, 0),) and drop.seed is None
+
+
+def test_a_seed_draws_one_mask_per_example_reproducibly():
+    data = lecture_like({"rate": 0.5, "seed": 3}, inputs=[[0.1, 0.5]] * 6, targets=[[0.05, 0.95]] * 6)
+    first, again = spec_from_dict(data).layers[0].dropout, spec_from_dict(data).layers[0].dropout
+    assert first == again and first.seed == 3 and len(first.masks) == 6
+    assert all(m in (0, 1) for row in first.masks for m in row)
+    assert len(set(first.masks)) > 1          # six examples, not one mask repeated
+    other = spec_from_dict({**data, "layers": [{**data["layers"][0], "dropout": {"rate": 0.5, "seed": 4}},
+                                               data["layers"][1]]}).layers[0].dropout
+    assert other.masks != first.masks
+
+
+def test_a_mask_per_example_in_a_batch():
+    data = lecture_like({"rate": 0.25, "mask": [[1, 0], [0, 1]]}, inputs=[[0.1, 0.5], [0.3, 0.2]],
+                        targets=[[0.05, 0.95], [0.5, 0.5]])
+    drop = spec_from_dict(data).layers[0].dropout
+    assert drop.masks == ((1, 0), (0, 1)) and drop.per_example
+    same = spec_from_dict({**data, "layers": [{**data["layers"][0], "dropout": {"rate": 0.25, "mask": [1, 0]}},
+                                              data["layers"][1]]}).layers[0].dropout
+    assert same.masks == ((1, 0), (1, 0))     # one mask stated: the same for every example
+
+
+@pytest.mark.parametrize("dropout", [{"rate": 0.5, "mask": [1, 0]}, {"rate": 0.5, "seed": 3},
+                                     {"rate": 0.2, "mask": [[1, 0], [1, 1]]}])
+def test_the_serializer_writes_dropout_back(dropout):
+    batch = isinstance(dropout.get("mask", [0])[0], list)
+    data = lecture_like(dropout, **({"inputs": [[0.1, 0.5], [0.2, 0.1]], "targets": [[0.05, 0.95]] * 2}
+                                    if batch else {}))
+    spec = spec_from_dict(data)
+    written = spec_to_dict(spec)
+    assert written["layers"][0]["dropout"] == dropout
+    assert spec_from_dict(written) == spec
+
+
+@pytest.mark.parametrize("dropout, where, what", [
+    ({"rate": 0.5, "mask": [1, 2]}, "layers[0].dropout.mask[1]", "expected 0 (dropped) or 1 (kept), found the number 2"),
+    ({"rate": 0.5, "mask": [1]}, "layers[0].dropout.mask", "expected 2 entries 0 or 1"),
+    ({"rate": 0.5, "mask": [1, "a"]}, "layers[0].dropout.mask[1]", "found the string 'a'"),
+    ({"rate": 0.5, "mask": [1, True]}, "layers[0].dropout.mask[1]", "found the boolean true"),
+    ({"rate": 0.5, "mask": [[1, 0], [1, 0]]}, "layers[0].dropout.mask", "one mask row per example (1), found 2"),
+    ({"rate": 1, "mask": [1, 0]}, "layers[0].dropout.rate", "0 <= p < 1"),
+    ({"rate": -0.1, "mask": [1, 0]}, "layers[0].dropout.rate", "expected a number >= 0"),
+    ({"mask": [1, 0]}, "layers[0].dropout.rate", "missing"),
+    ({"rate": 0.5}, "layers[0].dropout", "either a mask"),
+    ({"rate": 0.5, "mask": [1, 0], "seed": 1}, "layers[0].dropout", "found both"),
+    ({"rate": 0, "mask": [1, 0]}, "layers[0].dropout.mask", "a rate of 0 drops no neuron"),
+    ({"rate": 0.5, "seed": 1.5}, "layers[0].dropout.seed", "expected a whole number"),
+    ({"rate": 0.5, "mask": [1, 0], "p": 1}, "layers[0].dropout.p", "unknown key 'p'"),
+    ("half", "layers[0].dropout", "expected a mapping"),
+])
+def test_spec_errors_name_the_place(dropout, where, what):
+    with pytest.raises(SpecError) as err:
+        spec_from_dict(lecture_like(dropout))
+    message = str(err.value)
+    assert f": {where}: " in message and what in message and "\n" not in message
+
+
+def test_no_dropout_on_the_output_layer():
+    data = lecture_like()
+    data["layers"][1]["dropout"] = {"rate": 0.5, "mask": [1, 0]}
+    with pytest.raises(SpecError, match=r"layers\[1\]\.dropout: dropout applies to hidden layers only"):
+        spec_from_dict(data)
+
+
+def test_a_bad_mask_exits_2_in_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DROPOUT.read_text().replace("mask: [1, 0]", "mask: [1, 0, 1]"))
+    assert main(["solve", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "layers[0].dropout.mask" in err and "found a list of 3" in err
+
+
+# ----------------------------------------------------------------------------- the derivation
+
+import random
+
+import mpmath
+import numpy as np
+
+from symbackprop import solve
+from symbackprop.core.exact import exact
+from symbackprop.render.text import walkthrough
+
+import reference
+from test_numeric import require_torch
+
+
+def test_the_mask_factor_is_on_every_path_and_dropped_paths_vanish():
+    d = solve(load_spec(DROPOUT)).derivations[0]
+    with exact():
+        assert d.values["r1_1"] == 2 * d.values["a1_1"] and d.values["r1_2"] == 0
+    assert d.factors["dr1_1/da1_1"].value == 2 and d.factors["dr1_2/da1_2"].value == 0
+    for c in d.chains:
+        if c.param.startswith("w1_"):
+            for p in c.paths:
+                through = [f for f in p.factors if f.startswith("dr1_")]
+                assert len(through) == 1       # the mask factor sits on every path through layer 1
+                if through[0] == "dr1_2/da1_2":
+                    assert p.value == 0        # a dropped neuron's paths vanish
+    assert d.chain("w1_2_1").gradient == 0 and d.chain("w1_2_2").gradient == 0
+    assert d.chain("w2_1_2").gradient == 0     # its weight out of a dropped neuron: ã = 0
+    assert d.chain("w1_1_1").gradient != 0
+
+
+def test_the_lecture_states_the_mask_and_the_scale():
+    text = walkthrough(solve(load_spec(DROPOUT)), "en")
+    forward = text.split("Computing the error")[0]
+    assert "Dropout in layer 1 (p = 0.5, mask m = (1, 0)): each kept neuron is scaled by 1/(1 - p) = 2" in forward
+    assert "ã[1]_2 = a[1]_2·m2/(1 - p) = 0.61538·0/(1 - 0.5) = 0   (dropped)" in forward
+    assert "∂ã[1]_2/∂a[1]_2 = 0" in text and "∂ã[1]_1/∂a[1]_1 = 2" in text
+    es = walkthrough(solve(load_spec(DROPOUT)), "es")
+    assert "Dropout en la capa 1 (p = 0.5, máscara m = (1, 0))" in es and "(apagada)" in es
+
+
+def _random_spec(seed: int):
+    rng = random.Random(seed)
+    widths = [rng.randint(1, 3) for _ in range(rng.randint(2, 3))] + [rng.randint(1, 3)]
+    examples = rng.randint(1, 3)
+    acts = ["sigmoid", "tanh", "softplus", "swish"]
+    layers, fan_in = [], widths[0]
+    for l, units in enumerate(widths[1:]):
+        layer = {"units": units, "activation": rng.choice(acts),
+                 "weights": [[round(rng.uniform(-1, 1), 2) for _ in range(fan_in)] for _ in range(units)],
+                 "bias": [round(rng.uniform(-0.5, 0.5), 2) for _ in range(units)]}
+        if l < len(widths) - 2:
+            rate = rng.choice([0.2, 0.25, 0.5, 0.75])
+            layer["dropout"] = ({"rate": rate, "seed": rng.randint(0, 99)} if rng.random() < 0.5 else
+                                {"rate": rate, "mask": [[rng.randint(0, 1) for _ in range(units)]
+                                                        for _ in range(examples)]})
+        layers.append(layer)
+        fan_in = units
+    return spec_from_dict({
+        "inputs": [[round(rng.uniform(-1, 1), 2) for _ in range(widths[0])] for _ in range(examples)],
+        "targets": [[round(rng.uniform(0.1, 0.9), 2) for _ in range(widths[-1])] for _ in range(examples)],
+        "layers": layers, "loss": "half_sse", "learning_rate": 0.5})
+
+
+SPECS = [load_spec(DROPOUT)] + [_random_spec(seed) for seed in range(6)]
+
+
+def _torch_gradients(torch, spec):
+    """PyTorch float64, written from the textbook: nn.Dropout's training rule with a fixed
+    mask, the activation times mask/(1 − p), then the next layer; autograd's gradients."""
+    acts = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "softplus": torch.nn.functional.softplus,
+            "swish": torch.nn.functional.silu}
+    X = torch.tensor([[float(v) for v in row] for row in spec.inputs], dtype=torch.float64)
+    Y = torch.tensor([[float(v) for v in row] for row in spec.targets], dtype=torch.float64)
+    Ws, bs = [], []
+    A = X
+    for layer in spec.layers:
+        W = torch.tensor([[float(v) for v in row] for row in layer.weights], dtype=torch.float64, requires_grad=True)
+        shared = isinstance(layer.bias, Decimal)
+        b = torch.tensor(float(layer.bias) if shared else [float(v) for v in layer.bias], dtype=torch.float64,
+                         requires_grad=True)
+        Ws.append(W)
+        bs.append((b, shared))
+        A = acts[layer.activation](A @ W.T + b)
+        if layer.dropout is not None:
+            mask = torch.tensor([list(m) for m in layer.dropout.masks], dtype=torch.float64)
+            A = A * mask / (1 - float(layer.dropout.rate))
+    E = ((Y - A) ** 2 / 2).sum()
+    E.backward()
+    out = {}
+    for l, (W, (b, shared)) in enumerate(zip(Ws, bs), start=1):
+        for i, row in enumerate(W.grad.tolist(), start=1):
+            for j, g in enumerate(row, start=1):
+                out[f"w{l}_{i}_{j}"] = g
+        if shared:
+            out[f"b{l}"] = b.grad.item()
+        else:
+            out.update({f"b{l}_{i}": g for i, g in enumerate(b.grad.tolist(), start=1)})
+    return E.item(), out
+
+
+#: The bound on the relative error against PyTorch (the largest seen on SPECS: 1.2e-15).
+LARGEST_RELATIVE_ERROR = 1e-14
+
+
+@pytest.mark.parametrize("n", range(len(SPECS)))
+def test_gradients_equal_pytorchs_with_a_fixed_mask(n):
+    torch = require_torch()
+    spec = SPECS[n]
+    d = solve(spec).derivations[0]
+    E, grads = _torch_gradients(torch, spec)
+    assert abs(float(d.E) - E) <= LARGEST_RELATIVE_ERROR * max(abs(E), 1e-300)
+    assert set(grads) == set(d.gradients)
+    for pid, g in grads.items():
+        ours = float(d.gradients[pid])
+        assert abs(ours - g) <= LARGEST_RELATIVE_ERROR * max(abs(g), 1e-12), (pid, ours, g)
+
+
+def test_the_mask_agrees_with_nn_dropout():
+    """nn.Dropout in training mode zeroes some entries and scales the rest by 1/(1 − p): the
+    rule the model's ã = a·m/(1 − p) follows (its mask read back from what it kept)."""
+    torch = require_torch()
+    torch.manual_seed(0)
+    a = torch.rand(4, 6, dtype=torch.float64) + 0.1
+    layer = torch.nn.Dropout(p=0.25)
+    layer.train()
+    out = layer(a)
+    mask = (out != 0).to(torch.float64)
+    assert torch.allclose(out, a * mask / (1 - 0.25), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("n", range(len(SPECS)))
+def test_gradients_equal_finite_differences_at_40_digits(n):
+    spec = SPECS[n]
+    d = solve(spec).derivations[0]
+    with mpmath.workdps(40):
+        params = {pid: mpmath.mpf(str(v)) for pid, v in d.model.parameters().items()}
+        assert abs(reference.error(spec, params) - mpmath.mpf(str(d.E))) < mpmath.mpf("1e-28")
+        for pid, g in d.gradients.items():
+            fd = reference.finite_difference(spec, params, pid, "1e-15")
+            assert abs(fd - mpmath.mpf(str(g))) < mpmath.mpf("1e-25"), (pid, fd, g)
+
+
+def test_delta_form_agrees_with_paths():
+    for spec in SPECS:
+        paths, deltas = solve(spec).derivations[0], solve(spec, paths="none").derivations[0]
+        assert paths.gradients == deltas.gradients
+
+
+# ----------------------------------------------------------------------------- everywhere else
+
+import json
+
+from symbackprop.api import solve_for_report
+from symbackprop.render.diagram import layout, styled
+from symbackprop.render.report import render_tex
+
+
+def test_the_reports_state_the_mask_and_grey_the_dropped_neuron():
+    spec = load_spec(DROPOUT)
+    tex = render_tex(solve_for_report(spec), "slides", "en")
+    step = tex.split("(dropout) from frame")[1].split("%% step")[0]
+    assert r"m = \left(1, 0\right)" in step and r"\frac{1}{1 - 0.5} = 2" in step
+    assert r"\tilde{a}^{[1]}_{2} = a^{[1]}_{2} \cdot \frac{m_{2}}{1 - p} = 0.61538 \cdot \frac{0}{1 - 0.5} = 0" in step
+    assert r"\text{(dropped)}" in step and "they vanish" in step
+    assert tex.index("(dropout) from frame") < tex.index("Computing the error")
+    assert r"\node[dropped] (n1_2)" in tex and r"\node[hidden] (n1_1)" in tex
+    assert r"\draw[dropedge] (n1_2) -- (n2_1)" in tex and r"\draw[edge] (n1_1) -- (n2_1)" in tex
+    sheet = render_tex(solve_for_report(spec), "exercise", "es")
+    assert r"\tilde{a}^{[1]}_{1} = a^{[1]}_{1} \cdot \frac{m_{1}}{1 - p} = (\blank)" in sheet
+    drawing = styled(layout(solve(spec).model))
+    assert [n["kind"] for n in drawing["nodes"] if n["id"].startswith("n1_")] == ["hidden", "dropped"]
+
+
+def test_json_states_the_dropout(tmp_path):
+    assert main(["solve", str(DROPOUT), "--format", "json", "-o", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "lecture_2_2_2_dropout.json").read_text())
+    assert doc["dropout"] == {"1": {"rate": 0.5, "scale": 2, "masks": [[1, 0]]}}
+    assert doc["values"]["r1_2"] == 0 and doc["factors"]["dr1_2/da1_2"]["value"] == 0
+
+
+def test_check_reads_the_dropped_outputs(tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("ã[1]_1: 1.20218\nr1_2: 0\ndE/dw[1]_2,1: 0\ndE/dw[1]_1,1: 0.00214\n")
+    main(["check", str(DROPOUT), str(answers), "--lang", "en", "--format", "json"])
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["correct"] == 4 and summary["wrong"] == 0
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("ã[1]_1: 0.60109\n")     # the activation, without the 1/(1 − p) scale
+    main(["check", str(DROPOUT), str(wrong), "--lang", "en"])
+    assert "✗" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["solve", "{spec}", "--view", "layers"], ["export", "{spec}", "-o", "{out}.py"],
+                                  ["train", "{spec}", "--dataset", "xor", "-o", "{out}"]])
+def test_parts_without_dropout_refuse_in_one_line(argv, tmp_path, capsys):
+    args = [a.format(spec=DROPOUT, out=tmp_path / "out") for a in argv]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "layers[0].dropout" in err and "does not handle dropout yet" in err
+
+
+def test_a_path_through_the_mask_highlights_its_edges():
+    from symbackprop.render.diagram import path_marks
+    edges, nodes = path_marks(("dE1/da2_1", "da2_1/dz2_1", "dz2_1/dr1_2", "dr1_2/da1_2", "da1_2/dz1_2", "dz1_2/dw1_2_1"))
+    assert edges == {"w2_1_2", "w1_2_1"} and nodes == {"n2_1", "n1_2"}
