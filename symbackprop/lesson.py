@@ -18,7 +18,7 @@ variables and the conventions met at non-differentiable points; ``render.graph_t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Union
 
 from .core import ids
@@ -113,6 +113,7 @@ class Reused:
     param: str
     path: str                                   # the path's id (see :func:`path_id`)
     factors: tuple[str, ...]
+    old_values: tuple[str, ...] = ()            # as in :class:`Factor`
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,9 @@ class Factor:
     factor: str
     position: int
     reused: bool
+    #: parameters in the factor whose update an earlier step showed: the factor still uses their
+    #: old value (every gradient of an iteration is taken at the same point)
+    old_values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -368,4 +372,21 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
     for later in solution.derivations:
         steps.append(IterationTable(later.step, tuple(c.param for c in later.chains)))
     steps.append(Recap(len(solution.derivations)))
-    return tuple(steps)
+    return _mark_old_values(tuple(steps), d)
+
+
+def _mark_old_values(steps: tuple[Step, ...], d) -> tuple[Step, ...]:
+    """Each Factor step that uses a parameter updated by an earlier step says so (deck 004:
+    the old weights are replaced only when the backward pass ends)."""
+    updated: set[str] = set()
+    out = []
+    for step in steps:
+        if isinstance(step, Update):
+            updated.add(step.param)
+        elif isinstance(step, (Factor, Reused)) and updated:
+            factors = (step.factor,) if isinstance(step, Factor) else step.factors
+            used = sorted({s.name for f in factors for s in d.factors[f].named.free_symbols} & updated)
+            if used:
+                step = replace(step, old_values=tuple(used))
+        out.append(step)
+    return tuple(out)

@@ -346,3 +346,23 @@ def test_a_graph_printer_refuses_a_step_it_does_not_know():
         GraphTextPrinter(g).doprint(L.Question("w", "dE/dw"))
     with pytest.raises(NotImplementedError, match="Question"):
         GraphLatexPrinter(g, "slides", "en").doprint(L.Question("w", "dE/dw"))
+
+
+def test_a_factor_that_uses_an_updated_weight_says_it_takes_the_old_value(lecture):
+    """The hidden weights' chains use w[2] at its value before the update shown a few frames
+    earlier (0.5, not 0.45188): the plan marks those factors, the text and the slides say
+    "(valor anterior)", and the first such frame says why (review r4)."""
+    from symbackprop.render.report import render_tex
+    plan = L.lesson_plan(lecture)
+    marked = [(s.factor, s.old_values) for s in plan if isinstance(s, L.Factor) and s.old_values]
+    # every weight of the output layer is used, once per hidden chain that crosses it
+    assert ("dz2_1/da1_1", ("w2_1_1",)) in marked and ("dz2_2/da1_2", ("w2_2_2",)) in marked
+    first_update = next(n for n, s in enumerate(plan) if isinstance(s, L.Update))
+    assert all(not getattr(s, "old_values", ()) for s in plan[:first_update])
+    # the old value is the one printed: w[2]_1,1 = 0.5 after nuevo_w[2]_1,1 = 0.45188
+    text = walkthrough(lecture, "es")
+    assert "∂z[2]_1/∂a[1]_1 = w[2]_1,1 = 0.5   (valor anterior)" in text
+    tex = render_tex(lecture, "slides", "es")
+    assert r"w^{[2]}_{1,1} = 0.5\quad\text{(valor anterior)}" in tex
+    assert tex.count("Usamos el valor anterior de") == 1
+    assert "We use the old value of" in render_tex(lecture, "slides", "en")

@@ -86,6 +86,7 @@ class LatexLessonPrinter(LessonPrinter):
         self.updated: list[str] = []
         self.sections: set[str] = set()
         self.shown_rules: set[str] = set()
+        self.old_value_said = False
         self._base: tuple[str, ...] | None = None
 
     # ------------------------------------------------------------------ helpers
@@ -476,8 +477,15 @@ class LatexLessonPrinter(LessonPrinter):
             # a constant factor (∂z/∂b = 1) is its value: written once, not "= 1 = 1"
             named = "" if f.named.is_Number else f"{self.names.doprint(f.named)} = "
             # each factor an item of a list, which a full frame may continue on the next
-            blocks.append({**M(f"{self.factor_symbol(f)} = {named}{self.slot(self.fvalue(f))}"), "item": True})
+            old = self.old_value_mark(f, step.old_values)
+            blocks.append({**M(f"{self.factor_symbol(f)} = {named}{self.slot(self.fvalue(f))}{old}"), "item": True})
         return [self.step("reused", self.t("tex_backward"), blocks=blocks, marks=path_marks(path.factors))]
+
+    def old_value_mark(self, f: Factor, old_values: tuple[str, ...]) -> str:
+        """"(valor anterior)" after a factor that uses a parameter updated on an earlier frame."""
+        if not set(old_values) & {s.name for s in f.named.free_symbols}:
+            return ""
+        return rf"\quad\text{{({self.t('old_value')})}}"
 
     def _print_Factor(self, step: L.Factor) -> list[dict[str, Any]]:
         if step.reused:
@@ -520,8 +528,14 @@ class LatexLessonPrinter(LessonPrinter):
             result += f" = {numbers}"
         if not f.named.is_Number:
             result += f" = {self.slot(self.fvalue(f))}"
+        result += self.old_value_mark(f, step.old_values)
         blocks = [M(x) for x in lines] + [T(n) for n in notes] + [M(x) for x in recall] + \
             [T(self.t("tex_therefore")), M(result)]
+        if step.old_values and not self.old_value_said:
+            # the first time: why the weight updated a few frames ago keeps its old value here
+            self.old_value_said = True
+            names = ", ".join(self.m(self.name(p)) for p in step.old_values)
+            blocks.append(T(self.t("tex_old_value_note", names=names)))
         return [self.step("factor", self.t("tex_backward"), heading=heading, blocks=blocks, marks=marks)]
 
     def _print_Together(self, step: L.Together) -> list[dict[str, Any]]:

@@ -202,7 +202,9 @@ class TextLessonPrinter(LessonPrinter):
             names = " · ".join(self.name(fid) for fid in path.factors)
             out.append(f"  {self.name(step.path)} = {names}")   # one of several paths is named as such
         f = self.d.factors[step.factor]
-        note = f"   ({say(self.lang, 'reused')})" if step.reused else ""
+        notes = ([say(self.lang, "reused")] if step.reused else []) + \
+            ([say(self.lang, "old_value")] if step.old_values else [])
+        note = f"   ({'; '.join(notes)})" if notes else ""
         formula = "" if f.named.is_Number else f" = {self.printer.doprint(f.named)}"
         indent = "      " if long else "  "
         out.append(f"{indent}{self.name(step.factor)}{formula} = {self.num(self.factor_value(step.factor))}{note}")
