@@ -28,6 +28,7 @@ from ..core.ops import ACTIVATIONS, DERIVATION_NOTES, DERIVED, LOSSES
 from .i18n import CATALOGUES, ordinal, say
 from .diagram import layout, path_marks, styled
 from .names import display, paren
+from .page_layout import answer_box, fit_key_to_sheet, page_ties, working_room
 from .printers import LessonPrinter, NetworkLatexPrinter, error_formula, shown_result_differs
 
 __all__ = ["report_context", "STYLES", "LatexLessonPrinter"]
@@ -43,26 +44,6 @@ def T(text: str) -> dict[str, str]:
 
 def M(latex: str) -> dict[str, str]:
     return {"math": latex}
-
-
-#: The steps that a document (handout, exercise sheet, key) keeps on one page whole, with their
-#: heading and the room for the working: small by nature (an update, a factor with its formula,
-#: putting a path together, a sum, a neuron of the forward pass, the error, a rule's derivation).
-WHOLE_STEPS = frozenset({"forward", "error", "reused", "factor", "together", "partial", "sum", "update",
-                         "rule"})
-
-
-def page_ties(step: dict[str, Any]) -> None:
-    """Marks (``tie``) each block of a document's step that the page must not turn before: every
-    block of a whole step (WHOLE_STEPS); in a longer step (a question, the notation) an equation
-    (it belongs to the sentence or the equation above it) and the block after a sentence that
-    ends with ':'. The template also keeps a heading with its first block."""
-    blocks = step["blocks"] = [dict(b) for b in step["blocks"]]
-    for k, b in enumerate(blocks[1:], start=1):
-        before = blocks[k - 1]
-        b["tie"] = step["kind"] in WHOLE_STEPS or "math" in b or \
-            ("text" in before and before["text"].rstrip().endswith(":"))
-
 
 
 class LatexLessonPrinter(LessonPrinter):
@@ -653,56 +634,20 @@ class LatexLessonPrinter(LessonPrinter):
 
     # ------------------------------------------------------------------ the whole
     def print_context(self, plan) -> dict[str, Any]:
-        import re
-        from ..core.exact import LARGE, round_to
         from ..spec.reading import TITLE_PAGE_KEYS
         steps = [frame for frames in self.print_plan(plan) for frame in frames]
         words = {k[4:]: v for k, v in CATALOGUES[self.lang].items() if k.startswith("tex_")}
         sheet = self.style in ("exercise", "answers")
-        blank = None
-        if sheet:
-            # Every answer box of the sheet and of its key has one size (a box's width gives no
-            # answer away): room for a sign, the integer part of the largest value, the point
-            # and the spec's decimals, at 5 mm a hand-written character (from 15 mm to 80 mm);
-            # 6 mm above the baseline and 2.5 mm below, as tall as a hand-written digit.
-            decimals, digits = self.spec.decimals, 1
-            for value in self.d.ledger.values(hand=self.hand).values():
-                if value is not None:
-                    whole = abs(round_to(value, decimals)) if abs(value) < LARGE else LARGE
-                    digits = max(digits, min(6, len(str(int(whole)))))
-            chars = 1 + digits + (1 + decimals if decimals else 0)
-            blank = {"chars": chars, "width": f"{max(15, min(80, 5 * chars))}mm", "height": "6mm",
-                     "depth": "2.5mm", "line": "8mm"}
+        blank = answer_box(self.d.ledger.values(hand=self.hand).values(), self.spec.decimals) if sheet else None
         if self.style == "answers":
-            # The key shows numbers the sheet leaves out ("= σ(0.41) ="): each of its equations
-            # is given the sheet's, to be laid out alike (see \fitas), so that the pages line up.
             sheet_steps = [f for fs in LatexLessonPrinter(self.solution, "exercise", self.lang).print_plan(plan)
                            for f in fs]
-            for step, twin in zip(steps, sheet_steps if len(sheet_steps) == len(steps) else ()):
-                if len(step["blocks"]) == len(twin["blocks"]):
-                    for block, other in zip(step["blocks"], twin["blocks"]):
-                        if "math" in block and "math" in other and block["math"] != other["math"]:
-                            block["fit"] = other["math"]
-        # an equation ending in a box ("= \blank"), or in a box in parentheses ("0.7 - (\blank)")
-        computed = re.compile(r"(\\blank|\\answer\{[^{}]*\})(\)?)\s*$")
-        if self.style == "answers":
-            # Where the key adds numbers ("= σ(0.41)") before an equation's last box, it is given
-            # apart (``lead``, ``last``): the key sets the box where the sheet's is (see \fitas).
-            for step in steps:
-                for block in step["blocks"]:
-                    found = computed.search(block.get("math", ""))
-                    if "fit" in block and found and \
-                            re.sub(r"\\answer\{[^{}]*\}", r"\\blank", block["math"]) != block["fit"]:
-                        block["lead"], block["last"] = block["math"][:found.start()], found.group(1) + found.group(2)
+            fit_key_to_sheet(steps, sheet_steps)
         if self.style in ("article", "exercise", "answers"):
             for step in steps:
                 page_ties(step)
         for step in steps:
-            # Room below each step of the sheet for the working (and the same room in its key,
-            # so that the two line up): two lines of blank["line"] for every value the step
-            # computes (an equation ending in a box), at most six; none for copied values.
-            step["room"] = None if not sheet else 0 if step["kind"] in ("reused", "iteration") else \
-                min(6, 2 * sum(1 for b in step["blocks"] if "math" in b and computed.search(b["math"])))
+            step["room"] = working_room(step) if sheet else None
         # The title page's fields, each on one line; a field left out shows nothing.
         given = {key: " ".join(text.split()) for key, text in self.spec.title_page_in(self.lang).items()}
         return {
