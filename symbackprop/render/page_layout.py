@@ -46,7 +46,7 @@ def answer_box(values: Iterable, decimals: int) -> dict[str, Any]:
             "depth": "2.5mm", "line": "8mm"}
 
 
-#: an equation ending in a box ("= \\blank"), or in a box in parentheses ("0.7 - (\\blank)")
+#: an equation ending in a box ("= \blank"), or in a box in parentheses ("0.7 - (\blank)")
 COMPUTED = re.compile(r"(\\blank|\\answer\{[^{}]*\})(\)?)\s*$")
 
 
