@@ -17,6 +17,7 @@ from symbackprop.cli import main
 from symbackprop.core.graph import build_graph, parse_at
 from symbackprop.render.graph_context import graph_context
 from symbackprop.render.graph_text import graph_document, graph_text
+from symbackprop.render.i18n import say
 from symbackprop.render.report import render_graph_tex
 
 LECTURE = ("(x+y)*z", "x=-2,y=5,z=-4")
@@ -449,3 +450,75 @@ def test_converging_edges_are_apart_enough_for_a_gradient_and_a_value_between_th
         ys = sorted(printer.place[i][1] for i in set(n.inputs))
         for a, b in zip(ys, ys[1:]):
             assert (b - a) / 2 >= 1.8 * label - 1e-9, (n.id, a, b)
+
+
+# ----------------------------------------------------------------------------- issue 14, r4 review
+
+BRANCH = ("x*y + x^2", "x=2,y=3")
+
+
+def _sides(math: str) -> list[str]:
+    """The sides of a displayed a = b = c (the fractions hold no '=')."""
+    return ["".join(side.split()).strip("()") for side in math.split(" = ")]
+
+
+@pytest.mark.parametrize("expression, at", REVIEWED + [BRANCH, ("-x + x", "x=1")])
+def test_no_step_prints_the_same_value_twice(expression, at):
+    """r4: "u = −t = −1 = −1": a side printed as the one before it is left out (u = −t = −1),
+    in the forward pass, the backward steps and the result, slides and handout."""
+    g = graph(expression, at)
+    for style in ("slides", "article"):
+        for step in graph_context(g, style, "es")["steps"]:
+            for block in step["blocks"]:
+                if "math" in block:
+                    sides = _sides(block["math"].split(r", \quad ")[-1])
+                    assert all(a != b for a, b in zip(sides, sides[1:])), (style, block["math"])
+    if "w0" in expression:
+        for tex in every_tex(g).values():
+            assert "u = - t = -1" in tex and "= - 1 = -1" not in tex
+
+
+@pytest.mark.parametrize("lang, sentence", [
+    ("es", "$x$ se usa en dos ramas; sus gradientes se suman"),
+    ("en", "$x$ is used in two branches; their gradients add up")])
+def test_the_branches_are_summed_in_a_sentence(lang, sentence):
+    """r4: "ramas: los gradientes se suman: x" was no sentence. The result says which variable
+    is used in how many branches; the handout adds the shares up where the last one arrives."""
+    g = graph(*REVIEWED[2])
+    slides, article = render_graph_tex(g, "slides", lang), render_graph_tex(g, "article", lang)
+    assert f"{sentence}.\\par" in slides and "ramas: los gradientes se suman:" not in slides
+    assert f"{sentence}:\\par" in article
+    assert r"\frac{\partial f}{\partial x} = (-4) + 0.06776 = -3.93224" in article
+    three = render_graph_tex(graph("x*x + x", "x=2"), "slides", lang)
+    assert ("tres ramas" if lang == "es" else "three branches") in three
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_handout_derives_the_backward_pass_step_by_step(lang):
+    """r4: the handout had a table and the result only. It now walks the backward pass as the
+    slides do: every edge's downstream = upstream × local, the branches summed, then a table
+    whose head is in the lecture's words."""
+    article = render_graph_tex(graph(*LECTURE), "article", lang)
+    chain = (r"\frac{\partial f}{\partial x} = \frac{\partial f}{\partial q} \cdot "
+             r"\frac{\partial q}{\partial x} = (-4) \cdot 1 = -4")
+    assert chain in article
+    assert r"\frac{\partial f}{\partial z} = q = 3" in article
+    words = ({"es": ["nodo", "operación", "valor (hacia adelante)", "gradiente local", "gradiente $\\partial f/\\partial\\cdot$"],
+              "en": ["node", "operation", "value (forward)", "local gradient", "gradient $\\partial f/\\partial\\cdot$"]}[lang])
+    assert " & ".join(words) + r" \\" in article
+    assert "& op &" not in article and "& df" not in article
+    walk, chain_rule = say(lang, "graph_walk").split("×")[0], say(lang, "graph_chain").split("×")[0]
+    assert article.count(walk) == 1 and chain_rule not in article       # said once, not on every step
+    branch = render_graph_tex(graph(*BRANCH), "article", lang)
+    assert r"\frac{\partial f}{\partial x} = 3 + 4 = 7" in branch
+
+
+def test_the_handouts_walkthrough_is_in_the_pdf(tmp_path):
+    require_tex()
+    pdf = tmp_path / "h.pdf"
+    assert main(["graph", *BRANCH[:1], "--at", BRANCH[1], "--format", "pdf", "--style", "article",
+                 "-o", str(pdf)]) == 0
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "x se usa en dos ramas; sus gradientes se suman:" in flat
+    assert "Propagación hacia atrás" in flat and "gradiente local" in flat and "valor (hacia adelante)" in flat

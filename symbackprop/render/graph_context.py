@@ -46,6 +46,26 @@ def _gate_latex(op: str, const: Decimal | None) -> str:
     }[op]
 
 
+def unrepeated(parts: list[str]) -> list[str]:
+    """The sides of a = b = c without a side printed as the one before it (issue 14:
+    u = −t = −1 = −1 is u = −t = −1), parentheses around a lone number aside."""
+    out: list[str] = []
+    for part in parts:
+        if out and _bare(part) == _bare(out[-1]):
+            out[-1] = part              # the later form: the value as every other line shows it
+        else:
+            out.append(part)
+    return out
+
+
+def _bare(text: str) -> str:
+    """How a side reads: its spaces and the parentheses around a lone number left out."""
+    text = "".join(text.split())
+    while text.startswith("(") and text.endswith(")") and "(" not in text[1:-1]:
+        text = text[1:-1]
+    return text
+
+
 def _value(v: Decimal | None) -> str:
     """A value in LaTeX: ∞ with its sign, ∄ where there is none (the notes say why)."""
     text = shown(v, latex=True)
@@ -477,9 +497,9 @@ class GraphLatexPrinter(LessonPrinter):
     def _print_GraphForward(self, step: L.GraphForward) -> list[dict[str, Any]]:
         n = self.g.node(step.node)
         blocks = self.frame["blocks"]
-        if len(blocks) <= FORWARD_LINES:        # the first block is the point
-            blocks.append({"math": f"{self.name(n.id)} = {self.printer.doprint(n.definition)} = "
-                                   f"{self.numbers.doprint(n.definition)} = {show(n.value, DECIMALS)}"})
+        if len(blocks) <= FORWARD_LINES or self.style == "article":        # the first block is the point
+            blocks.append({"math": self.equals([self.name(n.id), self.printer.doprint(n.definition),
+                                                self.numbers.doprint(n.definition)], n.value)})
         return []
 
     def _print_GraphSeed(self, step: L.GraphSeed) -> list[dict[str, Any]]:
@@ -490,8 +510,8 @@ class GraphLatexPrinter(LessonPrinter):
         """a = b = value, or a = b: no real value (in math)."""
         text = shown(value, latex=True)
         if text is None:
-            return " = ".join(parts) + r"\text{: " + self.t("graph_no_value") + "}"
-        return " = ".join(parts + [text])
+            return " = ".join(unrepeated(parts)) + r"\text{: " + self.t("graph_no_value") + "}"
+        return " = ".join(unrepeated(parts + [text]))
 
     def d(self, top: str, bottom: str) -> str:
         return rf"\frac{{\partial {self.name(top)}}}{{\partial {self.name(bottom)}}}"
@@ -518,14 +538,26 @@ class GraphLatexPrinter(LessonPrinter):
             self.done.add((i, n.id))
         heading = (self.t("graph_upstream")[:1].upper() + self.t("graph_upstream")[1:]
                    + f": ${self.equals([self.d('f', n.id)], n.grad)}$")
-        if n.id != self.g.output:
+        if n.id != self.g.output and self.style == "slides":        # the handout says it once
             blocks.append({"text": r"{\footnotesize\color{gray}" + self.t("graph_chain") + "}"})
         return self.open({"kind": "backward", "title": self.t("tex_backward"), "table": None,
                           "heading": heading, "blocks": blocks, "diagram": self.drawing(n.id)})
 
     def _print_GraphBranches(self, step: L.GraphBranches) -> list[dict[str, Any]]:
         self.branches.add(step.node)        # the result adds them up, in the graph's order
+        if self.style == "article":         # the handout adds them up where the last one arrives
+            shares = [e.downstream for e in reversed(self.g.edges) if e.src == step.node]
+            total = self.equals([self.d("f", step.node), " + ".join(paren(_value(v)) for v in shares)],
+                                self.g.node(step.node).grad)
+            self.frame["blocks"] += [{"text": self.branch_sentence(step.node) + ":"}, {"math": total}]
         return []
+
+    def branch_sentence(self, node_id: str) -> str:
+        """x is used in two branches; their gradients add up (no full stop)."""
+        count = sum(e.src == node_id for e in self.g.edges)
+        words = self.t("graph_counts").split()
+        return self.t("graph_branch_sum", name=f"${self.name(node_id)}$",
+                      count=words[count - 2] if count - 2 < len(words) else str(count))
 
     def _print_GraphGradients(self, step: L.GraphGradients) -> list[dict[str, Any]]:
         grads = self.g.gradients
@@ -535,9 +567,8 @@ class GraphLatexPrinter(LessonPrinter):
             if k in self.branches:          # the branches' shares, summed
                 parts.append(" + ".join(paren(_value(e.downstream)) for e in reversed(self.g.edges) if e.src == k))
             blocks.append({"math": self.equals(parts, grads[k])})
-        branches = [n.id for n in self.g.nodes if n.id in self.branches]
-        if branches:
-            blocks.append({"text": self.t("gate_branch") + ": " + ", ".join(f"${self.name(b)}$" for b in branches)})
+        for b in [n.id for n in self.g.nodes if n.id in self.branches and n.op == "input"]:
+            blocks.append({"text": self.branch_sentence(b) + "."})
         return self.open({"kind": "result", "title": self.t("graph_gradients"), "blocks": blocks,
                           "table": None, "diagram": self.drawing()})
 
@@ -561,8 +592,12 @@ class GraphLatexPrinter(LessonPrinter):
             "subtitle": self.t("tex_subtitle"), "language": self.lang,
             "babel": "spanish" if self.lang == "es" else "english", "style": self.style,
             "steps": steps, "order": [n.id for n in g.nodes],
-            "table_step": {"blocks": [], "table": {"head": ["", "op", self.t("tex_value"), "local", "df"],
-                                                   "rows": table}},
+            # the handout's table, its head in the lecture's words (LaTeX: the template does not escape it)
+            "table": {"head": [self.t("graph_head_node"), self.t("graph_head_op"), self.t("graph_legend_value"),
+                               self.t("graph_head_local"), self.t("graph_head_grad") + r" $\partial f/\partial\cdot$"],
+                      "rows": table},
+            "walk": self.t("graph_walk"), "forward_title": self.t("tex_forward"),
+            "backward_title": self.t("tex_backward"),
             "box": place["_box"], "scale": round(self.scale, 4), "size": self.size,
         }
 
