@@ -269,6 +269,12 @@ READ, IDEAL = 7.0, 8.0
 UNSCALED = 9
 #: Around an edge's label: the clearance (cm) at either end and the arrow's tip
 _LABEL_ENDS, _ARROW = 0.15, 0.2
+
+
+def _ends(size: float) -> float:
+    """The clearance (cm) at a label's ends for labels of ``size`` pt: :data:`_LABEL_ENDS`, or a
+    third of an em of a large font (a scaled drawing's labels kept off the circles)."""
+    return max(_LABEL_ENDS, size / 3 / PT_PER_CM)
 #: Where along its edge a label sits: the middle, or nearer the target on the edges that fan
 #: out of their source (there they are furthest apart)
 MIDDLE, FANNED = 0.5, 0.58
@@ -319,13 +325,13 @@ def _label_widths(g: Graph, digits: int = DECIMALS) -> list[tuple[str, str, int,
     return out
 
 
-def _room(g: Graph, src: str, dst: str, label: float, pos: float | None = None) -> float:
+def _room(g: Graph, src: str, dst: str, label: float, pos: float | None = None, size: float = 0) -> float:
     """How far apart (cm) the centres of src and dst must be for a label ``label`` cm wide,
     set at ``pos`` (else where :func:`_pos` puts it), to keep clear of both nodes and of the
     arrow's tip."""
     pos = _pos(g, src, dst) if pos is None else pos
     kinds = [_RADIUS["gvar" if k == "out" or g.node(k).op in ("input", "const") else "gop"] for k in (src, dst)]
-    half = label / 2 + _LABEL_ENDS
+    half = label / 2 + _ends(size)
     return max(half / pos, (half + _ARROW) / (1 - pos)) + sum(kinds)
 
 
@@ -338,7 +344,7 @@ def _gaps(g: Graph, size: float, digits: int = DECIMALS, late: bool = False) -> 
     gaps: dict[int, float] = {}
     out_gap = 2.0
     for src, dst, ems in _edge_labels(g, digits):
-        need = _room(g, src, dst, ems * size / PT_PER_CM)
+        need = _room(g, src, dst, ems * size / PT_PER_CM, size=size)
         if dst == "out":
             out_gap = max(out_gap, math.ceil(need * 100) / 100)
         else:
@@ -429,7 +435,7 @@ def _positions(g: Graph, place, routes, size: float, digits: int):
         first = _pos(g, src, dst) if dst != "out" else MIDDLE
         best = None
         for pos in (first,) + tuple(p for p in PLACES if p != first):
-            half = label / 2 + _LABEL_ENDS
+            half = label / 2 + _ends(size)
             if pos * visible < half - 1e-9 or (1 - pos) * visible < half + _ARROW - 1e-9:
                 continue
             boxes = [_label_box(a, b, angle, pos, w * size / PT_PER_CM + 2 / PT_PER_CM, height, above)
