@@ -459,6 +459,15 @@ def _positions(g: Graph, place, routes, size: float, digits: int):
 TRIES = ((DECIMALS, False), (DECIMALS, True), (3, False), (3, True), (2, True))
 
 
+def _names_inside(g: Graph, place, size: float) -> None:
+    """The drawing's box grows to hold the gates' names above them (q over its circle): set at
+    a large size they stood out of it, into the text above the drawing."""
+    tops = [place[n.id][1] + _RADIUS["gop"] + 1.4 * size / PT_PER_CM
+            for n in g.nodes if n.inputs and n.id != g.output]
+    x0, y0, x1, y1 = place["_box"]
+    place["_box"] = (x0, y0, x1, round(max([y1] + tops), 3))
+
+
 def _fit(g: Graph, style: str):
     """The layout, the edges' routes, the labels' size (pt and LaTeX), the scale, the labels'
     decimals and places along their edges: a wide graph is scaled down to fit its room, so its
@@ -491,6 +500,7 @@ def _fit(g: Graph, style: str):
                 place = _layout(g, gaps, out_gap, max(ROW, round(ROWS_ELSE * label, 3)), order, late)
                 routes = _routes(g, place)
                 positions, clear = _positions(g, place, routes, size, digits)
+            _names_inside(g, place, size)
             scale = _scale(place["_box"], style)
             if scale >= 1 and size > UNSCALED:
                 break
