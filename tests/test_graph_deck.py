@@ -17,6 +17,7 @@ from symbackprop.cli import main
 from symbackprop.core.graph import build_graph, parse_at
 from symbackprop.render.graph_context import graph_context
 from symbackprop.render.graph_text import graph_document, graph_text
+from symbackprop.render.i18n import say
 from symbackprop.render.report import render_graph_tex
 
 LECTURE = ("(x+y)*z", "x=-2,y=5,z=-4")
@@ -328,7 +329,7 @@ def test_a_wide_graph_gets_larger_labels_to_stay_legible():
     small = graph_context(graph(*LECTURE), "slides", "en")["steps"][0]["diagram"]["font"]
     wide = graph_context(graph("1/(1+exp(-(w0*x0+w1*x1+w2)))", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"),
                          "slides", "en")["steps"][0]["diagram"]["font"]
-    assert (small, wide) == (r"\scriptsize", r"\Large")
+    assert (small, wide) == (r"\footnotesize", r"\huge")
 
 
 #: The review's three decks (issue 14): the lecture's, the neuron's and a mixed one
@@ -337,12 +338,14 @@ REVIEWED = [LECTURE, ("1/(1+exp(-(w0*x0+w1*x1+w2)))", "w0=2,x0=-1,w1=-3,x1=-2,w2
 
 
 @pytest.mark.parametrize("expression, at", REVIEWED)
-def test_the_labels_are_read_at_six_points_once_the_drawing_is_scaled(expression, at):
+def test_the_labels_are_read_at_seven_points_once_the_drawing_is_scaled(expression, at):
     """The labels were \\tiny and the drawing then shrunk to fit: 4 pt on the lecture's deck,
-    2.7 pt on the neuron's. The context says the scale the slides draw it at (they use it as
-    such) and the labels' size, chosen for it; the variables are set larger still."""
+    2.7 pt on the neuron's, then 6.1 pt there (r4: at least 7 pt at the back of a room). The
+    context says the scale the slides draw it at (they use it as such) and the labels' size,
+    chosen for it; the variables are set larger still. The neuron's labels reach it with
+    three decimals and w2 beside the gate it feeds (the text keeps five)."""
     ctx = graph_context(graph(expression, at), "slides", "es")
-    assert ctx["size"] * ctx["scale"] >= 6, (ctx["size"], ctx["scale"])
+    assert ctx["size"] * ctx["scale"] >= 7, (ctx["size"], ctx["scale"])
     box = ctx["box"]
     assert ctx["scale"] == round(min(1.0, 12.0 / (box[2] - box[0]), 3.9 / (box[3] - box[1])), 4)
     diagram = ctx["steps"][0]["diagram"]
@@ -359,37 +362,41 @@ def test_every_edge_is_long_enough_for_its_widest_label(expression, at):
     centred on its edge (or where a fanned edge puts it), clear of both nodes and the arrow."""
     import math
 
-    from symbackprop.render.graph_context import (_ARROW, _LABEL_ENDS, _RADIUS, FANNED, MIDDLE, PT_PER_CM,
-                                                  GraphLatexPrinter, _edge_labels, _pos)
+    from symbackprop.render.graph_context import (_ARROW, _LABEL_ENDS, _RADIUS, FANNED, MIDDLE, PLACES,
+                                                  PT_PER_CM, GraphLatexPrinter, _edge_labels, _pos)
     g = graph(expression, at)
     printer = GraphLatexPrinter(g, "slides", "es")
     place = dict(printer.place)
     place["out"] = (printer.drawing()["output"]["x"], place[g.output][1])
     radius = {n.id: _RADIUS["gvar" if n.op in ("input", "const") else "gop"] for n in g.nodes}
     radius["out"] = _RADIUS["gvar"]
-    for src, dst, ems in _edge_labels(g):
+    positions = {(src, dst): pos for (src, dst, _), pos in printer.positions.items()}
+    for src, dst, ems in _edge_labels(g, printer.digits):
         label = ems * printer.size / PT_PER_CM
         (x0, y0), (x1, y1) = place[src], place[dst]
         visible = math.hypot(x1 - x0, y1 - y0) - radius[src] - radius[dst]
-        pos = _pos(g, src, dst)
-        assert pos in (MIDDLE, FANNED)
+        pos = positions[(src, dst)]
+        assert pos in PLACES and _pos(g, src, dst) in (MIDDLE, FANNED)
         assert pos * visible >= label / 2 + _LABEL_ENDS - 1e-9, (src, dst)
         assert (1 - pos) * visible >= label / 2 + _LABEL_ENDS + _ARROW - 1e-9, (src, dst)
-    # the widest label the neuron's deck shows, −0.53445, is at least 4 ems wide at its size
+    # the widest label the neuron's deck shows, −0.534, is at least 3 ems wide at its size
     if "w0" in expression:
-        assert max(ems for _, _, ems in _edge_labels(g)) >= 4
+        assert max(ems for _, _, ems in _edge_labels(g, printer.digits)) >= 3
 
 
-def test_the_edge_numbers_print_at_five_points_at_least_in_the_pdf(tmp_path):
-    """pdftotext's glyph box of every number on the neuron deck's drawings (under the text)."""
+def test_the_edge_numbers_print_at_seven_points_at_least_in_the_pdf(tmp_path):
+    """pdftotext's glyph box of every number on the neuron deck's drawings (r4: 6.1 pt, at
+    least 7 wanted), against the box of the frames' bold heading "Gradiente", set at 10 pt
+    (\\small): the drawing's numbers have three decimals, the text's five."""
     require_tex()
     pdf = tmp_path / "neuron.pdf"
     assert main(["graph", REVIEWED[1][0], "--at", REVIEWED[1][1], "--format", "pdf", "-o", str(pdf)]) == 0
     out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    heights = [float(y1) - float(y0) for y0, y1, word in
-               re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)</word>', out)
-               if re.fullmatch(r"[−-]?\d+\.\d{5}", word)]
-    assert len(heights) > 20 and min(heights) >= 5.0, min(heights)
+    words = [(float(y1) - float(y0), word) for y0, y1, word in
+             re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)</word>', out)]
+    per_pt = [h for h, word in words if word == "Gradiente"][0] / 10
+    heights = [h / per_pt for h, word in words if re.fullmatch(r"[−-]?\d+\.\d{3}", word)]
+    assert len(heights) > 20 and min(heights) >= 7.0, min(heights)
 
 
 def test_the_edge_cases_build_as_pdf(tmp_path):
@@ -413,9 +420,11 @@ def test_each_edge_gets_its_own_share_in_every_format(expression, at):
     """Found by looking at the neuron's frames: the two inputs of a gate had each other's share
     (∂f/∂w1 = 0.19661 · (−2) = −0.58984 instead of −0.39322)."""
     from symbackprop.core.exact import show
+    from symbackprop.render.graph_context import GraphLatexPrinter
     g = graph(expression, at)
     text = graph_text(g, "en")
     tex = render_graph_tex(g, "slides", "en")
+    digits = GraphLatexPrinter(g, "slides", "en").digits            # the drawing's decimals
     last = tex[tex.rindex(r"\begin{frame}"):]
     names = {n.id: n for n in g.nodes}
     for v, grad in g.gradients.items():
@@ -423,8 +432,9 @@ def test_each_edge_gets_its_own_share_in_every_format(expression, at):
         if edge.dst == g.output:
             continue
         assert re.search(rf"∂f/∂{v} = ∂f/∂{edge.dst} · ∂{edge.dst}/∂{v} = .* = {re.escape(show(grad, 5))}\n", text), v
-        value = show(names[v].value, 5)
-        assert f"({v}) -- node[fwd] {{${value}$}} node[bwd] {{${show(grad, 5)}$}} ({edge.dst});" in last, v
+        value = show(names[v].value, digits)
+        assert re.search(rf"\({v}\) -- node\[fwd(, pos=[\d.]+)?\] {{\${re.escape(value)}\$}} "
+                         rf"node\[bwd(, pos=[\d.]+)?\] {{\${re.escape(show(grad, digits))}\$}} \({edge.dst}\);", last), v
 
 
 def test_a_gradient_beyond_what_a_decimal_holds_is_refused_in_one_line():
@@ -437,15 +447,98 @@ def test_a_gradient_beyond_what_a_decimal_holds_is_refused_in_one_line():
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("expression, at", REVIEWED)
-def test_converging_edges_are_apart_enough_for_a_gradient_and_a_value_between_them(expression, at):
-    """The neuron's red −0.39322 (under w1 → r) sat on the green −2 (over x1 → r): two edges
-    into one gate are, at their middle where the labels sit, at least two labels' sizes apart."""
-    from symbackprop.render.graph_context import PT_PER_CM, GraphLatexPrinter
+@pytest.mark.parametrize("expression, at", REVIEWED + [("x*y + x^2", "x=2,y=3"), ("x*x + x", "x=2"),
+                                                 ("x/y - w^3*z", "x=1,y=2,w=2,z=-3")])
+def test_no_two_labels_meet(expression, at):
+    """The neuron's red −0.39322 (under w1 → r) sat on the green −2 (over x1 → r), and (r4) the
+    mixed deck's labels around x, which feeds two gates, sat on each other: every value and
+    gradient, sloped along its edge where the drawing sets it, keeps clear of every other."""
+    from symbackprop.render.graph_context import (_LABEL_HEIGHT, PT_PER_CM, GraphLatexPrinter, _label_box,
+                                                  _label_widths, _meet)
     g = graph(expression, at)
-    printer = GraphLatexPrinter(g, "slides", "es")
-    label = printer.size / PT_PER_CM
-    for n in g.nodes:
-        ys = sorted(printer.place[i][1] for i in set(n.inputs))
-        for a, b in zip(ys, ys[1:]):
-            assert (b - a) / 2 >= 1.8 * label - 1e-9, (n.id, a, b)
+    p = GraphLatexPrinter(g, "slides", "es")
+    ends = dict(p.place)
+    ends["out"] = (p.drawing()["output"]["x"], p.place[g.output][1])
+    height = (_LABEL_HEIGHT[0] * p.size + _LABEL_HEIGHT[1]) / PT_PER_CM
+    boxes = []
+    for src, dst, k, value, grad in _label_widths(g, p.digits):
+        path = p.routes.get((src, dst, k), "--")
+        angle = 0 if path == "--" else int(path.split("=")[1].rstrip("]")) * (1 if "left" in path else -1)
+        for ems, above in ((value, True), (grad, False)):
+            box = _label_box(ends[src], ends[dst], angle, p.positions[(src, dst, k)],
+                             (ems * p.size + 2) / PT_PER_CM, height, above)
+            boxes.append(((src, dst, k), box))
+    met = [(a, b) for n, (a, pa) in enumerate(boxes) for b, pb in boxes[n + 1:] if a != b and _meet(pa, pb)]
+    assert met == []
+
+
+# ----------------------------------------------------------------------------- issue 14, r4 review
+
+BRANCH = ("x*y + x^2", "x=2,y=3")
+
+
+def _sides(math: str) -> list[str]:
+    """The sides of a displayed a = b = c (the fractions hold no '=')."""
+    return ["".join(side.split()).strip("()") for side in math.split(" = ")]
+
+
+@pytest.mark.parametrize("expression, at", REVIEWED + [BRANCH, ("-x + x", "x=1")])
+def test_no_step_prints_the_same_value_twice(expression, at):
+    """r4: "u = −t = −1 = −1": a side printed as the one before it is left out (u = −t = −1),
+    in the forward pass, the backward steps and the result, slides and handout."""
+    g = graph(expression, at)
+    for style in ("slides", "article"):
+        for step in graph_context(g, style, "es")["steps"]:
+            for block in step["blocks"]:
+                if "math" in block:
+                    sides = _sides(block["math"].split(r", \quad ")[-1])
+                    assert all(a != b for a, b in zip(sides, sides[1:])), (style, block["math"])
+    if "w0" in expression:
+        for tex in every_tex(g).values():
+            assert "u = - t = -1" in tex and "= - 1 = -1" not in tex
+
+
+@pytest.mark.parametrize("lang, sentence", [
+    ("es", "$x$ se usa en dos ramas; sus gradientes se suman"),
+    ("en", "$x$ is used in two branches; their gradients add up")])
+def test_the_branches_are_summed_in_a_sentence(lang, sentence):
+    """r4: "ramas: los gradientes se suman: x" was no sentence. The result says which variable
+    is used in how many branches; the handout adds the shares up where the last one arrives."""
+    g = graph(*REVIEWED[2])
+    slides, article = render_graph_tex(g, "slides", lang), render_graph_tex(g, "article", lang)
+    assert f"{sentence}.\\par" in slides and "ramas: los gradientes se suman:" not in slides
+    assert f"{sentence}:\\par" in article
+    assert r"\frac{\partial f}{\partial x} = (-4) + 0.06776 = -3.93224" in article
+    three = render_graph_tex(graph("x*x + x", "x=2"), "slides", lang)
+    assert ("tres ramas" if lang == "es" else "three branches") in three
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_handout_derives_the_backward_pass_step_by_step(lang):
+    """r4: the handout had a table and the result only. It now walks the backward pass as the
+    slides do: every edge's downstream = upstream × local, the branches summed, then a table
+    whose head is in the lecture's words."""
+    article = render_graph_tex(graph(*LECTURE), "article", lang)
+    chain = (r"\frac{\partial f}{\partial x} = \frac{\partial f}{\partial q} \cdot "
+             r"\frac{\partial q}{\partial x} = (-4) \cdot 1 = -4")
+    assert chain in article
+    assert r"\frac{\partial f}{\partial z} = q = 3" in article
+    words = ({"es": ["nodo", "operación", "valor (hacia adelante)", "gradiente local", "gradiente $\\partial f/\\partial\\cdot$"],
+              "en": ["node", "operation", "value (forward)", "local gradient", "gradient $\\partial f/\\partial\\cdot$"]}[lang])
+    assert " & ".join(words) + r" \\" in article
+    assert "& op &" not in article and "& df" not in article
+    walk, chain_rule = say(lang, "graph_walk").split("×")[0], say(lang, "graph_chain").split("×")[0]
+    assert article.count(walk) == 1 and chain_rule not in article       # said once, not on every step
+    branch = render_graph_tex(graph(*BRANCH), "article", lang)
+    assert r"\frac{\partial f}{\partial x} = 3 + 4 = 7" in branch
+
+
+def test_the_handouts_walkthrough_is_in_the_pdf(tmp_path):
+    require_tex()
+    pdf = tmp_path / "h.pdf"
+    assert main(["graph", *BRANCH[:1], "--at", BRANCH[1], "--format", "pdf", "--style", "article",
+                 "-o", str(pdf)]) == 0
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "x se usa en dos ramas; sus gradientes se suman:" in flat
+    assert "Propagación hacia atrás" in flat and "gradiente local" in flat and "valor (hacia adelante)" in flat

@@ -332,6 +332,8 @@ def test_graph_text_and_latex_print_the_same_plan_step_by_step(expression, at, d
             grown = len(frames[-1]["blocks"]) - before
             if kind in ("GraphForward", "GraphConvention"):   # continues the frame before it
                 assert grown == 1
+            elif kind == "GraphBranches" and style == "article":
+                assert grown == 2     # the handout sums them where the last share arrives
             else:                     # the seed is drawn from now on; the branches, in the result
                 assert grown == 0
     assert all(f["diagram"]["output"]["grad"] == ("1" if f["kind"] != "forward" else "") for f in frames)

@@ -46,14 +46,36 @@ def _gate_latex(op: str, const: Decimal | None) -> str:
     }[op]
 
 
-def _value(v: Decimal | None) -> str:
+def unrepeated(parts: list[str]) -> list[str]:
+    """The sides of a = b = c without a side printed as the one before it (issue 14:
+    u = −t = −1 = −1 is u = −t = −1), parentheses around a lone number aside."""
+    out: list[str] = []
+    for part in parts:
+        if out and _bare(part) == _bare(out[-1]):
+            out[-1] = part              # the later form: the value as every other line shows it
+        else:
+            out.append(part)
+    return out
+
+
+def _bare(text: str) -> str:
+    """How a side reads: its spaces and the parentheses around a lone number left out."""
+    text = "".join(text.split())
+    while text.startswith("(") and text.endswith(")") and "(" not in text[1:-1]:
+        text = text[1:-1]
+    return text
+
+
+def _value(v: Decimal | None, digits: int = DECIMALS) -> str:
     """A value in LaTeX: ∞ with its sign, ∄ where there is none (the notes say why)."""
     text = shown(v, latex=True)
+    if text is not None and v.is_finite():
+        text = show(v, digits)
     return r"\nexists" if text is None else text
 
 
 def _layout(g: Graph, gaps: dict[int, float] | None = None, out_gap: float = 2.0,
-            row: float = ROW) -> dict[str, tuple[float, float]]:
+            row: float = ROW, order: list[str] | None = None, late: bool = False) -> dict[str, tuple[float, float]]:
     """A layered layout: a column per depth (variables on the left); the variables take rows
     in some order; every gate wants the mean height of its inputs and a column's gates keep
     that order, pushed at least a row apart (so that x − y and max(x, y), which want the same
@@ -66,20 +88,25 @@ def _layout(g: Graph, gaps: dict[int, float] | None = None, out_gap: float = 2.0
     each other. ``gaps``: the distance (cm) from column k − 1 to column k (else
     :data:`COLUMN`), ``out_gap`` from the output to the arrow's end, ``row`` between two
     rows. ``_box``: the drawing's
-    extent (x0, y0, x1, y1)."""
+    extent (x0, y0, x1, y1); ``_order``: the variables' order chosen (``order``: use that one).
+    ``late``: a variable used once, by a gate two columns on or more, sits beside that gate's
+    other inputs as a constant does (see :func:`_depths`)."""
     first = _leaves(g)
-    if len(first) <= ORDERS_UPTO:
+    if order is not None:
+        orders = [order]
+    elif len(first) <= ORDERS_UPTO:
         orders = [list(o) for o in itertools.permutations(first)]
     else:
         orders = [first] + [first[:k] + [first[k + 1], first[k]] + first[k + 2:] for k in range(len(first) - 1)]
     best = None
     for order in orders:
-        place = _place(g, order, gaps or {}, out_gap, row)
-        cost = _tangle(g, place)
+        place = _place(g, order, gaps or {}, out_gap, row, late)
+        cost = _tangle(g, place) if len(orders) > 1 else (0, 0)
         if best is None or cost < best[0]:
-            best = (cost, place)
+            best = (cost, place, order)
         if cost == (0, 0):
             break
+    best[1]["_order"] = best[2]
     return best[1]
 
 
@@ -87,9 +114,11 @@ def _layout(g: Graph, gaps: dict[int, float] | None = None, out_gap: float = 2.0
 ORDERS_UPTO = 5
 
 
-def _depths(g: Graph) -> dict[str, int]:
+def _depths(g: Graph, late: bool = False) -> dict[str, int]:
     """Every node's column: a variable's is 0, a gate's one more than its inputs' deepest; a
-    constant sits in the column before its gate (not at the far left)."""
+    constant sits in the column before its gate (not at the far left), and so does, when
+    ``late``, a variable used once by a gate two columns on or more (the neuron's w2: the
+    first column then stacks one variable fewer, and the drawing is a row lower)."""
     users: dict[str, list[str]] = {}
     for n in g.nodes:
         for i in n.inputs:
@@ -98,9 +127,17 @@ def _depths(g: Graph) -> dict[str, int]:
     for n in g.nodes:
         depth[n.id] = 0 if not n.inputs else 1 + max(depth[i] for i in n.inputs)
     for n in g.nodes:
-        if n.op == "const" and users.get(n.id):
+        if (n.op == "const" or n.id in _late(g, depth, users, late)) and users.get(n.id):
             depth[n.id] = max(0, depth[users[n.id][0]] - 1)
     return depth
+
+
+def _late(g: Graph, depth: dict[str, int], users: dict[str, list[str]], late: bool) -> set[str]:
+    """The variables placed beside their gate (see :func:`_depths`)."""
+    if not late:
+        return set()
+    return {n.id for n in g.nodes if n.op == "input" and len(users.get(n.id, ())) == 1
+            and depth[users[n.id][0]] >= 2}
 
 
 def _leaves(g: Graph) -> list[str]:
@@ -153,26 +190,27 @@ def _cross(p, q, r, s) -> bool:
 
 
 def _place(g: Graph, leaves: list[str], gaps: dict[int, float], out_gap: float,
-           row_height: float = ROW) -> dict[str, tuple[float, float]]:
+           row_height: float = ROW, late: bool = False) -> dict[str, tuple[float, float]]:
     """The layout (see :func:`_layout`) with the variables in this order."""
     by_id = {n.id: n for n in g.nodes}
     users: dict[str, list[str]] = {}
     for n in g.nodes:
         for i in n.inputs:
             users.setdefault(i, []).append(n.id)
-    depth = _depths(g)
+    depth = _depths(g, late)
+    beside = {n.id for n in g.nodes if n.op == "const"} | _late(g, _depths(g), users, late)
     row: dict[str, float] = {}
     for k, leaf in enumerate(leaves):
         row[leaf] = float(k)
     order = {n.id: k for k, n in enumerate(g.nodes)}
     for column in range(max(depth.values(), default=0) + 1):
-        here = [n.id for n in g.nodes if depth[n.id] == column and n.op != "const"]
+        here = [n.id for n in g.nodes if depth[n.id] == column and n.id not in beside]
         wanted = {k: row[k] for k in here if k in row}            # the variables have theirs
         for node_id in here:
             if node_id not in wanted:
                 ys = [row[i] for i in by_id[node_id].inputs]
                 wanted[node_id] = sum(ys) / len(ys)
-        consts = [n.id for n in g.nodes if depth[n.id] == column and n.op == "const"]
+        consts = [n.id for n in g.nodes if depth[n.id] == column and n.id in beside]
         for c in consts:
             # half a row below its gate's other inputs (all in this column or before)
             gate = by_id[users[c][0]] if users.get(c) else None
@@ -223,20 +261,28 @@ def _spread(here: list[str], wanted: dict[str, float], order: dict[str, int], ro
 ROOM = {"slides": (12.0, 3.9), "article": (16.6, 12.0)}
 #: The labels' sizes (pt) in the 11 pt classes and their LaTeX names, smallest first
 SIZES = ((6, r"\tiny"), (8, r"\scriptsize"), (9, r"\footnotesize"), (10, r"\small"), (12, r"\large"),
-         (14.4, r"\Large"))
+         (14.4, r"\Large"), (17.28, r"\LARGE"), (20.74, r"\huge"))
 #: The labels are read at this size (pt) once the drawing is scaled to its room, at least
-READ = 7.0
+#: (the lecturer's review: 7 pt at the back of a room), ideally (the body's \scriptsize)
+READ, IDEAL = 7.0, 8.0
 #: The largest size a label is set at when the drawing needs no scaling
 UNSCALED = 9
 #: Around an edge's label: the clearance (cm) at either end and the arrow's tip
 _LABEL_ENDS, _ARROW = 0.15, 0.2
+
+
+def _ends(size: float) -> float:
+    """The clearance (cm) at a label's ends for labels of ``size`` pt: :data:`_LABEL_ENDS`, or a
+    third of an em of a large font (a scaled drawing's labels kept off the circles)."""
+    return max(_LABEL_ENDS, size / 3 / PT_PER_CM)
 #: Where along its edge a label sits: the middle, or nearer the target on the edges that fan
 #: out of their source (there they are furthest apart)
 MIDDLE, FANNED = 0.5, 0.58
 _RADIUS = {"gop": 0.4, "gvar": 0.3}
 PT_PER_CM = 28.4527
-#: Rows stand this many labels' sizes apart (at least :data:`ROW`)
-ROWS_PER_LABEL = 3.6
+#: Rows stand this many labels' sizes apart at least (and :data:`ROW`), at most (while two
+#: labels meet), and else (see :func:`_fit`)
+ROWS_PER_LABEL, ROWS_UPTO, ROWS_ELSE = 2.4, 5.1, 3.6
 
 
 def _em(text: str) -> float:
@@ -257,40 +303,48 @@ def _em(text: str) -> float:
 
 
 def _pos(g: Graph, src: str, dst: str) -> float:
-    """Where along the edge src → dst its labels sit (:data:`MIDDLE` or :data:`FANNED`)."""
+    """Where along the edge src → dst its labels sit unless they meet others there
+    (:data:`MIDDLE` or :data:`FANNED`; :func:`_positions` moves them)."""
     return FANNED if dst != "out" and g.node(src).branches > len(g.node(dst).inputs) else MIDDLE
 
 
-def _edge_labels(g: Graph) -> list[tuple[str, str, float]]:
+def _edge_labels(g: Graph, digits: int = DECIMALS) -> list[tuple[str, str, float]]:
     """(source, target, ems of the widest of its value and its gradient) for every edge, the
     output's arrow (target ``out``) last."""
+    return [(src, dst, max(value, grad)) for src, dst, _, value, grad in _label_widths(g, digits)]
+
+
+def _label_widths(g: Graph, digits: int = DECIMALS) -> list[tuple[str, str, int, float, float]]:
+    """(source, target, which of the target's inputs, ems of the value, ems of the gradient)
+    for every edge, the output's arrow (target ``out``) last."""
     out = []
     for n in g.nodes:
-        for i, down in zip(n.inputs, [e.downstream for e in g.into(n.id)]):
-            out.append((i, n.id, max(_em(show(g.node(i).value, DECIMALS)), _em(_value(down)))))
-    out.append((g.output, "out", max(_em(show(g.value, DECIMALS)), _em("1"))))
+        for k, (i, down) in enumerate(zip(n.inputs, [e.downstream for e in g.into(n.id)])):
+            out.append((i, n.id, k, _em(_value(g.node(i).value, digits)), _em(_value(down, digits))))
+    out.append((g.output, "out", 0, _em(_value(g.value, digits)), _em("1")))
     return out
 
 
-def _room(g: Graph, src: str, dst: str, label: float) -> float:
+def _room(g: Graph, src: str, dst: str, label: float, pos: float | None = None, size: float = 0) -> float:
     """How far apart (cm) the centres of src and dst must be for a label ``label`` cm wide,
-    set where :func:`_pos` puts it, to keep clear of both nodes and of the arrow's tip."""
-    pos = _pos(g, src, dst)
+    set at ``pos`` (else where :func:`_pos` puts it), to keep clear of both nodes and of the
+    arrow's tip."""
+    pos = _pos(g, src, dst) if pos is None else pos
     kinds = [_RADIUS["gvar" if k == "out" or g.node(k).op in ("input", "const") else "gop"] for k in (src, dst)]
-    half = label / 2 + _LABEL_ENDS
+    half = label / 2 + _ends(size)
     return max(half / pos, (half + _ARROW) / (1 - pos)) + sum(kinds)
 
 
-def _gaps(g: Graph, size: float) -> tuple[dict[int, float], float]:
+def _gaps(g: Graph, size: float, digits: int = DECIMALS, late: bool = False) -> tuple[dict[int, float], float]:
     """The distance (cm) from each column to the one before it, and from the output to the
     arrow's end: the widest label on the edges entering the column (set at ``size`` pt),
     centred on the edge with room at its ends and for the arrow, plus the nodes' radii; never
     less than :data:`COLUMN`."""
-    depth = _depths(g)
+    depth = _depths(g, late)
     gaps: dict[int, float] = {}
     out_gap = 2.0
-    for src, dst, ems in _edge_labels(g):
-        need = _room(g, src, dst, ems * size / PT_PER_CM)
+    for src, dst, ems in _edge_labels(g, digits):
+        need = _room(g, src, dst, ems * size / PT_PER_CM, size=size)
         if dst == "out":
             out_gap = max(out_gap, math.ceil(need * 100) / 100)
         else:
@@ -300,9 +354,8 @@ def _gaps(g: Graph, size: float) -> tuple[dict[int, float], float]:
 
 
 def _row(size: float) -> float:
-    """The distance (cm) between two rows for labels of ``size`` pt: two edges converging on
-    a gate from neighbouring rows are half of it apart at their middle, where the one's
-    gradient (below it) and the other's value (above it) sit: room for both."""
+    """The least distance (cm) between two rows for labels of ``size`` pt; :func:`_fit` makes
+    it larger while two labels meet (see :func:`_positions`)."""
     return max(ROW, math.ceil(ROWS_PER_LABEL * size / PT_PER_CM * 100) / 100)
 
 
@@ -312,25 +365,154 @@ def _scale(box, style: str) -> float:
     return min(1.0, width / (box[2] - box[0]), height / (box[3] - box[1]))
 
 
+#: The places along an edge its labels may take, tried in this order (the first is :func:`_pos`)
+PLACES = (0.5, 0.42, 0.58, 0.36, 0.64)
+#: A label's height (the figures and the node's inner sep) in pt, for labels of 1 pt: a·size + b
+_LABEL_HEIGHT = (0.8, 2.0)
+#: Two labels closer than this (cm, unscaled) meet
+_LABEL_GAP = 0.04
+
+
+def _label_box(a, b, angle: float, pos: float, width: float, height: float, above: bool):
+    """The corners of a label set ``above`` (else below) the edge a → b bent by ``angle`` at
+    ``pos``, sloped along it, as TikZ sets it (cm)."""
+    if angle == 0:
+        (ax, ay), (bx, by) = a, b
+        px, py = ax + pos * (bx - ax), ay + pos * (by - ay)
+        ux, uy = bx - ax, by - ay
+    else:
+        points = [a] + _curve(a, b, angle) + [b]
+        k = min(len(points) - 2, max(1, round(pos * 40)))
+        (px, py) = points[k]
+        ux, uy = points[k + 1][0] - points[k - 1][0], points[k + 1][1] - points[k - 1][1]
+    length = math.hypot(ux, uy) or 1.0
+    ux, uy = ux / length, uy / length
+    if ux < 0:                               # TikZ keeps a sloped label upright
+        ux, uy = -ux, -uy
+    nx, ny = -uy, ux
+    side = 1 if above else -1
+    return [(px + ux * w + nx * h * side, py + uy * w + ny * h * side)
+            for w, h in ((-width / 2, 0), (width / 2, 0), (width / 2, height), (-width / 2, height))]
+
+
+def _meet(p: list, q: list, gap: float = _LABEL_GAP) -> bool:
+    """Do two convex polygons come closer than ``gap`` (separating axes)?"""
+    if (max(x for x, _ in p) + gap <= min(x for x, _ in q) or max(x for x, _ in q) + gap <= min(x for x, _ in p)
+            or max(y for _, y in p) + gap <= min(y for _, y in q) or max(y for _, y in q) + gap <= min(y for _, y in p)):
+        return False
+    for poly in (p, q):
+        for k in range(len(poly)):
+            (x0, y0), (x1, y1) = poly[k], poly[(k + 1) % len(poly)]
+            nx, ny = y0 - y1, x1 - x0
+            length = math.hypot(nx, ny) or 1.0
+            nx, ny = nx / length, ny / length
+            sp, sq = [x * nx + y * ny for x, y in p], [x * nx + y * ny for x, y in q]
+            if max(sp) + gap <= min(sq) or max(sq) + gap <= min(sp):
+                return False
+    return True
+
+
+def _positions(g: Graph, place, routes, size: float, digits: int):
+    """Where each edge's labels sit ({(source, target, k): pos}, the output's arrow as
+    (output, "out", 0)) and whether they all keep clear of each other: every edge in turn
+    takes the first of :data:`PLACES` where its value and gradient (as the result's frame
+    shows them) meet no label placed before and keep clear of both nodes and the arrow."""
+    out_end = (place["_box"][2] - 0.6, place[g.output][1])
+    ends = {n.id: place[n.id] for n in g.nodes}
+    ends["out"] = out_end
+    radius = {n.id: _RADIUS["gvar" if n.op in ("input", "const") else "gop"] for n in g.nodes}
+    radius["out"] = _RADIUS["gvar"]
+    height = (_LABEL_HEIGHT[0] * size + _LABEL_HEIGHT[1]) / PT_PER_CM
+    placed: list[list] = []
+    chosen: dict[tuple[str, str, int], float] = {}
+    clear = True
+    for src, dst, k, value, grad in _label_widths(g, digits):
+        a, b = ends[src], ends[dst]
+        path = routes.get((src, dst, k), "--")
+        angle = 0 if path == "--" else int(path.split("=")[1].rstrip("]")) * (1 if "left" in path else -1)
+        visible = math.hypot(b[0] - a[0], b[1] - a[1]) - radius[src] - radius[dst]
+        label = max(value, grad) * size / PT_PER_CM
+        first = _pos(g, src, dst) if dst != "out" else MIDDLE
+        best = None
+        for pos in (first,) + tuple(p for p in PLACES if p != first):
+            half = label / 2 + _ends(size)
+            if pos * visible < half - 1e-9 or (1 - pos) * visible < half + _ARROW - 1e-9:
+                continue
+            boxes = [_label_box(a, b, angle, pos, w * size / PT_PER_CM + 2 / PT_PER_CM, height, above)
+                     for w, above in ((value, True), (grad, False))]
+            hits = sum(_meet(p, q) for p in boxes for q in placed)
+            if best is None or hits < best[0]:
+                best = (hits, pos, boxes)
+            if hits == 0:
+                break
+        if best is None:                     # no room anywhere but where _gaps made it
+            best = (0, first, [])
+        clear = clear and best[0] == 0
+        chosen[(src, dst, k)] = best[1]
+        placed += best[2]
+    return chosen, clear
+
+
+#: The ways the drawing tries to be read at :data:`READ` pt, in this order: (the decimals of
+#: its labels, the late variables beside their gate — see :func:`_depths`). The text under
+#: the drawing keeps all the decimals.
+TRIES = ((DECIMALS, False), (DECIMALS, True), (3, False), (3, True), (2, True))
+
+
+def _names_inside(g: Graph, place, size: float) -> None:
+    """The drawing's box grows to hold the gates' names above them (q over its circle): set at
+    a large size they stood out of it, into the text above the drawing."""
+    tops = [place[n.id][1] + _RADIUS["gop"] + 1.4 * size / PT_PER_CM
+            for n in g.nodes if n.inputs and n.id != g.output]
+    x0, y0, x1, y1 = place["_box"]
+    place["_box"] = (x0, y0, x1, round(max([y1] + tops), 3))
+
+
 def _fit(g: Graph, style: str):
-    """The layout, the edges' routes, the labels' size (pt and LaTeX) and the scale: a wide
-    graph is scaled down to fit its room, so its labels are set larger, and its columns spread
-    to hold them. Of the sizes, the smallest read at :data:`READ` pt once scaled (none larger
-    than :data:`UNSCALED` pt if the drawing needs no scaling); else the one read largest."""
-    best = None
-    for size, name in SIZES:
-        gaps, out_gap = _gaps(g, size)
-        place = _layout(g, gaps, out_gap, _row(size))
-        routes = _routes(g, place)
-        scale = _scale(place["_box"], style)
-        if scale >= 1 and size > UNSCALED:
-            break
-        fit = (place, routes, size, name, scale)
-        if size * scale >= READ:
-            return fit
-        if best is None or size * scale > best[2] * best[4]:
-            best = fit
-    return best
+    """The layout, the edges' routes, the labels' size (pt and LaTeX), the scale, the labels'
+    decimals and places along their edges: a wide graph is scaled down to fit its room, so its
+    labels are set larger, and its columns spread to hold them; rows part while two labels
+    meet. Each way of :data:`TRIES` in turn takes the smallest size read at :data:`IDEAL` pt
+    once scaled (none larger than :data:`UNSCALED` pt if the drawing needs no scaling), and
+    the first way that has one is used; else the way and size read largest (the first way on
+    a tie), labels clear of each other first."""
+    candidates = []
+    users = {m.id: [n.id for n in g.nodes if m.id in n.inputs] for m in g.nodes}
+    for rank, (digits, late) in enumerate(TRIES):
+        if late and not _late(g, _depths(g), users, True):
+            continue                        # the same layout as without
+        best = None
+        for size, name in SIZES:
+            gaps, out_gap = _gaps(g, size, digits, late)
+            label = size / PT_PER_CM
+            place = _layout(g, gaps, out_gap, _row(size), late=late)
+            order = place["_order"]
+            # rows part until no two labels meet, up to :data:`ROWS_UPTO` labels apart; if they
+            # still meet (bent edges in a crowded graph), the rows :data:`ROWS_ELSE` apart
+            for parts in itertools.count():
+                routes = _routes(g, place)
+                positions, clear = _positions(g, place, routes, size, digits)
+                row = round(max(ROW, (ROWS_PER_LABEL + 0.45 * (parts + 1)) * label), 3)
+                if clear or row > ROWS_UPTO * label:
+                    break
+                place = _layout(g, gaps, out_gap, row, order, late)
+            if not clear:
+                place = _layout(g, gaps, out_gap, max(ROW, round(ROWS_ELSE * label, 3)), order, late)
+                routes = _routes(g, place)
+                positions, clear = _positions(g, place, routes, size, digits)
+            _names_inside(g, place, size)
+            scale = _scale(place["_box"], style)
+            if scale >= 1 and size > UNSCALED:
+                break
+            fit = (place, routes, size, name, scale, digits, positions)
+            if clear and size * scale >= IDEAL:
+                return fit
+            # a read beyond IDEAL gains nothing: then the earlier way and the smaller size
+            key = (clear, min(round(size * scale, 2), IDEAL), -rank, -size)
+            if best is None or key > best[0]:
+                best = (key, fit)
+        candidates.append(best)
+    return max(candidates, key=lambda c: c[0])[1]
 
 
 def _routes(g: Graph, place) -> dict[tuple[str, str, int], str]:
@@ -417,7 +599,7 @@ class GraphLatexPrinter(LessonPrinter):
         self.names = PlainNames()
         self.printer = NetworkLatexPrinter(self.names)
         self.numbers = NetworkLatexPrinter(self.names, {n.id: n.value for n in g.nodes}, DECIMALS)
-        self.place, self.routes, self.size, self.font, self.scale = _fit(g, style)
+        self.place, self.routes, self.size, self.font, self.scale, self.digits, self.positions = _fit(g, style)
         self.frame: dict[str, Any] | None = None
         self.done: set[tuple[str, str]] = set()
         self.seeded = False
@@ -448,20 +630,20 @@ class GraphLatexPrinter(LessonPrinter):
         for n in g.nodes:
             shares = [e.downstream for e in g.into(n.id)]
             for copy, (i, down) in enumerate(zip(n.inputs, shares)):
-                grad = _value(down) if (i, n.id) in self.done else ""
-                # labels where the edges are furthest apart: near the target when they fan out
-                # of their source, near the source when they converge on their target
-                pos = "" if _pos(g, i, n.id) == MIDDLE else f"pos={FANNED}"      # else the style's middle
-                edges.append({"src": i, "dst": n.id, "value": show(g.node(i).value, DECIMALS),
+                grad = _value(down, self.digits) if (i, n.id) in self.done else ""
+                # labels where they meet no other (_positions), else the style's middle
+                at = self.positions[(i, n.id, copy)]
+                pos = "" if at == MIDDLE else f"pos={at}"
+                edges.append({"src": i, "dst": n.id, "value": _value(g.node(i).value, self.digits),
                               "grad": grad, "hot": n.id == current, "path": self.routes[(i, n.id, copy)],
                               "pos": pos})
         # the variables a size larger than the labels (their subscripts are read too)
-        larger = [name for _, name in SIZES] + [r"\LARGE"]
+        larger = [name for _, name in SIZES] + [r"\Huge"]
         var_font = larger[larger.index(self.font) + 1]
         return {"nodes": nodes, "edges": edges, "font": self.font, "var_font": var_font,
                 "size": self.size, "scale": self.scale,
                 "output": {"x": round(self.place["_box"][2] - 0.6, 3), "y": out_y, "label": names.latex(g.output),
-                           "value": show(g.value, DECIMALS), "grad": "1" if self.seeded else ""},
+                           "value": _value(g.value, self.digits), "grad": "1" if self.seeded else ""},
                 "out_src": g.output}
 
     def open(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
@@ -477,9 +659,9 @@ class GraphLatexPrinter(LessonPrinter):
     def _print_GraphForward(self, step: L.GraphForward) -> list[dict[str, Any]]:
         n = self.g.node(step.node)
         blocks = self.frame["blocks"]
-        if len(blocks) <= FORWARD_LINES:        # the first block is the point
-            blocks.append({"math": f"{self.name(n.id)} = {self.printer.doprint(n.definition)} = "
-                                   f"{self.numbers.doprint(n.definition)} = {show(n.value, DECIMALS)}"})
+        if len(blocks) <= FORWARD_LINES or self.style == "article":        # the first block is the point
+            blocks.append({"math": self.equals([self.name(n.id), self.printer.doprint(n.definition),
+                                                self.numbers.doprint(n.definition)], n.value)})
         return []
 
     def _print_GraphSeed(self, step: L.GraphSeed) -> list[dict[str, Any]]:
@@ -490,8 +672,8 @@ class GraphLatexPrinter(LessonPrinter):
         """a = b = value, or a = b: no real value (in math)."""
         text = shown(value, latex=True)
         if text is None:
-            return " = ".join(parts) + r"\text{: " + self.t("graph_no_value") + "}"
-        return " = ".join(parts + [text])
+            return " = ".join(unrepeated(parts)) + r"\text{: " + self.t("graph_no_value") + "}"
+        return " = ".join(unrepeated(parts + [text]))
 
     def d(self, top: str, bottom: str) -> str:
         return rf"\frac{{\partial {self.name(top)}}}{{\partial {self.name(bottom)}}}"
@@ -518,14 +700,26 @@ class GraphLatexPrinter(LessonPrinter):
             self.done.add((i, n.id))
         heading = (self.t("graph_upstream")[:1].upper() + self.t("graph_upstream")[1:]
                    + f": ${self.equals([self.d('f', n.id)], n.grad)}$")
-        if n.id != self.g.output:
+        if n.id != self.g.output and self.style == "slides":        # the handout says it once
             blocks.append({"text": r"{\footnotesize\color{gray}" + self.t("graph_chain") + "}"})
         return self.open({"kind": "backward", "title": self.t("tex_backward"), "table": None,
                           "heading": heading, "blocks": blocks, "diagram": self.drawing(n.id)})
 
     def _print_GraphBranches(self, step: L.GraphBranches) -> list[dict[str, Any]]:
         self.branches.add(step.node)        # the result adds them up, in the graph's order
+        if self.style == "article":         # the handout adds them up where the last one arrives
+            shares = [e.downstream for e in reversed(self.g.edges) if e.src == step.node]
+            total = self.equals([self.d("f", step.node), " + ".join(paren(_value(v)) for v in shares)],
+                                self.g.node(step.node).grad)
+            self.frame["blocks"] += [{"text": self.branch_sentence(step.node) + ":"}, {"math": total}]
         return []
+
+    def branch_sentence(self, node_id: str) -> str:
+        """x is used in two branches; their gradients add up (no full stop)."""
+        count = sum(e.src == node_id for e in self.g.edges)
+        words = self.t("graph_counts").split()
+        return self.t("graph_branch_sum", name=f"${self.name(node_id)}$",
+                      count=words[count - 2] if count - 2 < len(words) else str(count))
 
     def _print_GraphGradients(self, step: L.GraphGradients) -> list[dict[str, Any]]:
         grads = self.g.gradients
@@ -535,9 +729,8 @@ class GraphLatexPrinter(LessonPrinter):
             if k in self.branches:          # the branches' shares, summed
                 parts.append(" + ".join(paren(_value(e.downstream)) for e in reversed(self.g.edges) if e.src == k))
             blocks.append({"math": self.equals(parts, grads[k])})
-        branches = [n.id for n in self.g.nodes if n.id in self.branches]
-        if branches:
-            blocks.append({"text": self.t("gate_branch") + ": " + ", ".join(f"${self.name(b)}$" for b in branches)})
+        for b in [n.id for n in self.g.nodes if n.id in self.branches and n.op == "input"]:
+            blocks.append({"text": self.branch_sentence(b) + "."})
         return self.open({"kind": "result", "title": self.t("graph_gradients"), "blocks": blocks,
                           "table": None, "diagram": self.drawing()})
 
@@ -561,8 +754,12 @@ class GraphLatexPrinter(LessonPrinter):
             "subtitle": self.t("tex_subtitle"), "language": self.lang,
             "babel": "spanish" if self.lang == "es" else "english", "style": self.style,
             "steps": steps, "order": [n.id for n in g.nodes],
-            "table_step": {"blocks": [], "table": {"head": ["", "op", self.t("tex_value"), "local", "df"],
-                                                   "rows": table}},
+            # the handout's table, its head in the lecture's words (LaTeX: the template does not escape it)
+            "table": {"head": [self.t("graph_head_node"), self.t("graph_head_op"), self.t("graph_legend_value"),
+                               self.t("graph_head_local"), self.t("graph_head_grad") + r" $\partial f/\partial\cdot$"],
+                      "rows": table},
+            "walk": self.t("graph_walk"), "forward_title": self.t("tex_forward"),
+            "backward_title": self.t("tex_backward"),
             "box": place["_box"], "scale": round(self.scale, 4), "size": self.size,
         }
 
