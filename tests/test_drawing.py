@@ -318,8 +318,9 @@ def input_labels(page):
 def test_the_drawing_has_one_place_and_size_on_every_frame(slides_pdf):
     pages, log = slides_pdf
     drawn = [n for n, page in enumerate(pages, start=1) if input_labels(page)]
-    # every frame but the title, the notation, the σ′ note and the end of the iteration
-    assert len(drawn) == len(pages) - 4 and {1, 2, len(pages)}.isdisjoint(drawn)
+    # every frame but the title, the notation, the σ′ note, the end of the iteration and the
+    # closing "Recuerda"
+    assert len(drawn) == len(pages) - 5 and {1, 2, len(pages) - 1, len(pages)}.isdisjoint(drawn)
     places = {tuple(round(v, 2) for w in input_labels(pages[n - 1]) for v in w[1:3]) for n in drawn}
     assert len(places) == 1, places
     (x1, y1, x2, y2), = places
