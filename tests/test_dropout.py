@@ -510,3 +510,109 @@ def test_sgd_steps_equal_pytorchs_with_the_same_masks():
     eval_loss = net.loss_and_gradients(result.params, data.X, data.Y, training=False)[0]
     assert result.history[-1][1] == eval_loss / 2
     assert eval_loss != net.loss_and_gradients(result.params, data.X, data.Y, masks=step_masks(spec, 11, 3, 2))[0]
+
+
+# ----------------------------------------------------------------------------- check: the forgotten scale
+
+import decimal
+from decimal import Decimal as D
+
+import yaml
+
+from symbackprop.api import check_file
+
+
+def _student(forgets: str, places: int = 5) -> dict[str, D]:
+    """A student's hand calculation of the dropout example, written from the lecture without
+    the engine (the YAML read by yaml.safe_load, Decimal at 40 digits, every value rounded half
+    up to ``places`` as he writes it): ã = a·m/(1 − p), z = Σ w·ã + b, δ = (ŷ − y)·ŷ(1 − ŷ),
+    ∂E/∂w[2] = δ·ã, ∂E/∂ã = Σ δ·w, ∂E/∂a = ∂E/∂ã·m/(1 − p), δ[1] = ∂E/∂a·a(1 − a), ∂E/∂w[1] = δ·x.
+    ``forgets`` the 1/(1 − p): "both" (the classic slip, in both passes), "forward" (ã = a·m),
+    "backward" (∂ã/∂a = m) or "" (no slip)."""
+    decimal.getcontext().prec = 40
+    raw = yaml.safe_load(DROPOUT.read_text())
+    r = lambda v: v.quantize(D(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)  # noqa: E731
+    sig = lambda z: r(1 / (1 + (-z).exp()))  # noqa: E731
+    x = [D(str(v)) for v in raw["inputs"]]
+    y = [D(str(v)) for v in raw["targets"]]
+    h, o = raw["layers"]
+    p, mask = D(str(h["dropout"]["rate"])), h["dropout"]["mask"]
+    W1 = [[D(str(v)) for v in row] for row in h["weights"]]
+    W2 = [[D(str(v)) for v in row] for row in o["weights"]]
+    b1, b2 = D(str(h["bias"])), D(str(o["bias"]))
+    out: dict[str, D] = {}
+    a1 = [sig(r(sum(W1[i][j] * x[j] for j in range(2)) + b1)) for i in range(2)]
+    scale = lambda i, slip: mask[i] * (1 if slip else 1 / (1 - p))  # noqa: E731
+    rr = [r(a1[i] * scale(i, forgets in ("forward", "both"))) for i in range(2)]
+    z2 = [r(sum(W2[k][i] * rr[i] for i in range(2)) + b2) for k in range(2)]
+    a2 = [sig(z) for z in z2]
+    d2 = [r(r(a2[k] - y[k]) * r(a2[k] * (1 - a2[k]))) for k in range(2)]
+    dr = [r(sum(d2[k] * W2[k][i] for k in range(2))) for i in range(2)]
+    da = [r(dr[i] * scale(i, forgets in ("backward", "both"))) for i in range(2)]
+    d1 = [r(da[i] * r(a1[i] * (1 - a1[i]))) for i in range(2)]
+    out["r1_1"], out["z2_1"], out["a2_1"] = rr[0], z2[0], a2[0]
+    out["dE/dw2_1_1"], out["dE/dw2_2_1"] = r(d2[0] * rr[0]), r(d2[1] * rr[0])
+    out["dE/dw1_1_1"], out["dE/dw1_1_2"] = r(d1[0] * x[0]), r(d1[0] * x[1])
+    return out
+
+
+def _judge(sheet: dict[str, D], keys, tmp_path):
+    path = tmp_path / "sheet.yaml"
+    path.write_text("".join(f"{k}: {sheet[k]}\n" for k in keys))
+    return {i.quantity: i for i in check_file(load_spec(DROPOUT), path)[1].items}
+
+
+def test_a_clean_student_is_right(tmp_path):
+    sheet = _student("")
+    items = _judge(sheet, sheet, tmp_path)
+    assert {i.verdict for i in items.values()} <= {"correct", "rounding"}, items
+
+
+def test_an_unscaled_a_tilde_is_diagnosed_and_carried_through(tmp_path):
+    sheet = _student("forward")
+    items = _judge(sheet, sheet, tmp_path)
+    root = items["r1_1"]
+    assert root.verdict == "wrong" and root.diagnosis.kind == "dropout_scale" and root.diagnosis.used_value == 2
+    for q in ("z2_1", "a2_1", "dE/dw2_1_1", "dE/dw2_2_1", "dE/dw1_1_1", "dE/dw1_1_2"):
+        assert items[q].verdict == "carried_forward" and items[q].roots == ("r1_1",), (q, items[q])
+
+
+def test_the_scale_forgotten_in_both_passes(tmp_path):
+    """The classic slip: ã = a·m written, and ∂ã/∂a = m used (not written) in the backward
+    pass: what follows ã carries it; the first layer's gradients show it again, at ∂ã/∂a."""
+    sheet = _student("both")
+    items = _judge(sheet, sheet, tmp_path)
+    assert items["r1_1"].diagnosis.kind == "dropout_scale"
+    for q in ("z2_1", "a2_1", "dE/dw2_1_1", "dE/dw2_2_1"):
+        assert items[q].verdict == "carried_forward" and items[q].roots == ("r1_1",), (q, items[q])
+    for q in ("dE/dw1_1_1", "dE/dw1_1_2"):
+        d = items[q].diagnosis
+        assert items[q].verdict == "wrong" and d.kind == "dropout_scale" and d.at == "dr1_1/da1_1", (q, d)
+
+
+def test_the_forgotten_scale_is_found_where_it_was_not_written(tmp_path):
+    # only gradients written: the slip is at ã (and ∂ã/∂a), computed on the way
+    sheet = _student("both")
+    items = _judge(sheet, ["dE/dw2_1_1", "dE/dw1_1_1"], tmp_path)
+    for q in ("dE/dw2_1_1", "dE/dw1_1_1"):
+        d = items[q].diagnosis
+        assert items[q].verdict == "wrong" and d.kind == "dropout_scale" and d.at == "r1_1", (q, d)
+    # forward right, ∂ã/∂a taken as m in the backward pass
+    sheet = _student("backward")
+    items = _judge(sheet, ["r1_1", "dE/dw2_1_1", "dE/dw1_1_1"], tmp_path)
+    assert items["r1_1"].verdict == "correct" and items["dE/dw2_1_1"].verdict in ("correct", "rounding")
+    d = items["dE/dw1_1_1"].diagnosis
+    assert d.kind == "dropout_scale" and d.at == "dr1_1/da1_1"
+
+
+def test_the_diagnosis_reads_in_both_languages(tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"ã[1]_1: {_student('forward')['r1_1']}\n")
+    main(["check", str(DROPOUT), str(answers), "--lang", "en"])
+    out = capsys.readouterr().out
+    assert "dropout's scale 1/(1 - p) = 2 is missing" in out and "not a·m" in out
+    main(["check", str(DROPOUT), str(answers), "--lang", "es"])
+    assert "falta la escala 1/(1 - p) = 2 del dropout" in capsys.readouterr().out
+    main(["check", str(DROPOUT), str(answers), "--lang", "en", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert "dropout_scale" in json.dumps(doc)
