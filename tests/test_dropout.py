@@ -616,3 +616,32 @@ def test_the_diagnosis_reads_in_both_languages(tmp_path, capsys):
     main(["check", str(DROPOUT), str(answers), "--lang", "en", "--format", "json"])
     doc = json.loads(capsys.readouterr().out)
     assert "dropout_scale" in json.dumps(doc)
+
+
+# ----------------------------------------------------------------------------- variants
+
+from symbackprop.core import ids
+from symbackprop.exercises.variants import make_variants, problems
+
+
+@pytest.mark.parametrize("dropout, batch", [({"rate": 0.5, "mask": [1, 0]}, False), ({"rate": 0.25, "seed": 3}, True),
+                                            ({"rate": 0.5, "mask": [[0, 1], [1, 1]]}, True)])
+def test_variants_keep_the_mask_and_the_rate(dropout, batch):
+    data = lecture_like(dropout, **({"inputs": [[0.1, 0.5], [0.3, 0.2]], "targets": [[0.05, 0.95], [0.5, 0.5]]}
+                                    if batch else {}))
+    spec = spec_from_dict(data)
+    variants = make_variants(spec, 4, seed=1)
+    assert len(variants) == 4
+    for v in variants:
+        assert v.spec.layers[0].dropout == spec.layers[0].dropout          # rate, masks, seed, as stated
+        assert v.spec.layers[0].weights != spec.layers[0].weights         # the numbers did change
+        written = spec_to_dict(v.spec)["layers"][0]["dropout"]
+        assert written == dropout                                         # the variant's file keeps it
+        assert problems(v.spec) == []
+        d = solve(v.spec).derivations[0]
+        with exact():
+            for n, mask in enumerate(spec.layers[0].dropout.masks, start=1):
+                for i, m in enumerate(mask, start=1):
+                    example = n if batch else None
+                    expected = d.values[ids.a(1, i, example)] * m / (1 - spec.layers[0].dropout.rate)
+                    assert abs(d.values[ids.r(1, i, example)] - expected) < Decimal("1e-40")
