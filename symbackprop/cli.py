@@ -547,7 +547,10 @@ def _train(args: argparse.Namespace) -> int:
     validation = f", {say(language, 'train_validation')} {last[2]:.6g}" if last[2] is not None else ""
     stopped = (say(language, "train_stopped", epoch=last[0], best=result.best_epoch)
                if result.stopped_early else say(language, "train_done"))
-    print(say(language, "train_summary", epochs=last[0], loss=f"{last[1]:.6g}", validation=validation,
+    # with dropout the losses are measured in eval mode (no dropout): said so
+    eval_mode = (f" ({say(language, 'train_eval_mode')})"
+                 if any(layer.dropout is not None for layer in spec.layers) else "")
+    print(say(language, "train_summary", epochs=last[0], loss=f"{last[1]:.6g}{eval_mode}", validation=validation,
               stopped=stopped))
     import yaml
     written = [

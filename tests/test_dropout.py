@@ -302,8 +302,7 @@ def test_check_reads_the_dropped_outputs(tmp_path, capsys):
     assert "✗" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [["solve", "{spec}", "--view", "layers"], ["export", "{spec}", "-o", "{out}.py"],
-                                  ["train", "{spec}", "--dataset", "xor", "-o", "{out}"]])
+@pytest.mark.parametrize("argv", [["solve", "{spec}", "--view", "layers"]])
 def test_parts_without_dropout_refuse_in_one_line(argv, tmp_path, capsys):
     args = [a.format(spec=DROPOUT, out=tmp_path / "out") for a in argv]
     assert main(args) == 2
@@ -315,3 +314,334 @@ def test_a_path_through_the_mask_highlights_its_edges():
     from symbackprop.render.diagram import path_marks
     edges, nodes = path_marks(("dE1/da2_1", "da2_1/dz2_1", "dz2_1/dr1_2", "dr1_2/da1_2", "da1_2/dz1_2", "dz1_2/dw1_2_1"))
     assert edges == {"w2_1_2", "w1_2_1"} and nodes == {"n2_1", "n1_2"}
+
+
+# ----------------------------------------------------------------------------- export
+
+import importlib.util
+
+from symbackprop.numeric.codegen import Network, export_source
+from symbackprop.numeric.train import Dataset, TrainConfig, step_masks, train
+
+from test_numeric import require_jax
+
+
+def _module(tmp_path, spec, backend="numpy", name="net"):
+    """The exported module, imported (array code: a spec with dropout always gets it)."""
+    path = tmp_path / f"{name}_{backend}.py"
+    path.write_text(export_source(spec, name=path.stem, backend=backend, scalar=False))
+    loader = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    return module
+
+
+def _arrays(spec):
+    return ([[float(v) for v in row] for row in spec.inputs], [[float(v) for v in row] for row in spec.targets])
+
+
+def _flat(grads) -> dict[str, float]:
+    """The exported {W1: …, b1: …} as the derivation's ids (w1_i_j, b1 or b1_i)."""
+    out = {}
+    for key, g in grads.items():
+        g = np.asarray(g, dtype=np.float64)
+        l = key[1:]
+        if key[0] == "W":
+            out.update({f"w{l}_{i}_{j}": v for i, row in enumerate(g.tolist(), 1) for j, v in enumerate(row, 1)})
+        elif g.ndim == 0:
+            out[f"b{l}"] = float(g)
+        else:
+            out.update({f"b{l}_{i}": v for i, v in enumerate(g.tolist(), 1)})
+    return out
+
+
+def _close(ours: dict, theirs: dict, rel=1e-12):
+    assert set(ours) == set(theirs)
+    for k, v in theirs.items():
+        assert abs(ours[k] - float(v)) <= rel * max(abs(float(v)), 1e-12), (k, ours[k], v)
+
+
+@pytest.mark.parametrize("n", range(len(SPECS)))
+def test_exported_gradients_equal_the_derivations_exact_ones(n, tmp_path):
+    spec = SPECS[n]
+    d = solve(spec).derivations[0]
+    module = _module(tmp_path, spec)
+    E, grads = module.loss_and_gradients(module.initial_params(), *_arrays(spec))
+    assert abs(E - float(d.E)) <= 1e-12 * abs(float(d.E))
+    _close(_flat(grads), d.gradients)
+    # the in-memory Network runs the same lines
+    E2, grads2 = Network(spec).loss_and_gradients(module.initial_params(), *_arrays(spec))
+    assert E2 == E and _flat(grads2) == _flat(grads)
+
+
+@pytest.mark.parametrize("n", range(len(SPECS)))
+def test_torch_export_equals_pytorch_autograd_with_the_same_mask(n, tmp_path):
+    torch = require_torch()
+    spec = SPECS[n]
+    module = _module(tmp_path, spec, "torch")
+    E, grads = module.loss_and_gradients(module.initial_params(), *_arrays(spec))
+    E_ref, grads_ref = _torch_gradients(torch, spec)
+    assert abs(E - E_ref) <= 1e-13 * abs(E_ref)
+    _close(_flat({k: v.numpy() for k, v in grads.items()}), grads_ref, rel=1e-13)
+
+
+def test_jax_export_applies_the_mask(tmp_path):
+    require_jax()
+    spec = SPECS[0]
+    d = solve(spec).derivations[0]
+    module = _module(tmp_path, spec, "jax")
+    E, grads = module.loss_and_gradients(module.initial_params(), *_arrays(spec))
+    assert abs(float(E) - float(d.E)) <= 1e-12 * abs(float(d.E))
+    _close(_flat(grads), d.gradients)
+    E_eval, _ = module.loss_and_gradients(module.initial_params(), *_arrays(spec), training=False)
+    plain = _module(tmp_path, _without_dropout(spec), "jax", "plain")
+    assert abs(float(E_eval) - float(plain.loss_and_gradients(plain.initial_params(), *_arrays(spec))[0])) < 1e-15
+
+
+def _without_dropout(spec):
+    return replace(spec, layers=tuple(replace(layer, dropout=None) for layer in spec.layers))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_eval_mode_is_the_network_without_dropout(n, backend, tmp_path):
+    if backend == "torch":
+        require_torch()
+    spec = SPECS[n]
+    module = _module(tmp_path, spec, backend)
+    plain = _module(tmp_path, _without_dropout(spec), backend, "plain")
+    P, (X, Y) = module.initial_params(), _arrays(spec)
+    assert np.array_equal(np.asarray(module.forward(P, X, training=False)), np.asarray(plain.forward(P, X)))
+    E, grads = module.loss_and_gradients(P, X, Y, training=False)
+    E_plain, grads_plain = plain.loss_and_gradients(P, X, Y)
+    assert E == E_plain and _flat(grads) == _flat(grads_plain)
+    # in training (the default) the mask is applied: the output differs where a neuron is dropped
+    assert not np.array_equal(np.asarray(module.forward(P, X)), np.asarray(plain.forward(P, X)))
+
+
+def test_masks_given_to_the_exported_functions_are_the_derivation_of_that_mask(tmp_path):
+    spec = load_spec(DROPOUT)
+    other = spec_from_dict(lecture_like({"rate": 0.5, "mask": [0, 1]}))
+    module = _module(tmp_path, spec)
+    E, grads = module.loss_and_gradients(module.initial_params(), *_arrays(spec), masks={1: [[0, 1]]})
+    d = solve(other).derivations[0]
+    assert abs(E - float(d.E)) <= 1e-12 * float(d.E)
+    _close(_flat(grads), d.gradients)
+
+
+def test_the_exported_module_says_what_dropout_does(tmp_path):
+    source = export_source(load_spec(DROPOUT))
+    assert "def forward(params, X, training=True, masks=None):" in source
+    assert "def loss_and_gradients(params, X, Y, training=True, masks=None):" in source
+    assert "DROPOUT = {\n    1: (0.5, np.array([[1.0, 0.0]], dtype=np.float64)),\n}" in source
+    assert "# ∂E/∂a[1] = ∂E/∂ã[1] · m/(1 − p)" in source and "training=False skips it" in source
+    with pytest.raises(ValueError, match="no dropout"):
+        export_source(load_spec(DROPOUT), scalar=True)
+    # a spec without dropout keeps its functions as they were
+    assert "training" not in export_source(_without_dropout(load_spec(DROPOUT)))
+
+
+def test_export_cli_writes_the_module(tmp_path, capsys):
+    assert main(["export", str(DROPOUT), "-o", str(tmp_path / "net.py")]) == 0
+    assert "_dropout_factor(1, masks, training)" in (tmp_path / "net.py").read_text()
+
+
+# ----------------------------------------------------------------------------- train
+
+def test_training_with_a_seed_is_byte_identical(tmp_path, capsys):
+    outputs = []
+    for run in ("a", "b"):
+        argv = ["train", str(DROPOUT), "--dataset", "xor", "--epochs", "30", "--batch-size", "2", "--seed", "7",
+                "--lang", "en", "-o", str(tmp_path / run)]
+        assert main(argv) == 0
+        outputs.append(capsys.readouterr().out.replace(str(tmp_path / run), "OUT"))
+    assert outputs[0] == outputs[1] and "measured without dropout, in eval mode" in outputs[0]
+    for name in ("lecture_2_2_2_dropout-trained.yaml", "lecture_2_2_2_dropout-loss.png",
+                 "lecture_2_2_2_dropout-gradients.png"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    other = tmp_path / "c"
+    assert main(["train", str(DROPOUT), "--dataset", "xor", "--epochs", "30", "--batch-size", "2", "--seed", "8",
+                 "-o", str(other)]) == 0
+    assert (other / "lecture_2_2_2_dropout-trained.yaml").read_bytes() != \
+        (tmp_path / "a" / "lecture_2_2_2_dropout-trained.yaml").read_bytes()
+
+
+def test_step_masks_are_fresh_per_step_and_example_and_keep_one_minus_p():
+    spec = spec_from_dict(lecture_like({"rate": 0.25, "mask": [1, 0]}))
+    first, again, second = step_masks(spec, 3, 1, 4000), step_masks(spec, 3, 1, 4000), step_masks(spec, 3, 2, 4000)
+    assert set(first) == {1} and first[1].shape == (4000, 2)
+    assert np.array_equal(first[1], again[1]) and not np.array_equal(first[1], second[1])
+    assert len({tuple(r) for r in first[1][:16].tolist()}) > 1          # not one row repeated
+    assert abs(first[1].mean() - 0.75) < 0.02                             # kept with probability 1 − p
+    assert step_masks(_without_dropout(spec), 3, 1, 4) is None
+
+
+def test_sgd_steps_equal_pytorchs_with_the_same_masks():
+    """Three SGD steps on a mini-batch of two examples: PyTorch float64 with the masks of
+    step_masks (nn.Dropout's training rule a·m/(1 − p)) and autograd, against train()."""
+    torch = require_torch()
+    spec = load_spec(DROPOUT)
+    X = np.array([[0.1, 0.5], [0.7, -0.2]])
+    Y = np.array([[0.05, 0.95], [0.9, 0.1]])
+    # the same example twice: whatever order the batch is shuffled in, each row meets its mask
+    data = Dataset("two", np.concatenate([X[:1], X[:1]]), np.concatenate([Y[:1], Y[:1]]))
+    config = TrainConfig(epochs=3, batch_size=2, optimizer="sgd", lr=0.6, seed=11)
+    result = train(spec, data, config)
+    W = [torch.tensor([[float(v) for v in r] for r in layer.weights], dtype=torch.float64) for layer in spec.layers]
+    b = [torch.tensor(float(layer.bias), dtype=torch.float64) for layer in spec.layers]
+    x, y = torch.tensor(data.X), torch.tensor(data.Y)
+    for t in range(1, 4):
+        for p in W + b:
+            p.requires_grad_(True)
+        mask = torch.tensor(step_masks(spec, 11, t, 2)[1])
+        a1 = torch.sigmoid(x @ W[0].T + b[0])
+        r1 = a1 * mask / (1 - 0.5)              # nn.Dropout's rule (test_the_mask_agrees_with_nn_dropout)
+        yhat = torch.sigmoid(r1 @ W[1].T + b[1])
+        E = ((yhat - y) ** 2 / 2).sum()
+        E.backward()
+        with torch.no_grad():   # update_biases: false in the example
+            W = [w - 0.6 * w.grad for w in W]
+            b = [v.detach() for v in b]
+    for l, w in enumerate(W, start=1):
+        assert np.allclose(result.params[f"W{l}"], w.detach().numpy(), rtol=1e-13, atol=1e-15)
+    # the reported loss (per example: the spec's reduction is a sum) is the eval-mode one
+    # (no dropout) of the final parameters
+    net = Network(spec)
+    eval_loss = net.loss_and_gradients(result.params, data.X, data.Y, training=False)[0]
+    assert result.history[-1][1] == eval_loss / 2
+    assert eval_loss != net.loss_and_gradients(result.params, data.X, data.Y, masks=step_masks(spec, 11, 3, 2))[0]
+
+
+# ----------------------------------------------------------------------------- check: the forgotten scale
+
+import decimal
+from decimal import Decimal as D
+
+import yaml
+
+from symbackprop.api import check_file
+
+
+def _student(forgets: str, places: int = 5) -> dict[str, D]:
+    """A student's hand calculation of the dropout example, written from the lecture without
+    the engine (the YAML read by yaml.safe_load, Decimal at 40 digits, every value rounded half
+    up to ``places`` as he writes it): ã = a·m/(1 − p), z = Σ w·ã + b, δ = (ŷ − y)·ŷ(1 − ŷ),
+    ∂E/∂w[2] = δ·ã, ∂E/∂ã = Σ δ·w, ∂E/∂a = ∂E/∂ã·m/(1 − p), δ[1] = ∂E/∂a·a(1 − a), ∂E/∂w[1] = δ·x.
+    ``forgets`` the 1/(1 − p): "both" (the classic slip, in both passes), "forward" (ã = a·m),
+    "backward" (∂ã/∂a = m) or "" (no slip)."""
+    decimal.getcontext().prec = 40
+    raw = yaml.safe_load(DROPOUT.read_text())
+    r = lambda v: v.quantize(D(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)  # noqa: E731
+    sig = lambda z: r(1 / (1 + (-z).exp()))  # noqa: E731
+    x = [D(str(v)) for v in raw["inputs"]]
+    y = [D(str(v)) for v in raw["targets"]]
+    h, o = raw["layers"]
+    p, mask = D(str(h["dropout"]["rate"])), h["dropout"]["mask"]
+    W1 = [[D(str(v)) for v in row] for row in h["weights"]]
+    W2 = [[D(str(v)) for v in row] for row in o["weights"]]
+    b1, b2 = D(str(h["bias"])), D(str(o["bias"]))
+    out: dict[str, D] = {}
+    a1 = [sig(r(sum(W1[i][j] * x[j] for j in range(2)) + b1)) for i in range(2)]
+    scale = lambda i, slip: mask[i] * (1 if slip else 1 / (1 - p))  # noqa: E731
+    rr = [r(a1[i] * scale(i, forgets in ("forward", "both"))) for i in range(2)]
+    z2 = [r(sum(W2[k][i] * rr[i] for i in range(2)) + b2) for k in range(2)]
+    a2 = [sig(z) for z in z2]
+    d2 = [r(r(a2[k] - y[k]) * r(a2[k] * (1 - a2[k]))) for k in range(2)]
+    dr = [r(sum(d2[k] * W2[k][i] for k in range(2))) for i in range(2)]
+    da = [r(dr[i] * scale(i, forgets in ("backward", "both"))) for i in range(2)]
+    d1 = [r(da[i] * r(a1[i] * (1 - a1[i]))) for i in range(2)]
+    out["r1_1"], out["z2_1"], out["a2_1"] = rr[0], z2[0], a2[0]
+    out["dE/dw2_1_1"], out["dE/dw2_2_1"] = r(d2[0] * rr[0]), r(d2[1] * rr[0])
+    out["dE/dw1_1_1"], out["dE/dw1_1_2"] = r(d1[0] * x[0]), r(d1[0] * x[1])
+    return out
+
+
+def _judge(sheet: dict[str, D], keys, tmp_path):
+    path = tmp_path / "sheet.yaml"
+    path.write_text("".join(f"{k}: {sheet[k]}\n" for k in keys))
+    return {i.quantity: i for i in check_file(load_spec(DROPOUT), path)[1].items}
+
+
+def test_a_clean_student_is_right(tmp_path):
+    sheet = _student("")
+    items = _judge(sheet, sheet, tmp_path)
+    assert {i.verdict for i in items.values()} <= {"correct", "rounding"}, items
+
+
+def test_an_unscaled_a_tilde_is_diagnosed_and_carried_through(tmp_path):
+    sheet = _student("forward")
+    items = _judge(sheet, sheet, tmp_path)
+    root = items["r1_1"]
+    assert root.verdict == "wrong" and root.diagnosis.kind == "dropout_scale" and root.diagnosis.used_value == 2
+    for q in ("z2_1", "a2_1", "dE/dw2_1_1", "dE/dw2_2_1", "dE/dw1_1_1", "dE/dw1_1_2"):
+        assert items[q].verdict == "carried_forward" and items[q].roots == ("r1_1",), (q, items[q])
+
+
+def test_the_scale_forgotten_in_both_passes(tmp_path):
+    """The classic slip: ã = a·m written, and ∂ã/∂a = m used (not written) in the backward
+    pass: what follows ã carries it; the first layer's gradients show it again, at ∂ã/∂a."""
+    sheet = _student("both")
+    items = _judge(sheet, sheet, tmp_path)
+    assert items["r1_1"].diagnosis.kind == "dropout_scale"
+    for q in ("z2_1", "a2_1", "dE/dw2_1_1", "dE/dw2_2_1"):
+        assert items[q].verdict == "carried_forward" and items[q].roots == ("r1_1",), (q, items[q])
+    for q in ("dE/dw1_1_1", "dE/dw1_1_2"):
+        d = items[q].diagnosis
+        assert items[q].verdict == "wrong" and d.kind == "dropout_scale" and d.at == "dr1_1/da1_1", (q, d)
+
+
+def test_the_forgotten_scale_is_found_where_it_was_not_written(tmp_path):
+    # only gradients written: the slip is at ã (and ∂ã/∂a), computed on the way
+    sheet = _student("both")
+    items = _judge(sheet, ["dE/dw2_1_1", "dE/dw1_1_1"], tmp_path)
+    for q in ("dE/dw2_1_1", "dE/dw1_1_1"):
+        d = items[q].diagnosis
+        assert items[q].verdict == "wrong" and d.kind == "dropout_scale" and d.at == "r1_1", (q, d)
+    # forward right, ∂ã/∂a taken as m in the backward pass
+    sheet = _student("backward")
+    items = _judge(sheet, ["r1_1", "dE/dw2_1_1", "dE/dw1_1_1"], tmp_path)
+    assert items["r1_1"].verdict == "correct" and items["dE/dw2_1_1"].verdict in ("correct", "rounding")
+    d = items["dE/dw1_1_1"].diagnosis
+    assert d.kind == "dropout_scale" and d.at == "dr1_1/da1_1"
+
+
+def test_the_diagnosis_reads_in_both_languages(tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"ã[1]_1: {_student('forward')['r1_1']}\n")
+    main(["check", str(DROPOUT), str(answers), "--lang", "en"])
+    out = capsys.readouterr().out
+    assert "dropout's scale 1/(1 - p) = 2 is missing" in out and "not a·m" in out
+    main(["check", str(DROPOUT), str(answers), "--lang", "es"])
+    assert "falta la escala 1/(1 - p) = 2 del dropout" in capsys.readouterr().out
+    main(["check", str(DROPOUT), str(answers), "--lang", "en", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert "dropout_scale" in json.dumps(doc)
+
+
+# ----------------------------------------------------------------------------- variants
+
+from symbackprop.core import ids
+from symbackprop.exercises.variants import make_variants, problems
+
+
+@pytest.mark.parametrize("dropout, batch", [({"rate": 0.5, "mask": [1, 0]}, False), ({"rate": 0.25, "seed": 3}, True),
+                                            ({"rate": 0.5, "mask": [[0, 1], [1, 1]]}, True)])
+def test_variants_keep_the_mask_and_the_rate(dropout, batch):
+    data = lecture_like(dropout, **({"inputs": [[0.1, 0.5], [0.3, 0.2]], "targets": [[0.05, 0.95], [0.5, 0.5]]}
+                                    if batch else {}))
+    spec = spec_from_dict(data)
+    variants = make_variants(spec, 4, seed=1)
+    assert len(variants) == 4
+    for v in variants:
+        assert v.spec.layers[0].dropout == spec.layers[0].dropout          # rate, masks, seed, as stated
+        assert v.spec.layers[0].weights != spec.layers[0].weights         # the numbers did change
+        written = spec_to_dict(v.spec)["layers"][0]["dropout"]
+        assert written == dropout                                         # the variant's file keeps it
+        assert problems(v.spec) == []
+        d = solve(v.spec).derivations[0]
+        with exact():
+            for n, mask in enumerate(spec.layers[0].dropout.masks, start=1):
+                for i, m in enumerate(mask, start=1):
+                    example = n if batch else None
+                    expected = d.values[ids.a(1, i, example)] * m / (1 - spec.layers[0].dropout.rate)
+                    assert abs(d.values[ids.r(1, i, example)] - expected) < Decimal("1e-40")

@@ -20,7 +20,8 @@ A value right by neither is ``wrong`` and diagnosed where the numbers support on
 looked for at the answer itself and at each quantity the student computed on the way without
 writing it: a sign (ŷ − y, + η), σ′ missing from a chain, σ used for σ′, σ′ from z, ½ missing
 in E, η missing, a forgotten bias, a factor from the wrong weight or neuron, one path of a
-sum, an updated weight used too early, a decimal-point slip. An answer written with fewer
+sum, an updated weight used too early, a decimal-point slip, dropout's 1/(1 − p) forgotten
+(ã = a·m for ã = a·m/(1 − p), or ∂ã/∂a = m in a chain). An answer written with fewer
 decimals than asked for (``Options.min_decimals``, by default the spec's ``decimals``) is
 ``wrong``, "too few decimals", unless it is the exact value with trailing zeros left off.
 
@@ -52,7 +53,7 @@ VERDICTS = ("correct", "rounding", "carried_forward", "wrong")
 
 #: Every diagnosis, in the order they are preferred when two explain a value equally well.
 DIAGNOSES = ("too_few_decimals", "sign", "eta", "missing_derivative", "sigma", "from_z", "half",
-             "bias", "one_path", "early", "wrong_source", "decimal")
+             "dropout_scale", "bias", "one_path", "early", "wrong_source", "decimal")
 
 
 
@@ -353,6 +354,48 @@ class _Judge:
                         diagnosis = Diagnosis(diagnosis.kind, diagnosis.used, diagnosis.used_value,
                                               diagnosis.instead, at=x)
                     found.append((gap, DIAGNOSES.index(diagnosis.kind), depth, diagnosis))
+        found += self._scale_forgotten(q, g, reach, places)
+        return found
+
+    def _scale_forgotten(self, q: str, g: Decimal, reach: Decimal, places: int) -> list:
+        """Dropout's 1/(1 − p) forgotten throughout a layer: every ã not written taken as a·m
+        and every ∂ã/∂a not written as m (the one slip a student makes in both passes)."""
+        found = []
+        way = self.w.ways[q][self.sheet.choice_index(q)] if q in self.w.ways else None
+        if way is None:
+            return found
+        by_layer: dict[int, list] = {}
+        for node in self.d.model.nodes.values():
+            if node.kind == "dropout":
+                by_layer.setdefault(node.layer, []).append(node)
+        for l, nodes in sorted(by_layer.items()):
+            drop = self.spec.layers[l - 1].dropout
+            values = []
+            first = None
+            for mode in _MODES:
+                env = self.sheet.env(mode)
+                override = {}
+                for node in nodes:
+                    m = drop.mask(node.example)[node.index - 1]
+                    a_id = ids.a(node.layer, node.index, node.example)
+                    factor = ids.derivative(node.id, a_id)
+                    if node.id not in self.answers and node.id in env:
+                        with exact():
+                            override[node.id] = self.sheet._round(env[a_id] * m, mode)
+                    if factor not in self.answers and factor in self.w.exact:
+                        override[factor] = Decimal(m)
+                    first = first or next((x for x in (node.id, factor) if x in override and m), None)
+                if not override:
+                    break
+                with exact():
+                    value = _value(way, self.sheet.compute(mode, override))
+                if value is not None:
+                    values.append(value)
+            if values and first is not None and self.near(g, values, reach, places):
+                with exact():
+                    gap = min(abs(g - v) for v in values)
+                found.append((gap, DIAGNOSES.index("dropout_scale"), 1,
+                              Diagnosis("dropout_scale", used=first, used_value=drop.scale, at=first)))
         return found
 
     def on_the_way(self, q: str) -> list[str]:
@@ -494,6 +537,19 @@ class _Judge:
                 yield (Diagnosis("from_z", used=z_id),
                        each(lambda env, s=s, a_id=a_id, z_id=z_id, inner=inner: evaluate(way, {
                            **env, s.name: rnd(evaluate(inner.xreplace({symbol(a_id): symbol(z_id)}), env))})))
+        # Dropout's scale forgotten: ã = a·m instead of a·m/(1 − p) (inverted dropout), or the
+        # factor ∂ã/∂a taken as m instead of m/(1 − p). Only a kept neuron shows it (m = 1).
+        dropout = self._dropout_of(x if kind == "dropout" else (parts[0] if kind == "factor" and parts else None))
+        if dropout is not None:
+            node, drop = dropout
+            m = drop.mask(node.example)[node.index - 1]
+            if m:
+                scale = drop.scale
+                if kind == "dropout":
+                    yield (Diagnosis("dropout_scale", used=x, used_value=scale),
+                           each(lambda env: own(env) / scale))
+                elif parts[1] == ids.a(node.layer, node.index, node.example):
+                    yield Diagnosis("dropout_scale", used=x, used_value=scale), each(lambda env: Decimal(m))
         # ½ missing in E_k.
         if kind == "error" and way is not None and way.as_coeff_Mul()[0] == sympy.Rational(1, 2):
             yield Diagnosis("half", used=x), each(lambda env: 2 * own(env))
@@ -539,6 +595,13 @@ class _Judge:
             yield Diagnosis("decimal"), each(lambda env, f=factor: own(env) * f)
             yield Diagnosis("decimal"), each(lambda env, f=factor: round_to(own(env), self.places) * f)
             yield Diagnosis("decimal"), each(lambda env, f=factor: _truncate(own(env), self.places) * f)
+
+    def _dropout_of(self, q: str | None):
+        """(the node, the layer's Dropout) when ``q`` is an output after dropout (ã)."""
+        node = self.d.model.nodes.get(q) if q else None
+        if node is None or node.kind != "dropout":
+            return None
+        return node, self.spec.layers[node.layer - 1].dropout
 
     def _is_prime(self, f: str) -> bool:
         """Is ``f`` an activation's derivative ∂a/∂z?"""

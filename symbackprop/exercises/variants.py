@@ -97,7 +97,12 @@ def problems(spec: Spec) -> list[str]:
                 out.append(f"{node.id} is saturated")
             if rule.kink and d.values[f"z{node.id[1:]}"] == 0:
                 out.append(f"{node.id} sits on the kink at 0")
+    # A gradient exactly 0 is the dropout mask's doing when a neuron is dropped (its weights'
+    # paths vanish, as the lecture shows): kept, not a poor draw.
+    dropped = any(0 in row for layer in spec.layers if layer.dropout is not None for row in layer.dropout.masks)
     for c in d.chains:
+        if dropped and c.gradient == 0:
+            continue
         if c.trainable and round_to(c.gradient, spec.decimals) == 0:
             out.append(f"dE/d{c.param} shows as 0 at {spec.decimals} decimals")
     return out

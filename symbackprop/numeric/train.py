@@ -11,6 +11,12 @@ Optimizers, as deck 004 writes them (g is the gradient, t counts the steps from 
   adam      m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  m̂ = m/(1 − β₁ᵗ);  v̂ = v/(1 − β₂ᵗ);
             θ ← θ − α·m̂ / (√v̂ + ε)
 A NaN or an infinity stops training with the step, the layer and the likely cause.
+
+Dropout (a layer's ``dropout``): every step draws fresh masks, one row per example of the
+mini-batch, each entry kept with probability 1 − p (:func:`step_masks`, from the run's seed and
+the step: the same seed gives the same run); the spec's own mask is the worked example's and is
+not used here. The losses in the history are measured in eval mode (``training=False``: no
+dropout), as a validation loss is.
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from ..spec.reading import Regularization, Spec, spec_to_dict
 from ..io.textfiles import csv_rows, read_text
 
 __all__ = ["TrainConfig", "Dataset", "TrainResult", "TrainingError", "train", "dataset", "load_csv",
-           "DATASETS", "OPTIMIZERS"]
+           "step_masks", "DATASETS", "OPTIMIZERS"]
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 DATASETS = ("xor", "moons", "circles", "sine")
@@ -178,6 +184,19 @@ def _with_penalties(spec: Spec, config: TrainConfig) -> Spec:
         include_biases=reg.include_biases))
 
 
+def step_masks(spec: Spec, seed: int, step: int, n: int, dtype=np.float64) -> dict[int, np.ndarray] | None:
+    """The dropout masks of one training step (numbered from 1) for a mini-batch of ``n``
+    examples: {layer: an (n, units) array of 0/1, each entry 1 with probability 1 − p}, drawn
+    from (seed, step, layer), so a run is reproducible and each step, example and layer gets
+    its own; None when the spec has no dropout."""
+    masks = {}
+    for l, layer in enumerate(spec.layers, start=1):
+        if layer.dropout is not None:
+            rng = np.random.default_rng([seed, step, l])
+            masks[l] = (rng.random((n, layer.units)) >= float(layer.dropout.rate)).astype(dtype)
+    return masks or None
+
+
 def train(spec: Spec, data: Dataset, config: TrainConfig,
           progress: Callable[[int, int, float], None] | None = None) -> TrainResult:
     # Overflow is not warned about: a non-finite loss or gradient stops training with a message.
@@ -191,6 +210,10 @@ def _train(spec: Spec, data: Dataset, config: TrainConfig,
         raise SymbackpropError(f"unknown optimizer {config.optimizer!r}: expected one of {', '.join(OPTIMIZERS)}")
     spec = _with_penalties(spec, config)
     net = Network(spec)
+    dropout = any(layer.dropout is not None for layer in spec.layers)
+    # the losses reported are measured in eval mode: without dropout
+    evaluate = ((lambda P, X_, Y_: net.loss_and_gradients(P, X_, Y_, training=False)) if dropout
+                else net.loss_and_gradients)
     dtype = np.float32 if config.dtype == "float32" else np.float64
     params = {k: v.astype(dtype) for k, v in net.initial_params().items()}
     if not spec.update_biases:
@@ -213,8 +236,12 @@ def _train(spec: Spec, data: Dataset, config: TrainConfig,
         norms: dict[int, float] = {}
         for start in range(0, len(shuffled), config.batch_size):
             idx = shuffled[start:start + config.batch_size]
-            loss, grads = net.loss_and_gradients(params, X[idx], Y[idx])
             t += 1
+            if dropout:
+                loss, grads = net.loss_and_gradients(params, X[idx], Y[idx],
+                                                     masks=step_masks(spec, config.seed, t, len(idx), dtype))
+            else:
+                loss, grads = net.loss_and_gradients(params, X[idx], Y[idx])
             _check_finite(loss, grads, t, lr)
             for k, g in grads.items():
                 if k in frozen:
@@ -225,9 +252,8 @@ def _train(spec: Spec, data: Dataset, config: TrainConfig,
                     layer = int(k[1:])
                     norms[layer] = max(norms.get(layer, 0.0), float(np.linalg.norm(g)))
         # the history is per example, so training and validation sets of any size compare
-        train_loss = net.loss_and_gradients(params, X[train_idx], Y[train_idx])[0] / _count(spec, train_idx)
-        val_loss = (net.loss_and_gradients(params, X[val_idx], Y[val_idx])[0] / _count(spec, val_idx)
-                    if n_val else None)
+        train_loss = evaluate(params, X[train_idx], Y[train_idx])[0] / _count(spec, train_idx)
+        val_loss = evaluate(params, X[val_idx], Y[val_idx])[0] / _count(spec, val_idx) if n_val else None
         if not math.isfinite(train_loss):
             raise TrainingError(f"epoch {epoch}: the loss is {train_loss}; the learning rate ({lr}) is "
                                 "probably too high (exploding gradients)")

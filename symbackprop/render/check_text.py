@@ -78,7 +78,7 @@ class _Words:
         else:
             node = self.solution.model.nodes.get(q)
             shown = node.written if node is not None and node.written is not None else record.formula
-            if shown is not None and not shown.is_Symbol:
+            if shown is not None and not shown.is_Symbol and not shown.is_Number:   # not "= 2 = 2"
                 printer = self.latex_printer if latex else self.printer
                 parts.append(printer.doprint(shown))
         parts.append(num(record.exact))
