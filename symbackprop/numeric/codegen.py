@@ -276,6 +276,7 @@ def _module_lines(spec: Spec, name: str, backend: str, scalar: bool, *, with_par
     in-memory Network takes its parameters as arrays: a large network's weights written as
     literals would take seconds to compile)."""
     spec.refuse_dropout("the generated code (export, train)")
+    spec.refuse_residual("the generated code (export, train)")
     L = len(spec.layers)
     params = param_arrays(spec)
     lines = [
