@@ -272,3 +272,45 @@ def test_parts_without_shortcuts_refuse_in_one_line(argv, tmp_path, capsys):
     assert main([a.format(spec=RESIDUAL, out=tmp_path / "out") for a in argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "layers[1].residual" in err and "does not handle residual blocks yet" in err
+
+
+# ----------------------------------------------------------------------------- reports, JSON, drawing
+
+import json
+
+from symbackprop.api import solve_for_report
+from symbackprop.render.diagram import layout, path_marks, styled
+from symbackprop.render.report import render_tex
+
+
+def test_the_reports_state_h_and_draw_the_shortcut():
+    spec = load_spec(RESIDUAL)
+    tex = render_tex(solve_for_report(spec), "slides", "en")
+    step = tex.split("(residual) from frame")[1].split("%% step")[0]
+    assert "Residual block in layer 2: $H(x) = F(x) + x$" in step
+    assert r"h^{[2]}_{1} = a^{[2]}_{1} + a^{[1]}_{1} = 0.63274 + 0.60109 = 1.23383" in step
+    assert r"$\partial H/\partial x = \partial F/\partial x + 1$" in step
+    assert tex.index("(residual) from frame") < tex.index("Computing the error")
+    # the curved arrows skipping layer 2, above for neuron 1, below for neuron 2
+    assert r"\draw[shortcut] (n1_1) to[bend left=30] (n2_1);" in tex
+    assert r"\draw[shortcut] (n1_2) to[bend right=30] (n2_2);" in tex
+    # the delta form carries the shortcut's factor 1 beside the paths through F
+    assert r"w^{[3]}_{1,1} \cdot 1 \cdot \delta^{[3]}_{1}" in tex
+    sheet = render_tex(solve_for_report(spec), "exercise", "es")
+    assert r"h^{[2]}_{1} = a^{[2]}_{1} + a^{[1]}_{1} = (\blank) + (\blank) = \blank" in sheet
+
+
+def test_a_path_through_the_shortcut_highlights_it():
+    edges, nodes = path_marks(("dE1/da3_1", "da3_1/dz3_1", "dz3_1/dh2_1", "dh2_1/da1_1", "da1_1/dz1_1",
+                               "dz1_1/dw1_1_1"))
+    assert edges == {"w3_1_1", "h2_1-n1_1", "w1_1_1"} and nodes == {"n3_1", "n2_1", "n1_1"}
+    drawing = styled(layout(solve(load_spec(RESIDUAL)).model), edges, nodes)
+    assert [(c["id"], c["style"]) for c in drawing["shortcuts"]] == [("h2_1-n1_1", "hlshortcut"),
+                                                                    ("h2_2-n1_2", "shortcut")]
+
+
+def test_json_states_the_shortcut(tmp_path):
+    assert main(["solve", str(RESIDUAL), "--format", "json", "-o", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "residual_2_2_2_2.json").read_text())
+    assert doc["residual"] == {"2": {"from": 1}}
+    assert doc["factors"]["dh2_1/da1_1"]["value"] == 1 and abs(doc["values"]["h2_1"] - 1.23383) < 1e-5
