@@ -28,7 +28,7 @@ from .derive.derivation import Chain, Path, Solution
 from .derive.ledger import path_ids
 
 __all__ = [
-    "Notation", "Network", "LabelSmoothing", "Forward", "Dropout", "Error", "Deltas", "Question", "Reused", "Factor",
+    "Notation", "Network", "LabelSmoothing", "Forward", "Dropout", "Residual", "Error", "Deltas", "Question", "Reused", "Factor",
     "Together", "PartialSum", "Rule", "SumOverOutputs", "Update", "IterationTable", "Recap", "Step", "lesson_plan", "path_id",
     "find_path", "GraphPoint", "GraphForward", "GraphSeed", "GraphBackward", "GraphBranches",
     "GraphGradients", "GraphConvention", "GraphStep", "graph_plan",
@@ -83,6 +83,19 @@ class Dropout:
     example: int | None
     outputs: tuple[str, ...]
     dropped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Residual:
+    """A residual block's sum after a layer's forward pass (the layer's ``residual``, one
+    example): H = F(x) + x, each h = a + x (the shortcut x: the earlier layer's output, or
+    W_s·x with a projection), what the next layer uses. ``outputs``: the a's (F(x)),
+    ``sums``: the h's, in the same order."""
+
+    layer: int
+    example: int | None
+    outputs: tuple[str, ...]
+    sums: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,7 @@ class Recap:
     steps: int
 
 
-Step = Union[Notation, Network, LabelSmoothing, Forward, Dropout, Error, Deltas, Question, Reused, Factor, Together,
+Step = Union[Notation, Network, LabelSmoothing, Forward, Dropout, Residual, Error, Deltas, Question, Reused, Factor, Together,
              PartialSum, Rule, SumOverOutputs, Update, IterationTable, Recap]
 
 
@@ -355,6 +368,14 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
                 steps[-1] = Dropout(last.layer, last.example, last.outputs + (a,), last.dropped + (node.id,))
             else:
                 steps.append(Dropout(node.layer, node.example, (a,), (node.id,)))
+        elif node.kind == "residual":
+            # one step per block and example, right after that layer's forward pass
+            a = ids.a(node.layer, node.index, node.example)
+            last = steps[-1]
+            if isinstance(last, Residual) and (last.layer, last.example) == (node.layer, node.example):
+                steps[-1] = Residual(last.layer, last.example, last.outputs + (a,), last.sums + (node.id,))
+            else:
+                steps.append(Residual(node.layer, node.example, (a,), (node.id,)))
     steps.append(Error(tuple(model.terms)))
     if any(c.form == "delta" for c in d.chains):
         nodes = model.nodes

@@ -31,6 +31,7 @@ def error(spec, params: dict) -> mpmath.mpf:
     total = mpmath.mpf(0)
     for n, (xs, ys) in enumerate(zip(spec.inputs, spec.targets)):
         a = [mpmath.mpf(str(v)) for v in xs]
+        outputs = [a]                   # every layer's output (0: the inputs), for shortcuts
         for l, layer in enumerate(spec.layers, start=1):
             z = []
             for i in range(1, layer.units + 1):
@@ -49,6 +50,15 @@ def error(spec, params: dict) -> mpmath.mpf:
             if drop is not None:        # inverted dropout in training: a·m/(1 − p)
                 p = mpmath.mpf(str(drop.rate))
                 a = [v * m / (1 - p) for v, m in zip(a, drop.masks[n])]
+            res = getattr(layer, "residual", None)
+            if res is not None:         # a residual block: H(x) = F(x) + x, after the activation
+                x = outputs[res.source]
+                if res.weights is None:
+                    a = [v + s for v, s in zip(a, x)]
+                else:                   # a projection W_s
+                    a = [v + sum(mpmath.mpf(str(w)) * s for w, s in zip(row, x))
+                         for v, row in zip(a, res.weights)]
+            outputs.append(a)
         y = [mpmath.mpf(str(v)) for v in ys]
         for k in range(K):
             if spec.loss == "half_sse":

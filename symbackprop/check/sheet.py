@@ -22,7 +22,7 @@ __all__ = ["FORWARD", "MODES", "Sheet", "deps", "value_of", "truncate", "unit", 
 
 #: Forward quantities: every way of computing a backward quantity goes through them, so they
 #: say nothing of which way a student took.
-FORWARD = frozenset({"input", "target", "weight", "bias", "z", "a", "dropout", "error", "penalty", "total"})
+FORWARD = frozenset({"input", "target", "weight", "bias", "z", "a", "dropout", "residual", "error", "penalty", "total"})
 
 MODES = ("exact", "round", "trunc")
 
@@ -86,7 +86,7 @@ class _Ways:
                 if up not in self.exact:
                     parts = None
                     break
-                if node.kind in ("weight", "bias", "a", "dropout", "input"):
+                if node.kind in ("weight", "bias", "a", "dropout", "residual", "input"):
                     parts.append(symbol(up) * e.named)          # δ(z)·∂z/∂w, δ(z)·w
                 else:                                           # z: ∂E/∂a · ∂a/∂z (a factor)
                     parts.append(symbol(up) * (symbol(e.id) if e.id in self.exact else e.named))

@@ -6,6 +6,7 @@ are numbered from 1. In a batch, per-example quantities carry ``@n`` (n from 1):
     x1, y1                inputs and targets          (x1@2 in a batch)
     z1_2, a1_2            weighted sum, activation     (a{L}_k is the output yhat_k)
     r1_2                  the activation after dropout, a1_2·m/(1 − p) (a layer with dropout)
+    h2_1                  a residual block's output, a2_1 + the shortcut's x (a layer with residual)
     w2_1_2                weight to neuron 1 of layer 2 from neuron 2 of layer 1
     b1 / b1_2             shared bias of layer 1 / bias of neuron 2 of layer 1
     E, E1, R              total error, error of output 1, regularization penalty
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "x", "y", "z", "a", "r", "w", "b", "error_term", "with_example", "split_example",
+    "x", "y", "z", "a", "r", "h", "w", "b", "error_term", "with_example", "split_example",
     "derivative", "split_derivative", "new", "path", "split_path", "parse", "ID_RE",
 ]
 
@@ -55,6 +56,11 @@ def a(layer: int, i: int, example: int | None = None) -> str:
 def r(layer: int, i: int, example: int | None = None) -> str:
     """ã: the output of neuron i of layer l after dropout (what the next layer uses)."""
     return with_example(f"r{layer}_{i}", example)
+
+
+def h(layer: int, i: int, example: int | None = None) -> str:
+    """H = F(x) + x: neuron i of layer l's activation plus the shortcut (what the next layer uses)."""
+    return with_example(f"h{layer}_{i}", example)
 
 
 def w(layer: int, i: int, j: int) -> str:
@@ -98,7 +104,7 @@ def step(param: str) -> str:
 
 
 ID_RE = re.compile(
-    r"(?P<kind>x|y|z|a|r|w|b|E|R)"
+    r"(?P<kind>x|y|z|a|r|h|w|b|E|R)"
     r"(?P<nums>(?:\d+(?:_\d+)*)?)"
     r"(?:@(?P<example>\d+))?"
 )

@@ -49,7 +49,7 @@ def rational(value: Decimal) -> Rational:
 @dataclass(frozen=True)
 class Node:
     id: str
-    kind: str                     # input, target, weight, bias, z, a, dropout (ã), error, penalty
+    kind: str                     # input, target, weight, bias, z, a, dropout (ã), residual (h), error, penalty
     definition: Expr | None = None
     layer: int | None = None
     index: int | None = None      # neuron (z, a), output (error, target) or input number
@@ -207,6 +207,8 @@ def build_model(spec: Spec) -> Model:
                 _softmax(layer, l, ex(n), nodes, edges)
             if layer.dropout is not None:
                 _dropout(layer, l, ex(n), nodes, edges)
+            if layer.residual is not None:
+                _residual(spec, l, ex(n), nodes, edges)
 
     # The error: one term per output (and per example), plus the penalty.
     loss = LOSSES[spec.loss]
@@ -267,8 +269,7 @@ def _weighted_sum(spec: Spec, l: int, i: int, example: int | None,
                   nodes: dict[str, Node], edges: list[Edge]) -> None:
     layer = spec.layers[l - 1]
     zid = ids.z(l, i, example)
-    source = ids.r if l > 1 and spec.layers[l - 2].dropout is not None else ids.a
-    terms = tuple((ids.w(l, i, j), ids.x(j, example) if l == 1 else source(l - 1, j, example))
+    terms = tuple((ids.w(l, i, j), output_id(spec, l - 1, j, example))
                   for j in range(1, len(layer.weights[0]) + 1))
     bias = (ids.b(l) if isinstance(layer.bias, Decimal)
             else ids.b(l, i) if layer.bias is not None else None)
@@ -309,6 +310,42 @@ def _dropout(layer, l: int, example: int | None, nodes: dict[str, Node], edges: 
         nodes[rid] = Node(rid, "dropout", DROPOUT.forward(symbol(aid), m, p), l, i, example,
                           written=sympy.Mul(symbol(aid), scale, evaluate=False))
         edges.append(Edge(rid, aid, DROPOUT.derivative(m, p), DROPOUT.derivative(m, p)))
+
+
+def output_id(spec: Spec, l: int, i: int, example: int | None = None) -> str:
+    """What layer l passes on from its neuron i (l = 0: the input x_i): h after a residual
+    block, ã after dropout, else the activation a."""
+    if l == 0:
+        return ids.x(i, example)
+    layer = spec.layers[l - 1]
+    return (ids.h if layer.residual is not None else ids.r if layer.dropout is not None
+            else ids.a)(l, i, example)
+
+
+def _residual(spec: Spec, l: int, example: int | None, nodes: dict[str, Node], edges: list[Edge]) -> None:
+    """A residual block's output after the layer's activations (deck 004): H = F(x) + x,
+    h_i = a_i + x_i with x the output of the earlier layer ``from`` (a projection W_s: h_i =
+    a_i + Σ_j s_ij·x_j), the next layer's input. ∂h/∂a = 1 and ∂h/∂x = 1 (or s_ij): the
+    shortcut is one more path in the chain rule, ∂H/∂x = ∂F/∂x + 1. The inputs get no edge
+    (no gradient is taken with respect to x)."""
+    layer = spec.layers[l - 1]
+    source = layer.residual.source
+    for i in range(1, layer.units + 1):
+        aid, hid = ids.a(l, i, example), ids.h(l, i, example)
+        if layer.residual.weights is None:
+            shortcut = ((Integer(1), output_id(spec, source, i, example)),)
+        else:
+            shortcut = tuple((rational(v), output_id(spec, source, j, example))
+                             for j, v in enumerate(layer.residual.weights[i - 1], start=1))
+        parts = [symbol(aid)] + [s * symbol(x) for s, x in shortcut]
+        written = [symbol(aid)] + [symbol(x) if s == 1 else sympy.Mul(s, symbol(x), evaluate=False)
+                                   for s, x in shortcut]
+        nodes[hid] = Node(hid, "residual", sympy.Add(*parts), l, i, example,
+                          written=sympy.Add(*written, evaluate=False))
+        edges.append(Edge(hid, aid, Integer(1), Integer(1)))
+        if source > 0:
+            for s, x in shortcut:
+                edges.append(Edge(hid, x, s, s))
 
 
 def _softmax(layer, l: int, example: int | None, nodes: dict[str, Node], edges: list[Edge]) -> None:

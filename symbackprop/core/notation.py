@@ -101,6 +101,8 @@ class Notation:
             return f"{kind}^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
         if kind == "r":             # after dropout: ã
             return rf"\tilde{{a}}^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
+        if kind == "h":             # a residual block's output, H = F(x) + x
+            return f"h^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
         if kind == "w":
             return f"w^{{[{nums[0]}]}}_{{{nums[1]},{nums[2]}}}"
         if kind == "b":
@@ -124,6 +126,8 @@ class Notation:
             return (neuron if kind == "a" else rf"\mathrm{{sum}}_{{{neuron}}}") + ex
         if kind == "r":             # after dropout: ñ (a hidden neuron: the output layer has none)
             return rf"\tilde{{n}}_{{{self._hidden_offset[nums[0]] + nums[1]}}}" + ex
+        if kind == "h":             # a residual block's output (a hidden neuron)
+            return f"h_{{{self._hidden_offset[nums[0]] + nums[1]}}}" + ex
         if kind == "w":
             return f"w_{{{self.weight_number(*nums)}}}"
         if kind == "b":
@@ -158,6 +162,8 @@ class Notation:
             return f"{kind}[{nums[0]}]_{nums[1]}{suffix}"
         if kind == "r":
             return f"ã[{nums[0]}]_{nums[1]}{suffix}"
+        if kind == "h":
+            return f"h[{nums[0]}]_{nums[1]}{suffix}"
         if kind == "w":
             return f"w[{nums[0]}]_{nums[1]},{nums[2]}"
         if kind == "b":

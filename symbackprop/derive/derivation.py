@@ -298,6 +298,12 @@ def _delta_forms(model: Model, zid: str) -> tuple[Expr, Expr]:
             if e2.child in terms:
                 g_up.append(e2.general)
                 n_up.append(e2.named)
+            elif model.nodes[e2.child].kind == "residual":
+                # through h = a + x (a residual block: ∂h/∂a = 1, the shortcut ∂h/∂x = 1) to the
+                # sums that use h, or on through a later block that starts at h
+                for factors, tail in _through(model, e2.child):
+                    g_up.append(sympy.Mul(*[f.general for f in factors], e2.general, tail, evaluate=False))
+                    n_up.append(sympy.Mul(*[f.named for f in factors], e2.named, tail, evaluate=False))
             elif model.nodes[e2.child].kind == "dropout":
                 # through ã = a·m/(1 − p) to the next layer's sums: δ(v)·w·m/(1 − p)
                 for e3 in model.edges_from.get(e2.child, ()):
@@ -309,6 +315,18 @@ def _delta_forms(model: Model, zid: str) -> tuple[Expr, Expr]:
         general.append(sympy.Mul(_sum(g_up), *sympy.Mul.make_args(e1.general), evaluate=False))
         named.append(sympy.Mul(_sum(n_up), *sympy.Mul.make_args(e1.named), evaluate=False))
     return _sum(general), _sum(named)
+
+
+def _through(model: Model, node: str) -> list[tuple[tuple[Edge, ...], Expr]]:
+    """From a residual block's output up to the next δ's: (the edges on the way, from the top
+    down, and the δ they end at), one per route."""
+    out: list[tuple[tuple[Edge, ...], Expr]] = []
+    for e in model.edges_from.get(node, ()):
+        if model.nodes[e.child].kind == "residual":
+            out += [(factors + (e,), tail) for factors, tail in _through(model, e.child)]
+        else:
+            out.append(((e,), delta_symbol(e.child)))
+    return out
 
 
 def _sum(parts: list[Expr]) -> Expr:

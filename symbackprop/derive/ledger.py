@@ -36,7 +36,7 @@ __all__ = ["Quantity", "Ledger", "path_id", "WRITTEN"]
 
 #: The kinds a student writes down, in a sheet and in the JSON document's ``values`` (a path's
 #: product stands in its chain instead).
-WRITTEN = ("input", "target", "weight", "bias", "z", "a", "dropout", "error", "penalty", "total", "adjoint",
+WRITTEN = ("input", "target", "weight", "bias", "z", "a", "dropout", "residual", "error", "penalty", "total", "adjoint",
            "factor", "delta", "partial", "gradient", "update")
 
 
@@ -294,7 +294,7 @@ def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[
             put(qid, node.kind, deps_of(definition) if definition is not None else (), value,
                 hv(hand_values, qid), definition=definition, written=node.written)
     for node_id, node in model.nodes.items():
-        if node.kind not in ("z", "a", "dropout") or node_id not in adjoints:
+        if node.kind not in ("z", "a", "dropout", "residual") or node_id not in adjoints:
             continue
         qid = ids.derivative("E", node_id)
         if node_id in deltas:

@@ -57,7 +57,8 @@ def _candidate(spec: Spec, rng: random.Random, vary: tuple[str, ...], places: in
         if "biases" in vary and bias is not None:
             bias = (_draw(rng, lo, hi, places) if isinstance(bias, Decimal)
                     else tuple(_draw(rng, lo, hi, places) for _ in bias))
-        layers.append(Layer(layer.units, layer.activation, weights, bias, layer.slope, layer.dropout))
+        layers.append(Layer(layer.units, layer.activation, weights, bias, layer.slope, layer.dropout,
+                            layer.residual))
     inputs = spec.inputs
     if "inputs" in vary:
         inputs = tuple(tuple(_draw(rng, lo, hi, places) for _ in row) for row in spec.inputs)

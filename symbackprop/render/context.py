@@ -23,7 +23,7 @@ from ..core import ids
 from ..derive.derivation import Chain, Derivation, Factor, Path, Solution
 from ..core.exact import show
 from ..core.notation import PlainNames
-from ..core.model import symbol
+from ..core.model import output_id, symbol
 from ..core.ops import ACTIVATIONS, DERIVATION_NOTES, DERIVED, LOSSES
 from .i18n import CATALOGUES, ordinal, say
 from .diagram import layout, path_marks, styled
@@ -311,6 +311,38 @@ class LatexLessonPrinter(LessonPrinter):
         return [self.step("dropout", self.t("tex_dropout"), blocks=blocks, section=self.section("tex_forward"),
                           marks=(set(), marks))]
 
+    def _print_Residual(self, step: L.Residual) -> list[dict[str, Any]]:
+        res = self.spec.layers[step.layer - 1].residual
+        source = (self.t("residual_source_layer", n=res.source) if res.source
+                  else self.t("residual_source_inputs"))
+        blocks = [T(self.t("tex_residual_intro", l=step.layer, source=source,
+                           rule=self.m("H(x) = F(x) + x")))]
+        for a, h in zip(step.outputs, step.sums):
+            node = self.model.nodes[h]
+            # h = a + x (or a + s·x + …): the names, then the numbers, then the sum
+            shortcut = [(v, x) for (v, x) in self._shortcut_terms(node)]
+            names = " + ".join([self.name(a)] + [self.name(x) if v == 1 else rf"{self.given(v)}\,{self.name(x)}"
+                                                 for v, x in shortcut])
+            numbers = " + ".join([self.factor_slot(self.values[a])] +
+                                 [self.slot_or_given(x, factor=True) if v == 1 else
+                                  rf"{self.given(v)} \cdot {self.slot_or_given(x, factor=True)}" for v, x in shortcut])
+            blocks.append(M(rf"{self.name(h)} = {names} = {numbers} = {self.slot(self.values[h])}"))
+        local = "W_s" if res.weights is not None else "1"
+        blocks.append(T(self.t("tex_residual_chain", local=self.m(local),
+                               rule=self.m(rf"\partial h/\partial a = 1,\ \partial h/\partial x = {local}"),
+                               total=self.m(rf"\partial H/\partial x = \partial F/\partial x + {local}"))))
+        marks = {f"n{step.layer}_{i}" for i in range(1, len(step.sums) + 1)}
+        return [self.step("residual", self.t("tex_residual"), blocks=blocks, section=self.section("tex_forward"),
+                          marks=(set(), marks))]
+
+    def _shortcut_terms(self, node) -> list[tuple[Decimal, str]]:
+        """A residual output's shortcut as (weight, source id): (1, x_i), or a projection's row."""
+        res = self.spec.layers[node.layer - 1].residual
+        if res.weights is None:
+            return [(Decimal(1), output_id(self.spec, res.source, node.index, node.example))]
+        return [(v, output_id(self.spec, res.source, j, node.example))
+                for j, v in enumerate(res.weights[node.index - 1], start=1)]
+
     def slot_or_given(self, qid: str, factor: bool = False) -> str:
         kind = self.model.nodes[qid].kind
         value = self.values[qid]
@@ -495,12 +527,15 @@ class LatexLessonPrinter(LessonPrinter):
                 g = plain.doprint(rule[0])
                 g = g if rule[0].is_Function else rf"\left({g}\right)"     # d/dx (x·σ(x))
                 recall.append(rf"\frac{{d}}{{dx}}{g} = {plain.doprint(rule[1])}")
-        elif child is not None and child.kind in ("error", "penalty", "z"):
+        elif child is not None and child.kind in ("error", "penalty", "z", "residual"):
             written = child.written if child.written is not None else child.definition
             if child.kind == "penalty" and len(written.args) > 4:
                 recall.append(f"R = \\cdots + {self.names.doprint(sympy.Add.make_args(written)[0])} + \\cdots")
             else:
                 recall.append(f"{self.name(child.id)} = {self.names.doprint(written)}")
+        if self.shortcut(f):
+            notes.append(self.t("tex_residual_shortcut", local=self.m(self.given(f.value)),
+                                rule=self.m("h = a + x")))
         symbol = self.factor_symbol(f)
         general, named = self.names.doprint(f.general), self.names.doprint(f.named)
         result = f"{symbol} = " + (f"{general} = " if general != named and not f.is_delta else "") + named

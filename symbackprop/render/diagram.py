@@ -57,6 +57,7 @@ class Diagram:
     edges: tuple[dict, ...]
     box: tuple[float, float, float, float]   # bounding box: x0, y0, x1, y1 (cm)
     decimals: int = 5
+    shortcuts: tuple[dict, ...] = ()         # residual blocks: curved arrows skipping a layer
 
 
 def _group(s: str, i: int) -> tuple[str, int]:
@@ -204,6 +205,31 @@ def layout(model: Model, value: Callable[[str], Decimal] | None = None) -> Diagr
                           "src": f"bias{l}", "dst": f"n{l}_{i}", "label": notation.latex(p),
                           "labelled": not shared and labelled, "widest": widest(p)})
     edges = _place_labels(nodes, edges)
+    # A residual block's shortcut (deck 004's figure: the arrow x that skips the layer to the
+    # sum): a curved arrow from the earlier layer's neuron to the block's neuron, above the
+    # straight weight edge for the upper half of the layer, below it for the lower half.
+    shortcuts: list[dict] = []
+    where = {n["id"]: (n["x"], n["y"]) for n in nodes}
+    sag_up = sag_down = 0.0
+    for l, layer in enumerate(spec.layers, start=1):
+        res = layer.residual
+        if res is None:
+            continue
+        for i in range(1, layer.units + 1):
+            sources = ([i] if res.weights is None else
+                       [j for j, v in enumerate(res.weights[i - 1], start=1) if v != 0])
+            for j in sources:
+                src = f"x{j}" if res.source == 0 else f"n{res.source}_{j}"
+                up = i <= (layer.units + 1) // 2
+                (sx, sy), (dx, dy) = where[src], where[f"n{l}_{i}"]
+                # a bend of 30°: TikZ's curve leaves 0.39·d from each end, so it strays 0.29·d·sin 30°
+                sag = 0.29 * ((dx - sx) ** 2 + (dy - sy) ** 2) ** 0.5 * 0.5
+                if up:
+                    sag_up = max(sag_up, max(sy, dy) + sag)
+                else:
+                    sag_down = min(sag_down, min(sy, dy) - sag)
+                shortcuts.append({"id": f"{ids.h(l, i)}-{src}", "src": src, "dst": f"n{l}_{i}",
+                                  "bend": "left" if up else "right"})
     x0 = min(n["x"] - n["r"] for n in nodes)
     x1 = max(n["x"] + n["r"] for n in nodes)
     y0 = min(n["y"] - n["r"] for n in nodes)
@@ -212,8 +238,10 @@ def layout(model: Model, value: Callable[[str], Decimal] | None = None) -> Diagr
     boxes += [e["label_at"]["box"] for e in edges if e["labelled"]]
     for b in boxes:
         x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
+    if shortcuts:
+        y0, y1 = min(y0, sag_down), max(y1, sag_up)
     box = (round(x0 - 0.05, 2), round(y0 - 0.05, 2), round(x1 + 0.05, 2), round(y1 + 0.05, 2))
-    return Diagram(tuple(nodes), tuple(edges), box, spec.decimals)
+    return Diagram(tuple(nodes), tuple(edges), box, spec.decimals, tuple(shortcuts))
 
 
 def _bias_shift(units: int, below: float, row: float) -> float:
@@ -443,13 +471,16 @@ def path_marks(factor_ids) -> tuple[set[str], set[str]]:
             if parsed is None:
                 continue
             kind, nums, _ = parsed
-            if kind in ("z", "a", "r"):            # r: the neuron's output after dropout (ã)
+            if kind in ("z", "a", "r", "h"):       # r: after dropout (ã); h: a residual block's sum
                 nodes.add(f"n{nums[0]}_{nums[1]}")
             elif kind == "w":
                 edges.add(base)
         num, den = (ids.split_example(q)[0] for q in parts)
         pn, pd = ids.parse(num), ids.parse(den)
-        if pn and pd and pn[0] == "z" and pd[0] in ("a", "r"):
+        if pn and pd and pn[0] == "h" and not (pd[0] == "a" and pd[1][0] == pn[1][0]):
+            # dh{l}_i / d(x or an earlier layer's output)_j runs along the block's shortcut
+            edges.add(f"{num}-" + (f"x{pd[1][0]}" if pd[0] == "x" else f"n{pd[1][0]}_{pd[1][1]}"))
+        if pn and pd and pn[0] == "z" and pd[0] in ("a", "r", "h"):
             # dz{l}_i / da{l-1}_j runs along the edge of w{l}_i_j
             edges.add(ids.w(pn[1][0], pn[1][1], pd[1][1]))
         if pn and pd and pn[0] == "z" and pd[0] == "b":
@@ -518,4 +549,9 @@ def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(),
     ends = {e[k] for e in edges if e["over"] for k in ("src", "dst")}
     for n in nodes:
         n["needed"] = n["id"] in ends or bool(n["value"])
-    return {"nodes": nodes, "edges": edges, "box": diagram.box}
+    shortcuts = [{**c, "style": "hlshortcut" if c["id"] in he else "shortcut", "over": c["id"] in he}
+                 for c in diagram.shortcuts]
+    ends |= {c[k] for c in shortcuts if c["over"] for k in ("src", "dst")}
+    for n in nodes:
+        n["needed"] = n["needed"] or n["id"] in ends
+    return {"nodes": nodes, "edges": edges, "shortcuts": shortcuts, "box": diagram.box}

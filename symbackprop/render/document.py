@@ -64,6 +64,13 @@ def solution_document(solution: Solution) -> dict[str, Any]:
                                  **({"seed": layer.dropout.seed} if layer.dropout.seed is not None else {})}
                         for l, layer in enumerate(spec.layers, start=1) if layer.dropout is not None}}
            if any(layer.dropout is not None for layer in spec.layers) else {}),
+        # residual blocks per layer (numbered from 1): the layer the shortcut starts at (0 = the
+        # inputs) and the projection W_s, if any; each h = a + x is in ``values``
+        **({"residual": {str(l): {"from": layer.residual.source,
+                                  **({"weights": [list(r) for r in layer.residual.weights]}
+                                     if layer.residual.weights is not None else {})}
+                         for l, layer in enumerate(spec.layers, start=1) if layer.residual is not None}}
+           if any(layer.residual is not None for layer in spec.layers) else {}),
         "rounding": d.rounding,
         "paths": solution.paths,
         "path_limit": solution.path_limit,

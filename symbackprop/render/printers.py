@@ -54,6 +54,13 @@ class LessonPrinter:
     def print_plan(self, plan) -> list:
         return [self.doprint(step) for step in plan]
 
+    def shortcut(self, factor) -> bool:
+        """Whether a factor is a residual block's shortcut, ∂h/∂x (not ∂h/∂a, the path through F)."""
+        nodes = self.model.nodes
+        num, den = nodes.get(factor.num), nodes.get(factor.den)
+        return (num is not None and num.kind == "residual" and den is not None
+                and (den.kind != "a" or den.layer != num.layer))
+
 
 class _Numbers:
     """With ``values`` given, a printer writes each symbol's number instead of its name."""

@@ -144,6 +144,20 @@ class TextLessonPrinter(LessonPrinter):
         out.append("  " + say(lang, "dropout_chain", scale=self.num(drop.scale)))
         return out
 
+    def _print_Residual(self, step: L.Residual) -> list[str]:
+        d, lang = self.d, self.lang
+        res = self.spec.layers[step.layer - 1].residual
+        source = (say(lang, "residual_source_layer", n=res.source) if res.source
+                  else say(lang, "residual_source_inputs"))
+        out = self.section("forward")
+        out.append("  " + say(lang, "residual_head", l=step.layer, source=source))
+        for a, h in zip(step.outputs, step.sums):
+            written = self.model.nodes[h].written
+            out.append(f"  {self.name(h)} = {self.printer.doprint(written)} = "
+                       f"{self.numbers(d).doprint(written)} = {self.num(self.value(d, h))}")
+        out.append("  " + say(lang, "residual_chain", local="W_s" if res.weights is not None else "1"))
+        return out
+
     def _print_Error(self, step: L.Error) -> list[str]:
         d = self.d
         out = self.section("error")
@@ -205,6 +219,8 @@ class TextLessonPrinter(LessonPrinter):
         notes = ([say(self.lang, "reused")] if step.reused else []) + \
             ([say(self.lang, "old_value")] if step.old_values else [])
         note = f"   ({'; '.join(notes)})" if notes else ""
+        if self.shortcut(f):
+            note += f"   ({say(self.lang, 'residual_shortcut', local=self.num(f.value))})"
         formula = "" if f.named.is_Number else f" = {self.printer.doprint(f.named)}"
         indent = "      " if long else "  "
         out.append(f"{indent}{self.name(step.factor)}{formula} = {self.num(self.factor_value(step.factor))}{note}")

@@ -27,7 +27,7 @@ from ..core.ops import ACTIVATION_NAMES, LOSS_NAMES, ACTIVATIONS as _RULES, is_o
 from ..io.yamlload import load_yaml
 
 __all__ = [
-    "Spec", "Layer", "Dropout", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
+    "Spec", "Layer", "Dropout", "Residual", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
     "ACTIVATIONS", "LOSSES", "LIMITS", "spec_to_dict", "TITLE_PAGE_KEYS", "with_title_page",
 ]
 
@@ -61,8 +61,9 @@ TITLE_PAGE_KEYS = ("author", "course", "institution", "date")
 TOP_KEYS = ("title", *TITLE_PAGE_KEYS, "language", "notation", "decimals", "inputs", "targets", "layers",
             "loss", "reduction", "regularization", "learning_rate", "labels",
             "update_biases", "steps", "label_smoothing")
-LAYER_KEYS = ("units", "activation", "slope", "weights", "bias", "dropout")
+LAYER_KEYS = ("units", "activation", "slope", "weights", "bias", "dropout", "residual")
 DROPOUT_KEYS = ("rate", "mask", "seed")
+RESIDUAL_KEYS = ("from", "weights")
 INIT_KEYS = ("init", "seed", "range", "decimals", "shared")
 WEIGHT_INITS = ("xavier", "he", "uniform", "zeros")
 BIAS_INITS = ("zeros", "uniform")
@@ -101,6 +102,19 @@ def dropout_masks(rate: Decimal, seed: int, units: int, examples: int, index: in
 
 
 @dataclass(frozen=True)
+class Residual:
+    """A shortcut (deck 004's residual block, H(x) = F(x) + x): the layer's output is its
+    activation plus the output of the earlier layer ``source`` (0 = the inputs x, 1 = the
+    first hidden layer, …), h = a + x: the sum comes after the layer's activation, so that
+    ∂H/∂x = ∂F/∂x + 1 exactly as the deck writes it. ``weights``: a projection W_s (units ×
+    the earlier layer's width, the deck's "bloque convolucional"), h = a + W_s·x, when the
+    widths differ; None for the identity."""
+
+    source: int
+    weights: tuple[tuple[Decimal, ...], ...] | None = None
+
+
+@dataclass(frozen=True)
 class Layer:
     units: int
     activation: str
@@ -108,6 +122,7 @@ class Layer:
     bias: Decimal | tuple[Decimal, ...] | None  # shared, per neuron, or none
     slope: Decimal | None = None                # leaky_relu's slope for z < 0
     dropout: Dropout | None = None              # inverted dropout on the layer's outputs
+    residual: Residual | None = None            # a shortcut from an earlier layer's output
 
     @property
     def shared_bias(self) -> bool:
@@ -200,6 +215,14 @@ class Spec:
             if layer.dropout is not None:
                 raise SpecError(self.source, f"layers[{index}].dropout",
                                 f"{what} does not handle dropout yet (solve's network view and check do)")
+
+    def refuse_residual(self, what: str) -> None:
+        """Refuse, in one line naming the layer, a part that does not handle residual blocks yet
+        (rather than give numbers without the shortcut)."""
+        for index, layer in enumerate(self.layers):
+            if layer.residual is not None:
+                raise SpecError(self.source, f"layers[{index}].residual",
+                                f"{what} does not handle residual blocks yet (solve's network view does)")
 
     def with_parameters(self, layers: tuple[Layer, ...]) -> "Spec":
         """The same spec with other parameter values (used after an update step)."""
@@ -402,11 +425,14 @@ class _Reader:
         layers = []
         self.count_before_reading(layers_raw, n_in)
         previous = n_in
+        widths = [n_in]                 # the width of every earlier layer's output (0: the inputs)
+        self.layers_read = layers
         for index, raw in enumerate(layers_raw):
             layer = self.layer(raw, f"layers[{index}]", index, previous, index == len(layers_raw) - 1,
-                               len(inputs))
+                               len(inputs), tuple(widths))
             layers.append(layer)
             previous = layer.units
+            widths.append(layer.units)
         n_params = sum(l.units * len(l.weights[0]) + (0 if l.bias is None else
                        (1 if isinstance(l.bias, Decimal) else l.units)) for l in layers)
         if n_params > LIMITS["parameters"]:
@@ -487,7 +513,7 @@ class _Reader:
         return (self.vector(value, where, width, what),), False
 
     def layer(self, raw: Any, where: str, index: int, n_prev: int, is_last: bool,
-              examples: int = 1) -> Layer:
+              examples: int = 1, widths: tuple[int, ...] = ()) -> Layer:
         d = self.mapping(raw, where, LAYER_KEYS, "a layer with units, activation, weights, bias")
         if "units" not in d:
             self.fail(f"{where}.units", "missing; every layer needs its number of units")
@@ -520,8 +546,46 @@ class _Reader:
                 self.fail(f"{where}.dropout", "dropout applies to hidden layers only (the output layer's "
                                               "activations are the prediction ŷ)")
             dropout = self.dropout(d["dropout"], f"{where}.dropout", index, units, examples)
+        residual = None
+        if "residual" in d:
+            if is_last:
+                self.fail(f"{where}.residual", "a shortcut applies to hidden layers only (the output layer's "
+                                               "activations are the prediction ŷ)")
+            if dropout is not None:
+                self.fail(f"{where}.residual", "a layer with dropout cannot also end a residual block "
+                                               "(put the shortcut on another layer)")
+            residual = self.residual(d["residual"], f"{where}.residual", index, units, widths)
         return Layer(units=units, activation=activation, weights=weights, bias=bias, slope=slope,
-                     dropout=dropout)
+                     dropout=dropout, residual=residual)
+
+    def residual(self, raw: Any, where: str, index: int, units: int, widths: tuple[int, ...]) -> Residual:
+        """{from: l} (an identity shortcut from layer l's output: 0 = the inputs) or
+        {from: l, weights: [[...]]} (a projection W_s when the widths differ)."""
+        d = self.mapping(raw, where, RESIDUAL_KEYS, "a shortcut such as {from: 1} "
+                                                    "or {from: 0, weights: [[...]]}")
+        if "from" not in d:
+            self.fail(f"{where}.from", f"missing; expected the earlier layer the shortcut starts at "
+                                       f"(0 = the inputs, up to {index})")
+        source = self.integer(d["from"], f"{where}.from", 0, index)
+        if source > 0 and self.layers_read[source - 1].dropout is not None:
+            self.fail(f"{where}.from", f"a shortcut cannot start at layer {source}, which has dropout "
+                                       "(not derived yet); start it at a layer without dropout")
+        width = widths[source]
+        if "weights" not in d:
+            if width != units:
+                what = "the inputs have" if source == 0 else f"layer {source} has"
+                self.fail(f"{where}.from", f"an identity shortcut needs the same width: {what} {width} "
+                                           f"units, this layer {units}; give a projection "
+                                           f"{{from: {source}, weights: [[...]]}} ({units} rows of {width})")
+            return Residual(source)
+        raw_w = d["weights"]
+        if not isinstance(raw_w, list) or len(raw_w) != units:
+            found = _describe(raw_w) if not isinstance(raw_w, list) else f"a list of {len(raw_w)} rows"
+            self.fail(f"{where}.weights", f"expected {units} rows (one per neuron of this layer) of {width} "
+                                          f"numbers (one per unit of layer {source}), found {found}")
+        return Residual(source, tuple(self.vector(row, f"{where}.weights[{i}]", width,
+                                                  f"one weight per unit of layer {source}")
+                                      for i, row in enumerate(raw_w)))
 
     def dropout(self, raw: Any, where: str, index: int, units: int, examples: int) -> Dropout:
         """{rate, mask} (a mask of 0/1 per unit, or one such row per example) or {rate, seed}."""
@@ -731,6 +795,10 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
             entry["dropout"] = {"rate": num(drop.rate)} | (
                 {"seed": drop.seed} if drop.seed is not None else
                 {"mask": [list(r) for r in drop.masks] if drop.per_example else list(drop.masks[0])})
+        if layer.residual is not None:
+            entry["residual"] = {"from": layer.residual.source} | (
+                {} if layer.residual.weights is None else
+                {"weights": [[num(v) for v in row] for row in layer.residual.weights]})
         if isinstance(layer.bias, Decimal):
             entry["bias"] = num(layer.bias)
         elif layer.bias is not None:
