@@ -129,10 +129,42 @@ class Derivation:
         return self.values["E"]
 
     def chain(self, param: str) -> Chain:
+        """The chain of a parameter named in any way ``check`` reads (``w2_1_1``, ``w5``,
+        ``w^{[2]}_{1,1}``, ``dE/dw5``, ``nuevo_w5``); an unknown name is an UnknownQuantity
+        (a KeyError) listing the closest names."""
         for c in self.chains:
             if c.param == param:
                 return c
+        from .names import parameter      # the one resolver of names (check's)
+        wanted = parameter(self, param, f"chain({param!r})")
+        for c in self.chains:
+            if c.param == wanted:
+                return c
         raise KeyError(param)
+
+    def quantity(self, name: str):
+        """The ledger's record of any quantity, named as ``check`` reads names."""
+        from .names import resolve
+        return self.ledger[resolve(self, name, f"quantity({name!r})")]
+
+    def value(self, name: str, hand: bool = False) -> Decimal:
+        """The exact value (or, with ``hand``, the hand-rounded one) of any quantity by name:
+        ``d.value("nuevo_w5")``, ``d.value("dE/dw5")``, ``d.value("a^{[2]}_{1}")``."""
+        from .names import resolve
+        record = self.ledger[resolve(self, name, f"value({name!r})")]
+        return record.value(hand) if hand else record.exact
+
+    def factor(self, name: str) -> Factor:
+        """A local derivative (or a δ) by name: ``d.factor("dn1/dsum_n1")``, ``d.factor("δ[2]_1")``."""
+        from .names import resolve
+        q = resolve(self, name, f"factor({name!r})")
+        found = self.factors.get(q) or self.deltas.get(ids.split_derivative(q)[1] if
+                                                       ids.split_derivative(q) else q)
+        if found is None:
+            from ..errors import UnknownQuantity
+            raise UnknownQuantity(f"{self.model.spec.source}: factor({name!r}): {q} is not a factor "
+                                  "of this derivation (a local derivative such as dE1/da2_1, or a δ)")
+        return found
 
     @property
     def gradients(self) -> dict[str, Decimal]:
@@ -152,6 +184,24 @@ class Solution:
     final_hand: Mapping[str, Decimal] | None = None
     paths: str = "auto"                    # the path mode the derivations were made with
     path_limit: int = PATH_LIMIT
+
+    @property
+    def E(self) -> Decimal:
+        """The error of the first step (the lecture's E_total)."""
+        return self.derivations[0].E
+
+    def chain(self, name: str, step: int = 1) -> Chain:
+        """One parameter's chain in gradient-descent step ``step`` (from 1), by any name."""
+        return self._step(step).chain(name)
+
+    def value(self, name: str, step: int = 1, hand: bool = False) -> Decimal:
+        """Any quantity's value in step ``step``, by any name (see :meth:`Derivation.value`)."""
+        return self._step(step).value(name, hand)
+
+    def _step(self, step: int) -> "Derivation":
+        if not 1 <= step <= len(self.derivations):
+            raise ValueError(f"step must be between 1 and {len(self.derivations)}, not {step!r}")
+        return self.derivations[step - 1]
 
 
 def delta_symbol(zid: str) -> sympy.Symbol:
