@@ -589,4 +589,6 @@ def check(solution: Solution, answers, options: Options = Options()) -> CheckRep
         from .answers import answers_from
         from ..derive.names import index_of
         answers = answers_from(answers, index_of(solution.derivations[0]))
-    return _Judge(solution, answers, options).run()
+    report = _Judge(solution, answers, options).run()
+    object.__setattr__(report, "_solution", solution)     # a report shown alone names its quantities
+    return report

@@ -110,7 +110,7 @@ class Chain:
         return ids.derivative("E", self.param)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Derivation:
     model: Model
     step: int
@@ -123,6 +123,15 @@ class Derivation:
     hand_values: Mapping[str, Decimal] | None = None
     hand_adjoints: Mapping[str, Decimal] | None = None
     ledger: Ledger | None = None           # every quantity once: kind, formula, exact and hand values
+
+    def __post_init__(self) -> None:
+        # A chain or factor shown on its own (in a notebook) is named and valued through the
+        # derivation it belongs to: each knows it (not a field: equality and hashing ignore it).
+        for part in (*self.chains, *self.factors.values(), *self.deltas.values()):
+            object.__setattr__(part, "_derivation", self)
+
+    def __repr__(self) -> str:
+        return f"<Derivation step {self.step} of {self.model.spec.source}: E = {self.E:.5f}, {len(self.chains)} chains>"
 
     @property
     def E(self) -> Decimal:
@@ -175,7 +184,7 @@ class Derivation:
         return {c.param: c.new for c in self.chains}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Solution:
     spec: Spec
     model: Model
@@ -197,6 +206,11 @@ class Solution:
     def value(self, name: str, step: int = 1, hand: bool = False) -> Decimal:
         """Any quantity's value in step ``step``, by any name (see :meth:`Derivation.value`)."""
         return self._step(step).value(name, hand)
+
+    def __repr__(self) -> str:
+        steps = len(self.derivations)
+        return (f"<Solution of {self.spec.source}: {steps} step{'s' if steps != 1 else ''}, "
+                f"E = {self.E:.5f}, {len(self.model.params)} parameters>")
 
     def _step(self, step: int) -> "Derivation":
         if not 1 <= step <= len(self.derivations):
