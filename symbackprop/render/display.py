@@ -228,9 +228,11 @@ def _graph_shown(g: Graph, language: str | None = None) -> Shown:
         rows.append([f"${n.id}$", gate, f"${shown(n.value, latex=True)}$",
                      f"${grad}$" if grad is not None else say(lang, "graph_no_value")])
     expression = expression_latex(parse_expression(g.expression, source="expression"))
-    at = ",\\ ".join(f"{k} = {shown(v, latex=True)}" for k, v in g.at.items())
-    grads = ",\\ ".join(rf"\frac{{\partial f}}{{\partial {k}}} = {shown(v, latex=True) if v is not None else '?'}"
-                        for k, v in g.gradients.items())
+    from sympy import Symbol
+    name = {k: printer.doprint(Symbol(k)) for k in (*g.at, *g.gradients)}
+    at = ",\\ ".join(f"{name[k]} = {shown(v, latex=True)}" for k, v in g.at.items())
+    grads = ",\\ ".join(rf"\frac{{\partial f}}{{\partial {name[k]}}} = "
+                        + (shown(v, latex=True) if v is not None else "?") for k, v in g.gradients.items())
     frame = {"title": "", "heading": None, "table": {"head": head, "rows": rows},
              "blocks": [{"math": f"f = {expression},\\qquad {at}"},
                         {"math": f"f = {shown(g.value, latex=True)}"},
