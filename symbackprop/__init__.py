@@ -31,6 +31,7 @@ from .derive.ledger import Ledger, Quantity
 from .errors import (AnswerError, LatexBuildError, LatexNotFound, RenderError, SpecError,
                      SymbackpropError)
 from .lesson import lesson_plan
+from .render.display import show
 from .spec.reading import Layer, Regularization, Spec, load_spec, spec_from_dict, spec_from_text, spec_to_dict
 
 
@@ -44,7 +45,7 @@ __all__ = [
     "solve", "derive", "Solution", "Derivation", "Chain", "Path", "Partial", "Factor", "PATH_LIMIT",
     "Ledger", "Quantity", "layer_view", "lesson_plan",
     # outputs
-    "as_text", "as_json", "as_tex", "as_pdf", "write_report", "solve_for_report",
+    "as_text", "as_json", "as_tex", "as_pdf", "write_report", "solve_for_report", "show",
     # checking, numbers
     "check", "load_answers", "Options", "Network", "export_source",
     # errors

@@ -6,6 +6,7 @@ message and exits with code 2, never a traceback::
     SymbackpropError            anything symbackprop refuses, with a one-line message
     ├── SpecError               a network spec that cannot be used (file, place, expected, found)
     ├── AnswerError             a student's answers file or value that cannot be read
+    │   └── UnknownQuantity     a name in an API call that names no quantity (also a KeyError)
     └── RenderError             a report that cannot be produced
         ├── LatexNotFound       no TeX installation (the .tex is still written)
         └── LatexBuildError     LaTeX stopped with an error (carries the log lines)
@@ -16,6 +17,7 @@ __all__ = [
     "SymbackpropError",
     "SpecError",
     "AnswerError",
+    "UnknownQuantity",
     "RenderError",
     "LatexNotFound",
     "LatexBuildError",
@@ -50,6 +52,15 @@ class SpecError(SymbackpropError):
 
 class AnswerError(SymbackpropError):
     """An answers file or an answer value cannot be read."""
+
+
+class UnknownQuantity(AnswerError, KeyError):
+    """A name given to the API (``d.chain("w9")``, ``d.value(...)``) that names no quantity, or
+    several: the same one line as ``check`` gives, with the closest valid names. It is a
+    KeyError too, as a lookup by a canonical id that is not there always was."""
+
+    def __str__(self) -> str:      # KeyError's own would quote the message
+        return _one_line(str(self.args[0]) if self.args else "")
 
 
 class RenderError(SymbackpropError):

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import sympy
 from sympy import Expr
@@ -644,5 +644,14 @@ class _Judge:
                     yield Diagnosis("wrong_source", used=other, used_value=env[other], instead=name), other
 
 
-def check(solution: Solution, answers: list[Answer], options: Options = Options()) -> CheckReport:
-    return _Judge(solution, answers, options).run()
+def check(solution: Solution, answers, options: Options = Options()) -> CheckReport:
+    """Judge ``answers``: a list of :class:`Answer` (from :func:`load_answers`) or a dict
+    ``{name: value}`` with any name ``check`` reads (``{"w5": 0.45188, "dE/dw5": "0.0802"}``),
+    its values numbers or the small expressions students write."""
+    if isinstance(answers, Mapping):
+        from .answers import answers_from
+        from ..derive.names import index_of
+        answers = answers_from(answers, index_of(solution.derivations[0]))
+    report = _Judge(solution, answers, options).run()
+    object.__setattr__(report, "_solution", solution)     # a report shown alone names its quantities
+    return report

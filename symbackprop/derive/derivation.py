@@ -110,7 +110,7 @@ class Chain:
         return ids.derivative("E", self.param)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Derivation:
     model: Model
     step: int
@@ -124,15 +124,56 @@ class Derivation:
     hand_adjoints: Mapping[str, Decimal] | None = None
     ledger: Ledger | None = None           # every quantity once: kind, formula, exact and hand values
 
+    def __post_init__(self) -> None:
+        # A chain or factor shown on its own (in a notebook) is named and valued through the
+        # derivation it belongs to: each knows it (not a field: equality and hashing ignore it).
+        for part in (*self.chains, *self.factors.values(), *self.deltas.values()):
+            object.__setattr__(part, "_derivation", self)
+
+    def __repr__(self) -> str:
+        return f"<Derivation step {self.step} of {self.model.spec.source}: E = {self.E:.5f}, {len(self.chains)} chains>"
+
     @property
     def E(self) -> Decimal:
         return self.values["E"]
 
     def chain(self, param: str) -> Chain:
+        """The chain of a parameter named in any way ``check`` reads (``w2_1_1``, ``w5``,
+        ``w^{[2]}_{1,1}``, ``dE/dw5``, ``nuevo_w5``); an unknown name is an UnknownQuantity
+        (a KeyError) listing the closest names."""
         for c in self.chains:
             if c.param == param:
                 return c
+        from .names import parameter      # the one resolver of names (check's)
+        wanted = parameter(self, param, f"chain({param!r})")
+        for c in self.chains:
+            if c.param == wanted:
+                return c
         raise KeyError(param)
+
+    def quantity(self, name: str):
+        """The ledger's record of any quantity, named as ``check`` reads names."""
+        from .names import resolve
+        return self.ledger[resolve(self, name, f"quantity({name!r})")]
+
+    def value(self, name: str, hand: bool = False) -> Decimal:
+        """The exact value (or, with ``hand``, the hand-rounded one) of any quantity by name:
+        ``d.value("nuevo_w5")``, ``d.value("dE/dw5")``, ``d.value("a^{[2]}_{1}")``."""
+        from .names import resolve
+        record = self.ledger[resolve(self, name, f"value({name!r})")]
+        return record.value(hand) if hand else record.exact
+
+    def factor(self, name: str) -> Factor:
+        """A local derivative (or a δ) by name: ``d.factor("dn1/dsum_n1")``, ``d.factor("δ[2]_1")``."""
+        from .names import resolve
+        q = resolve(self, name, f"factor({name!r})")
+        found = self.factors.get(q) or self.deltas.get(ids.split_derivative(q)[1] if
+                                                       ids.split_derivative(q) else q)
+        if found is None:
+            from ..errors import UnknownQuantity
+            raise UnknownQuantity(f"{self.model.spec.source}: factor({name!r}): {q} is not a factor "
+                                  "of this derivation (a local derivative such as dE1/da2_1, or a δ)")
+        return found
 
     @property
     def gradients(self) -> dict[str, Decimal]:
@@ -143,7 +184,7 @@ class Derivation:
         return {c.param: c.new for c in self.chains}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Solution:
     spec: Spec
     model: Model
@@ -152,6 +193,29 @@ class Solution:
     final_hand: Mapping[str, Decimal] | None = None
     paths: str = "auto"                    # the path mode the derivations were made with
     path_limit: int = PATH_LIMIT
+
+    @property
+    def E(self) -> Decimal:
+        """The error of the first step (the lecture's E_total)."""
+        return self.derivations[0].E
+
+    def chain(self, name: str, step: int = 1) -> Chain:
+        """One parameter's chain in gradient-descent step ``step`` (from 1), by any name."""
+        return self._step(step).chain(name)
+
+    def value(self, name: str, step: int = 1, hand: bool = False) -> Decimal:
+        """Any quantity's value in step ``step``, by any name (see :meth:`Derivation.value`)."""
+        return self._step(step).value(name, hand)
+
+    def __repr__(self) -> str:
+        steps = len(self.derivations)
+        return (f"<Solution of {self.spec.source}: {steps} step{'s' if steps != 1 else ''}, "
+                f"E = {self.E:.5f}, {len(self.model.params)} parameters>")
+
+    def _step(self, step: int) -> "Derivation":
+        if not 1 <= step <= len(self.derivations):
+            raise ValueError(f"step must be between 1 and {len(self.derivations)}, not {step!r}")
+        return self.derivations[step - 1]
 
 
 def delta_symbol(zid: str) -> sympy.Symbol:

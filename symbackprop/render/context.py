@@ -26,7 +26,7 @@ from ..core.notation import PlainNames
 from ..core.model import output_id, symbol
 from ..core.ops import ACTIVATIONS, DERIVATION_NOTES, DERIVED, LOSSES
 from .i18n import CATALOGUES, ordinal, say
-from .diagram import layout, path_marks, styled
+from .diagram import Diagram, layout, path_marks, styled
 from .names import display, paren
 from .page_layout import answer_box, fit_key_to_sheet, page_ties, working_room
 from .printers import LessonPrinter, NetworkLatexPrinter, error_formula, shown_result_differs
@@ -51,6 +51,8 @@ class LatexLessonPrinter(LessonPrinter):
     the slides do not show). The printer remembers what the drawings need: the parameters
     updated so far (drawn in blue), and whether the forward and backward sections began."""
 
+    drawings = True
+
     def __init__(self, solution: Solution, style: str, language: str):
         self.solution = solution
         self.spec = solution.spec
@@ -63,7 +65,8 @@ class LatexLessonPrinter(LessonPrinter):
         self.values = self.d.hand_values if self.hand else self.d.values
         self.names = NetworkLatexPrinter(self.notation)
         self.numbers = NetworkLatexPrinter(self.notation, self.values, self.spec.decimals)
-        self.diagram = layout(self.model, self.value)
+        # a notebook's display (render/display.py) shows no drawing: it skips the layout
+        self.diagram = layout(self.model, self.value) if self.drawings else Diagram((), (), (0, 0, 0, 0))
         self.updated: list[str] = []
         self.sections: set[str] = set()
         self.shown_rules: set[str] = set()
@@ -155,7 +158,7 @@ class LatexLessonPrinter(LessonPrinter):
         # exercise); later frames show no value of an updated parameter (styled)
         fresh = {self.updated[-1]} if kind == "update" and self.updated and self.style not in ("exercise", "exercise-slides") else ()
         drawn = styled(self.diagram, he, hn, self.updated, value=self.value, given=kind == "network",
-                       fresh=fresh) if diagram else None
+                       fresh=fresh) if diagram and self.drawings else None
         # The template redraws the network's base (updated weights in blue) only when it changed.
         rebase = drawn is not None and tuple(self.updated) != self._base
         if rebase:

@@ -46,6 +46,11 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "gate_max": "máximo: enruta el gradiente",
         "gate_branch": "ramas: los gradientes se suman",
         "graph_gradients": "Gradientes",
+        # rich display in a notebook (render/display.py)
+        "display_node": "nodo",
+        "display_gate": "operación",
+        "display_more": "… y {n} más",
+        "display_verdict": "veredicto",
         "layers_title": "Vista por capas: cada módulo con su forward y su backward",
         "layers_loss": "Pérdida",
         # the layer view (render/layers_frames.py): module names, then its sentences
@@ -284,6 +289,11 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "gate_max": "max: routes the gradient",
         "gate_branch": "branches: the gradients add up",
         "graph_gradients": "Gradients",
+        # rich display in a notebook (render/display.py)
+        "display_node": "node",
+        "display_gate": "operation",
+        "display_more": "… and {n} more",
+        "display_verdict": "verdict",
         "layers_title": "Layer by layer: every module with its forward and backward",
         "layers_loss": "Loss",
         # the layer view (render/layers_frames.py): module names, then its sentences
