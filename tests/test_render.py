@@ -202,3 +202,12 @@ def test_a_fixed_bias_says_so_where_its_gradient_is_derived():
     questions = [s for s in tex.split("%% step ")[1:] if s.split("\n", 1)[0].endswith(": question")]
     noted = ["contribuye $b^{[" in s for s in questions if "los sesgos no se actualizan; su gradiente" in s]
     assert noted == [True, True] and len(questions) == 10
+
+
+def test_a_constant_factor_is_not_bracketed_like_a_layer_superscript(lecture):
+    """'· [1]' read like the superscript of layer 1 (review r5): ∂z/∂b = 1 is written bare in
+    the product of formulas, the other factors keep their brackets."""
+    tex = render_tex(lecture, "slides", "es")
+    assert r"\left[1\right]" not in tex
+    assert (r"\frac{\partial E_{1}}{\partial b^{[2]}} = \left[a^{[2]}_{1} - y_{1}\right] \cdot "
+            r"\left[a^{[2]}_{1} \cdot \left(1 - a^{[2]}_{1}\right)\right] \cdot 1}") in tex

@@ -562,7 +562,10 @@ class LatexLessonPrinter(LessonPrinter):
         _, path = L.find_path(c, step.path)
         lhs = self.name(step.path)     # one of several paths has its own name, not the partial's
         factors = [self.d.factors[fid] for fid in path.factors]
-        named = r" \cdot ".join(f"\\left[{self.names.doprint(f.named)}\\right]" for f in factors)
+        # each factor's formula in brackets; a constant one (∂z/∂b = 1) bare: "[1]" would read
+        # like a layer's superscript
+        named = r" \cdot ".join(self.names.doprint(f.named) if f.named.is_Number else
+                                 f"\\left[{self.names.doprint(f.named)}\\right]" for f in factors)
         values = r" \cdot ".join(self.factor_slot(self.fvalue(f)) for f in factors)
         lines = [f"{lhs} = {self.product(path.factors)}", f"{lhs} = {named}",
                  f"{lhs} = {values}", f"{lhs} = {self.slot(self.value(step.path))}"]
