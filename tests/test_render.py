@@ -211,3 +211,16 @@ def test_a_constant_factor_is_not_bracketed_like_a_layer_superscript(lecture):
     assert r"\left[1\right]" not in tex
     assert (r"\frac{\partial E_{1}}{\partial b^{[2]}} = \left[a^{[2]}_{1} - y_{1}\right] \cdot "
             r"\left[a^{[2]}_{1} \cdot \left(1 - a^{[2]}_{1}\right)\right] \cdot 1}") in tex
+
+
+def test_minus_a_negative_step_is_also_written_as_a_plus(lecture):
+    """The lecture writes 0.7 + 0.01056 where the formula gives 0.7 − (−0.01056) (review r5):
+    the slides, the handout and the text add that line; the sheet, which hides the sign, does not."""
+    from symbackprop.render.text import walkthrough
+    for style in ("slides", "article"):
+        tex = render_tex(lecture, style, "es")
+        after = tex.split(r"\text{nuevo\_}w^{[2]}_{2,1} = 0.7 - \left(-0.01056\right)}")[1]
+        assert after.split(r"\fiteq{", 1)[1].startswith(r"\text{nuevo\_}w^{[2]}_{2,1} = 0.7 + 0.01056}")
+        assert "0.5 + " not in tex.split("nuevo")[1][:300]          # a positive step: no such line
+    assert "0.7 + 0.01056" not in render_tex(lecture, "exercise", "es")
+    assert "= 0.7 - (-0.01056) = 0.7 + 0.01056 = 0.71056" in walkthrough(lecture, "es")

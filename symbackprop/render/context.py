@@ -633,13 +633,15 @@ class LatexLessonPrinter(LessonPrinter):
                  f"{self.factor_slot(grad)}",
                  f"{new_name} = {self.given(old)} - {self.factor_slot(taken)}",
                  f"{new_name} = {self.slot(new)}"]
+        if taken < 0 and self.style in ("slides", "article"):
+            # minus a negative step, as the lecture writes it: 0.7 − (−0.01056) = 0.7 + 0.01056
+            lines.insert(3, f"{new_name} = {self.given(old)} + {self.given(-taken)}")
         self.updated.append(p)
         # η·g and w − η·g, from the values as shown
         note = self.rounded_note([self.spec.learning_rate, grad], taken, product=True) or \
             self.rounded_note([old, -taken], new)
         return [self.step("update", self.t("tex_backward"), heading=self.t("tex_update", param=self.m(self.name(p))),
-                          blocks=[M(lines[0]), T(self.t("tex_where_eta")), M(lines[1]), M(lines[2]), M(lines[3])]
-                          + note,
+                          blocks=[M(lines[0]), T(self.t("tex_where_eta"))] + [M(x) for x in lines[1:]] + note,
                           marks=({p} if p.startswith("w") else set(), set()))]
 
     def _print_IterationTable(self, step: L.IterationTable) -> list[dict[str, Any]]:

@@ -275,8 +275,9 @@ class TextLessonPrinter(LessonPrinter):
         old, grad, new = (self.value(self.d, q) for q in (c.param, c.id, step.new))
         taken = self.value(self.d, ids.step(c.param))
         lr = self.num(self.spec.learning_rate)
+        plus = f" = {self.num(old)} + {self.num(-taken)}" if taken < 0 else ""     # 0.7 - (-0.01) = 0.7 + 0.01
         out.append(f"  {new_name} = {self.name(c.param)} - η·{grad_name} = {self.num(old)} - {lr}·"
-                   f"{self.paren(grad)} = {self.num(old)} - {self.paren(taken)} = {self.num(new)}")
+                   f"{self.paren(grad)} = {self.num(old)} - {self.paren(taken)}{plus} = {self.num(new)}")
         if hand:
             out.append(f"  ({say(self.lang, 'exact_note')}: {new_name} = {self.num(c.new)})")
         return out
