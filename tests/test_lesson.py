@@ -139,8 +139,8 @@ def test_a_printer_refuses_a_step_it_does_not_know(lecture):
     ("w2_1_1", r"w^{[2]}_{1,1}", r"w_{5}"),
     ("w1_2_2", r"w^{[1]}_{2,2}", r"w_{4}"),
     ("a2_1", r"a^{[2]}_{1}", r"\hat{y}_{1}"),
-    ("z1_2", r"z^{[1]}_{2}", r"\mathrm{sum}_{n_{2}}"),
-    ("E", "E", r"E_{\mathrm{total}}"),
+    ("z1_2", r"z^{[1]}_{2}", r"\text{sum}_{n_{2}}"),
+    ("E", "E", r"E_{\text{total}}"),
     ("dE1/dw2_1_1", r"\frac{\partial E_{1}}{\partial w^{[2]}_{1,1}}", r"\frac{\partial E_{1}}{\partial w_{5}}"),
     ("dE/dz2_1", r"\delta^{[2]}_{1}", r"\delta_{\hat{y}_{1}}"),
 ])

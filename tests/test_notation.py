@@ -24,9 +24,9 @@ def test_numbered_names_follow_deck_004(lecture_spec):
     n = solve(numbered(lecture_spec)).model.notation
     # Output weights w5..w8 row by row, as deck 004: sum_ŷ1 = n1·w5 + n2·w6 + B2.
     assert [n.latex(f"w2_{i}_{j}") for i in (1, 2) for j in (1, 2)] == ["w_{5}", "w_{6}", "w_{7}", "w_{8}"]
-    assert n.latex("a1_1") == "n_{1}" and n.latex("z1_2") == r"\mathrm{sum}_{n_{2}}"
-    assert n.latex("a2_1") == r"\hat{y}_{1}" and n.latex("z2_1") == r"\mathrm{sum}_{\hat{y}_{1}}"
-    assert n.latex("b2") == "B_{2}" and n.latex("E") == r"E_{\mathrm{total}}"
+    assert n.latex("a1_1") == "n_{1}" and n.latex("z1_2") == r"\text{sum}_{n_{2}}"
+    assert n.latex("a2_1") == r"\hat{y}_{1}" and n.latex("z2_1") == r"\text{sum}_{\hat{y}_{1}}"
+    assert n.latex("b2") == "B_{2}" and n.latex("E") == r"E_{\text{total}}"
     assert n.text("z2_1") == "sum_ŷ1" and n.text("w2_1_1") == "w5" and n.text("E") == "E_total"
 
 
@@ -61,7 +61,7 @@ def test_printer_uses_the_notation(lecture_spec):
     d = solution.derivations[0]
     p = NetworkLatexPrinter(solution.model.notation)
     assert p.doprint(d.factors["da2_1/dz2_1"].named) == r"\hat{y}_{1} \cdot \left(1 - \hat{y}_{1}\right)"
-    assert p.doprint(d.factors["dE1/da2_1"].named) == r"\hat{y}_{1} - \mathrm{target}_{1}"
+    assert p.doprint(d.factors["dE1/da2_1"].named) == r"\hat{y}_{1} - \text{target}_{1}"
 
 
 def test_batch_ids_carry_the_example():

@@ -132,7 +132,7 @@ def test_exercise_has_blanks_and_the_key_has_the_answers(lecture):
 def test_numbered_notation_and_hand_rounding(lecture_spec):
     spec = replace(lecture_spec, notation="numbered", labels=(("w1_1_2", "w_3"), ("w1_2_1", "w_2")))
     tex = render_tex(solve_for_report(spec, rounding="hand"), "slides", "es")
-    assert r"\mathrm{sum}_{n_{1}} = w_{1}\,x_{1} + w_3\,x_{2} + B_{1}" in tex
+    assert r"\text{sum}_{n_{1}} = w_{1}\,x_{1} + w_3\,x_{2} + B_{1}" in tex
     assert r"\text{nuevo\_}w_{5} = 0.5 - 0.6 \cdot 0.0802" in tex
     assert "Redondeo a mano" in tex
 

@@ -118,12 +118,12 @@ class Notation:
         if kind == "x":
             return f"x_{{{nums[0]}}}{ex}"
         if kind == "y":
-            return rf"\mathrm{{target}}_{{{nums[0]}}}{ex}"
+            return rf"\text{{target}}_{{{nums[0]}}}{ex}"
         if kind in ("z", "a"):
             l, i = nums
             neuron = (rf"\hat{{y}}_{{{i}}}" if l == self.layers
                       else f"n_{{{self._hidden_offset[l] + i}}}")
-            return (neuron if kind == "a" else rf"\mathrm{{sum}}_{{{neuron}}}") + ex
+            return (neuron if kind == "a" else rf"\text{{sum}}_{{{neuron}}}") + ex
         if kind == "r":             # after dropout: ñ (a hidden neuron: the output layer has none)
             return rf"\tilde{{n}}_{{{self._hidden_offset[nums[0]] + nums[1]}}}" + ex
         if kind == "h":             # a residual block's output (a hidden neuron)
@@ -133,7 +133,7 @@ class Notation:
         if kind == "b":
             return f"B_{{{nums[0]}}}" if len(nums) == 1 else f"B_{{{nums[0]},{nums[1]}}}"
         if kind == "E":
-            return (f"E_{{{nums[0]}}}" if nums else r"E_{\mathrm{total}}") + ex
+            return (f"E_{{{nums[0]}}}" if nums else r"E_{\text{total}}") + ex
         return "R"
 
     def weight_number(self, l: int, i: int, j: int) -> int:

@@ -391,7 +391,7 @@ class LatexLessonPrinter(LessonPrinter):
         if self.notation.kind == "layered" and ids.a(L_, 1) not in labels:
             return rf",\qquad \hat{{y}}_{{k}} = a^{{[{L_}]}}_{{k}}"
         if self.notation.kind == "numbered" and ids.y(1) not in labels:
-            return r",\qquad y_{k} = \mathrm{target}_{k}"      # deck 004's name of the target
+            return r",\qquad y_{k} = \text{target}_{k}"      # deck 004's name of the target
         return ""
 
     def spec_labels(self) -> set[str]:

@@ -110,7 +110,7 @@ def _chars(s: str) -> tuple[float, bool, bool]:
 
 
 def _count(s: str) -> int:
-    return len(re.sub(r"\\(mathrm|hat|left|right|mathit)|[{}\\ ]", "", s))
+    return len(re.sub(r"\\(mathrm|text|hat|left|right|mathit)|[{}\\ ]", "", s))
 
 
 def label_size(lines: tuple[str, ...]) -> tuple[float, float]:
