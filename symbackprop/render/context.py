@@ -71,7 +71,8 @@ class LatexLessonPrinter(LessonPrinter):
         self.sections: set[str] = set()
         self.shown_rules: set[str] = set()
         self.old_value_said = False
-        self._base: tuple[str, ...] | None = None
+        self._base: tuple | None = None
+        self.dropout_shown: set[int] = set()     # the layers whose dropout step was shown
 
     # ------------------------------------------------------------------ helpers
     def t(self, key: str, **fields) -> str:
@@ -158,11 +159,13 @@ class LatexLessonPrinter(LessonPrinter):
         # exercise); later frames show no value of an updated parameter (styled)
         fresh = {self.updated[-1]} if kind == "update" and self.updated and self.style not in ("exercise", "exercise-slides") else ()
         drawn = styled(self.diagram, he, hn, self.updated, value=self.value, given=kind == "network",
-                       fresh=fresh) if diagram and self.drawings else None
-        # The template redraws the network's base (updated weights in blue) only when it changed.
-        rebase = drawn is not None and tuple(self.updated) != self._base
+                       fresh=fresh, dropout=self.dropout_shown) if diagram and self.drawings else None
+        # The template redraws the network's base (updated weights in blue, dropped neurons in
+        # grey) only when it changed.
+        base = (tuple(self.updated), tuple(sorted(self.dropout_shown)))
+        rebase = drawn is not None and base != self._base
         if rebase:
-            self._base = tuple(self.updated)
+            self._base = base
         if blocks is None:
             blocks = [T(n) for n in notes] + [M(x) for x in lines]
         chunks = None
@@ -309,7 +312,8 @@ class LatexLessonPrinter(LessonPrinter):
             blocks.append(M(line))
         blocks.append(T(self.t("tex_dropout_chain", rule=self.m(r"\partial\tilde{a}/\partial a = m/(1 - p)"),
                                scale=self.m(scale))))
-        # the kept neurons in red; the dropped ones stay grey (the drawing greys them on every frame)
+        # the kept neurons in red; the dropped ones grey (the drawing greys them from here on)
+        self.dropout_shown.add(step.layer)
         marks = {f"n{step.layer}_{i}" for i, m in enumerate(mask, start=1) if m}
         return [self.step("dropout", self.t("tex_dropout"), blocks=blocks, section=self.section("tex_forward"),
                           marks=(set(), marks))]

@@ -382,6 +382,58 @@ def _place_labels(nodes: list[dict], edges: list[dict]) -> list[dict]:
         else:
             place = {"label_at": None, "name_xy": None, "value_xy": None, "label_w": None}
         out.append({**e, **place, "labelled": e["labelled"] and group(e) in named, "valued": is_valued})
+    return _place_new_values(nodes, out)
+
+
+def _place_new_values(nodes: list[dict], edges: list[dict]) -> list[dict]:
+    """Where a sloped edge's NEW value goes on its update frame (``beside``: ``"east"`` or
+    ``"west"`` of its name, on the name's baseline; ``new_box``: its box, in cm).
+
+    Review r5 (es deck p26, p61, p73): the new value stacked under its name, both in white on
+    the edge, hid most of the red edge being taught near its source, and between the crossing
+    edges' stacked names it read as the other edge's. On a sloped edge the value now follows its
+    name in one line, on the side where the line has already left the name's height: the
+    edge shows on both sides of the name (the only box on it), and the value is read with its
+    name. A side is taken where the value touches no line (its own included), node or other
+    name; else none (the value under the name, as before). A straight edge keeps the stack:
+    beside the name the value would lie on its own line."""
+    where = {n["id"]: n for n in nodes}
+    lines = [((where[e["src"]]["x"], where[e["src"]]["y"]), (where[e["dst"]]["x"], where[e["dst"]]["y"]))
+             for e in edges]
+    lines += [((where[n["source"]]["x"], where[n["source"]]["y"]), (n["x"], n["y"]))
+              for n in nodes if n["kind"] == "target"]
+    circles = [((n["x"], n["y"]), n["r"]) for n in nodes]
+    names = {e["id"]: e["label_at"]["parts"][0] for e in edges if e["labelled"] and e["label_at"]}
+    fixed = [n["value_box"] for n in nodes if "value_box" in n]
+    out = []
+    for e in edges:
+        s, d = where[e["src"]], where[e["dst"]]
+        beside, new_box, shift = None, None, 0
+        own = ((s["x"], s["y"]), (d["x"], d["y"]))
+        if e["valued"] and e["name_xy"] and abs(d["y"] - s["y"]) > 1e-9:
+            name = names[e["id"]]
+            vw, vh = label_size((e["widest"],))
+            # the name's baseline: its box's foot, its inner sep and (a subscript) the script's depth
+            base = name[1] + (_SEP + (_SUB if _chars(e["label"])[2] else 0)) * _PT
+            foot, top = base - _SEP * _PT, base - _SEP * _PT + vh
+            # on the name's baseline, else a little lower or higher (at most half a line)
+            candidates = [(side, dy, tuple(round(v, 3) for v in box)) for dy in (0, -0.04, 0.04, -0.08, 0.08, -0.12, 0.12, -0.16, 0.16)
+                          for side, box in (("east", (name[2], foot + dy, name[2] + vw, top + dy)),
+                                            ("west", (name[0] - vw, foot + dy, name[0], top + dy)))]
+            for side, dy, box in candidates:
+                # its box holds 1 pt of white around the digits: a thin grey line may pass just
+                # outside it; its own edge, red and very thick on the frame, keeps more room
+                def grown(m):
+                    return box[0] - m, box[1] - m, box[2] + m, box[3] + m
+                wide = grown(0.01)
+                if not (_segment_hits_box(*own, grown(MARGIN))
+                        or any(_segment_hits_box(p, q, wide) for p, q in lines)
+                        or any(_circle_hits_box(c, r, wide) for c, r in circles)
+                        or any(_boxes_meet(wide, b) for k, b in names.items() if k != e["id"])
+                        or any(_boxes_meet(wide, b) for b in fixed)):
+                    beside, new_box, shift = side, box, dy
+                    break
+        out.append({**e, "beside": beside, "new_box": new_box, "new_shift": shift})
     return out
 
 
@@ -493,7 +545,7 @@ def path_marks(factor_ids) -> tuple[set[str], set[str]]:
 
 def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(), *,
            value: Callable[[str], Decimal] | None = None, given: bool = False,
-           fresh=()) -> dict:
+           fresh=(), dropout=None) -> dict:
     """The diagram with a style and a label for every node and edge, ready for the template.
 
     ``highlight_edges`` holds edge ids or parameter ids (a shared bias highlights all its
@@ -504,7 +556,12 @@ def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(),
 
     An updated parameter shows no value on the later frames: the lecture computes every
     gradient of the iteration with the given weights, so its new value there would contradict
-    the frame's formulas, and its old value would read as the new one on a blue edge."""
+    the frame's formulas, and its old value would read as the new one on a blue edge.
+
+    ``dropout`` holds the layers whose dropout step the lesson has shown (None: all): a
+    neuron the mask drops is grey and dashed, its outgoing edges faint and dashed, only from
+    its layer's dropout step on (review r5: before it the forward pass computes it like any
+    other); a highlighted path through it is red and dashed (it carries the factor 0)."""
     he, hn, up, now = set(highlight_edges), set(highlight_nodes), set(updated), set(fresh)
 
     def number(qid: str) -> str:
@@ -520,18 +577,25 @@ def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(),
             return number(param), False
         return None, False
 
+    def layer_of(node_id: str) -> int:
+        return int(node_id[1:].split("_")[0])
+
+    dropped = {n["id"] for n in diagram.nodes if n["kind"] == "dropped"
+               and (dropout is None or layer_of(n["id"]) in dropout)}
     nodes = []
     for n in diagram.nodes:
         hot = n["id"] in hn or (n.get("param") is not None and n["param"] in he)
-        node = {**n, "style": ("hlbias" if n["kind"] == "bias" else "hl") if hot else n["kind"],
-                "value": None, "new": False}
+        kind = n["kind"] if n["kind"] != "dropped" or n["id"] in dropped else "hidden"
+        hl = "hlbias" if n["kind"] == "bias" else "hldropped" if kind == "dropped" else "hl"
+        node = {**n, "kind": kind, "style": hl if hot else kind, "value": None, "new": False}
         if n["kind"] == "bias" and n["param"]:
             node["value"], node["new"] = shown(n["param"])
         nodes.append(node)
     edges = []
     for e in diagram.edges:
         hot = e["id"] in he or e["param"] in he
-        base = ("upedge" if e["param"] in up else "dropedge" if e.get("dropped")
+        off = e["src"] in dropped
+        base = ("upedge" if e["param"] in up else "dropedge" if off
                 else "edge")    # drawn once per change, in the box
         val, is_new = shown(e["param"])
         # a highlighted weight is named even where names do not all fit (on top, where it
@@ -539,7 +603,7 @@ def styled(diagram: Diagram, highlight_edges=(), highlight_nodes=(), updated=(),
         show_label = e["labelled"] or (hot and e["kind"] == "weight")
         # values are written where they all fit (``valued``); elsewhere the text has them
         show_value = val if e["valued"] and show_label else None
-        edges.append({**e, "base": base, "style": "hledge" if hot else base,
+        edges.append({**e, "base": base, "style": ("hldropedge" if off else "hledge") if hot else base,
                       # the box holds the names; a frame draws on top the edges it highlights,
                       # and every edge whose label shows a value
                       "base_label": e["labelled"],
