@@ -97,14 +97,16 @@ class LatexLessonPrinter(LessonPrinter):
     def factor_slot(self, value: Decimal) -> str:
         """A computed value as a factor or a subtrahend. A negative one gets parentheses; so does
         every blank (and its key's answer, which lines up with it), whose sign the student does
-        not know yet: ``0.7 - (\\blank)`` is then filled ``0.7 - (-0.01056)``, never ``0.7 - -0.01056``."""
+        not know yet: ``0.7 - (\\blank)`` is then filled ``0.7 - (-0.01056)``, never ``0.7 - -0.01056``.
+        The box's parentheses (\\pblank, \\panswer: _common.tex.j2) are as tall as the box, a thin
+        space from it, alike in the sheet and the key."""
         text = show(value, self.spec.decimals)
         if self.style == "exercise":
-            return r"(\blank)"
+            return r"\pblank"
         if self.style == "exercise-slides":
-            return rf"\alt<2>{{{self.paren(text)}}}{{(\blank)}}"
+            return rf"\alt<2>{{{self.paren(text)}}}{{\pblank}}"
         if self.style == "answers":
-            return rf"(\answer{{{text}}})"
+            return rf"\panswer{{{text}}}"
         return self.paren(text)
 
     def rounded_note(self, values, result: Decimal, product: bool = False) -> list[dict[str, str]]:
