@@ -278,7 +278,7 @@ def test_the_reports_state_the_mask_and_grey_the_dropped_neuron():
     assert r"\node[dropped] (n1_2)" in tex and r"\node[hidden] (n1_1)" in tex
     assert r"\draw[dropedge] (n1_2) -- (n2_1)" in tex and r"\draw[edge] (n1_1) -- (n2_1)" in tex
     sheet = render_tex(solve_for_report(spec), "exercise", "es")
-    assert r"\tilde{a}^{[1]}_{1} = a^{[1]}_{1} \cdot \frac{m_{1}}{1 - p} = (\blank)" in sheet
+    assert r"\tilde{a}^{[1]}_{1} = a^{[1]}_{1} \cdot \frac{m_{1}}{1 - p} = \pblank" in sheet
     drawing = styled(layout(solve(spec).model))
     assert [n["kind"] for n in drawing["nodes"] if n["id"].startswith("n1_")] == ["hidden", "dropped"]
 

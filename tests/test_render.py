@@ -224,3 +224,22 @@ def test_minus_a_negative_step_is_also_written_as_a_plus(lecture):
         assert "0.5 + " not in tex.split("nuevo")[1][:300]          # a positive step: no such line
     assert "0.7 + 0.01056" not in render_tex(lecture, "exercise", "es")
     assert "= 0.7 - (-0.01056) = 0.7 + 0.01056 = 0.71056" in walkthrough(lecture, "es")
+
+
+def test_the_chain_rule_sentence_stays_on_the_frame_of_the_routes_it_refers_to():
+    """Review r5: "A esto se le conoce como la regla de la cadena:" opened a "(cont.)" frame while
+    "esto" (the routes) was on the frame before. The sentence's chunk joins the routes' chunk; with
+    more than two routes (b[1]'s four, too many to share a frame at 8 pt) the chain rule opens its
+    frame with a sentence that stands alone."""
+    from symbackprop import load_spec
+    from symbackprop.api import solve_for_report
+    from symbackprop.render.report import render_tex
+    from conftest import LECTURE
+    for lang, tied, alone in (("es", "A esto se le conoce", "Por la regla de la cadena, cada camino"),
+                              ("en", "This is the chain rule", "By the chain rule, each route")):
+        tex = render_tex(solve_for_report(load_spec(LECTURE)), "slides", lang)
+        chunks = re.split(r"\\defchunk\{\d+\}", tex)
+        with_it = [c for c in chunks if tied in c]
+        assert len(with_it) >= 5
+        assert all(c.index(("Observemos:" if lang == "es" else "Observe:")) < c.index(tied) for c in with_it)
+        assert sum(alone in c for c in chunks) == 1

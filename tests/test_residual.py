@@ -297,7 +297,7 @@ def test_the_reports_state_h_and_draw_the_shortcut():
     # the delta form carries the shortcut's factor 1 beside the paths through F
     assert r"w^{[3]}_{1,1} \cdot 1 \cdot \delta^{[3]}_{1}" in tex
     sheet = render_tex(solve_for_report(spec), "exercise", "es")
-    assert r"h^{[2]}_{1} = a^{[2]}_{1} + a^{[1]}_{1} = (\blank) + (\blank) = \blank" in sheet
+    assert r"h^{[2]}_{1} = a^{[2]}_{1} + a^{[1]}_{1} = \pblank + \pblank = \blank" in sheet
 
 
 def test_a_path_through_the_shortcut_highlights_it():

@@ -72,8 +72,16 @@ def test_a_box_after_a_minus_or_a_times_is_in_parentheses_so_a_negative_answer_r
     key alike: "0.7 - (-0.01056)"."""
     data = lecture_data()
     sheet, key = tex(data, "exercise"), tex(data, "answers")
-    assert r"0.7 - (\answer{-0.01056})" in key
-    assert r"0.7 - (\blank)" in sheet
+    assert r"0.7 - \panswer{-0.01056}" in key
+    assert r"0.7 - \pblank" in sheet
+    # (review r5) the parentheses are as tall as the box and a thin space from it, not a
+    # plain "(" that touches the box and is shorter than it; the same width in sheet and key
+    for text in (sheet, key):
+        assert r"\newcommand{\pblank}{\mathord{\delimitershortfall=-1pt\left(\mkern2mu\blank\mkern4mu\right)}}" in text
+        assert r"\newcommand{\panswer}[1]{\mathord{\delimitershortfall=-1pt\left(\mkern2mu\answer{#1}\mkern4mu\right)}}" in text
+        assert r"(\blank)" not in text and r"(\answer{" not in text
+    frames = tex(data, "exercise-slides")
+    assert r"{\pblank}" in frames and r"(\blank)" not in frames
     for text, box in ((sheet, r"\blank"), (key, r"\answer{")):
         body = text.split(r"\begin{document}")[1]
         assert not re.search(r"(\\cdot|[-+])\s*" + re.escape(box), body), "a bare box after an operator"
@@ -209,7 +217,7 @@ def numbered_pdfs(tmp_path_factory):
         text, steps = mark(render_tex(solution, style, "es"))
         probed = text.replace(r"\begin{document}", r"\begin{document}" + probe, 1)
         built[style] = pdf_words(build_pdf(probed, name=style)[0], tmp, style) + (steps,)
-    built["count"] = render_tex(solution, "exercise", "es").split(r"\begin{document}")[1].count(r"\blank")
+    built["count"] = render_tex(solution, "exercise", "es").split(r"\begin{document}")[1].count("blank")  # \blank and \pblank
     text, steps = mark(render_tex(solve_for_report(load_spec(LECTURE)), "article", "es"))
     built["article"] = pdf_words(build_pdf(text, name="article")[0], tmp, "article") + (steps,)
     return built

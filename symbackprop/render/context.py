@@ -98,14 +98,16 @@ class LatexLessonPrinter(LessonPrinter):
     def factor_slot(self, value: Decimal) -> str:
         """A computed value as a factor or a subtrahend. A negative one gets parentheses; so does
         every blank (and its key's answer, which lines up with it), whose sign the student does
-        not know yet: ``0.7 - (\\blank)`` is then filled ``0.7 - (-0.01056)``, never ``0.7 - -0.01056``."""
+        not know yet: ``0.7 - (\\blank)`` is then filled ``0.7 - (-0.01056)``, never ``0.7 - -0.01056``.
+        The box's parentheses (\\pblank, \\panswer: _common.tex.j2) are as tall as the box, a thin
+        space from it, alike in the sheet and the key."""
         text = show(value, self.spec.decimals)
         if self.style == "exercise":
-            return r"(\blank)"
+            return r"\pblank"
         if self.style == "exercise-slides":
-            return rf"\alt<2>{{{self.paren(text)}}}{{(\blank)}}"
+            return rf"\alt<2>{{{self.paren(text)}}}{{\pblank}}"
         if self.style == "answers":
-            return rf"(\answer{{{text}}})"
+            return rf"\panswer{{{text}}}"
         return self.paren(text)
 
     def rounded_note(self, values, result: Decimal, product: bool = False) -> list[dict[str, str]]:
@@ -182,9 +184,15 @@ class LatexLessonPrinter(LessonPrinter):
                     while end < len(blocks) and "math" in blocks[end] and \
                             not (blocks[end].get("item") and end > k + 1):
                         end += 1
-                chunks.append([{key: v for key, v in b.items() if key != "item"} for b in blocks[k:end]])
+                chunk = [{key: v for key, v in b.items() if key not in ("item", "tie")} for b in blocks[k:end]]
+                # a sentence that refers to the one before it ("A esto se le conoce…") stays
+                # on its frame: its chunk joins the previous one
+                if blocks[k].get("tie") and chunks:
+                    chunks[-1] += chunk
+                else:
+                    chunks.append(chunk)
                 k = end
-        blocks = [{key: v for key, v in b.items() if key != "item"} for b in blocks]
+        blocks = [{key: v for key, v in b.items() if key not in ("item", "tie")} for b in blocks]
         # How much room the text takes decides its size on a frame without a drawing (one with a
         # drawing fits its text beside the drawing's fixed band in LaTeX: slides.tex.j2).
         load = sum(1.6 if "math" in b else 0.8 for b in blocks) + (len(table["rows"]) * 0.6 if table else 0) \
@@ -433,8 +441,8 @@ class LatexLessonPrinter(LessonPrinter):
                 blocks.append(T(self.t("tex_observe")))
                 for fid in first.factors:
                     f = self.d.factors[fid]
-                    blocks.append(T(self.t("tex_affects", child=self.m(self.name(f.num)),
-                                           parent=self.m(self.name(f.den)))))
+                    blocks.append({**T(self.t("tex_affects", child=self.m(self.name(f.num)),
+                                              parent=self.m(self.name(f.den)))), "tie": True})
             else:
                 # every route to the parameter (deck 004: through E1 and through E2), at most 4
                 blocks.append(T(self.t("tex_observe")))
@@ -450,7 +458,13 @@ class LatexLessonPrinter(LessonPrinter):
                 lines.append(f"{self.chain_lhs(term, p)} = " +
                              r" + \allowbreak ".join(self.product(path.factors) for path in paths))
             if lines:
-                blocks.append(T(self.t("tex_chain_rule")))
+                # "This is the chain rule" refers to the routes above it: the two stay on one
+                # frame; with more than two routes (b[1]: four, and two long chains) they cannot
+                # share one at 8 pt, and the chain rule opens its frame with a sentence of its own
+                if len(c.paths) <= 2:
+                    blocks.append({**T(self.t("tex_chain_rule")), "tie": True})
+                else:
+                    blocks.append(T(self.t("tex_chain_rule_alone")))
                 blocks += [M(x) for x in lines]
             if c.path_count > 1:
                 # the sentence leads into the sum over the outputs when that follows

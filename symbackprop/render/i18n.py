@@ -195,6 +195,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_observe": "Observemos:",
         "tex_affects": "{child} se ve afectado por {parent}.",
         "tex_chain_rule": "A esto se le conoce como la regla de la cadena:",
+        # the chain rule on a frame of its own (the routes too many to share one): a sentence that stands alone
+        "tex_chain_rule_alone": "Por la regla de la cadena, cada camino es un producto de derivadas:",
         "tex_observe_route": "Observemos: cada cantidad se ve afectada por la siguiente, {route}.",
         "tex_paths": "Hay {count} caminos de {error} a {param}; sus contribuciones se suman.",
         "tex_paths_sum": "Hay {count} caminos de {error} a {param}; sus contribuciones se suman:",
@@ -437,6 +439,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "tex_observe": "Observe:",
         "tex_affects": "{child} is affected by {parent}.",
         "tex_chain_rule": "This is the chain rule:",
+        # the chain rule on a frame of its own (the routes too many to share one): a sentence that stands alone
+        "tex_chain_rule_alone": "By the chain rule, each route is a product of derivatives:",
         "tex_observe_route": "Observe: each quantity is affected by the next, {route}.",
         "tex_paths": "There are {count} paths from {error} to {param}; their contributions add up.",
         "tex_paths_sum": "There are {count} paths from {error} to {param}; their contributions add up:",

@@ -46,8 +46,8 @@ def answer_box(values: Iterable, decimals: int) -> dict[str, Any]:
             "depth": "2.5mm", "line": "8mm"}
 
 
-#: an equation ending in a box ("= \blank"), or in a box in parentheses ("0.7 - (\blank)")
-COMPUTED = re.compile(r"(\\blank|\\answer\{[^{}]*\})(\)?)\s*$")
+#: an equation ending in a box ("= \blank"), or in a box in parentheses ("0.7 - \pblank")
+COMPUTED = re.compile(r"(\\p?blank|\\p?answer\{[^{}]*\})(\)?)\s*$")
 
 
 def fit_key_to_sheet(steps: list[dict[str, Any]], sheet_steps: list[dict[str, Any]]) -> None:
@@ -64,7 +64,7 @@ def fit_key_to_sheet(steps: list[dict[str, Any]], sheet_steps: list[dict[str, An
         for block in step["blocks"]:
             found = COMPUTED.search(block.get("math", ""))
             if "fit" in block and found and \
-                    re.sub(r"\\answer\{[^{}]*\}", r"\\blank", block["math"]) != block["fit"]:
+                    re.sub(r"\\(p?)answer\{[^{}]*\}", r"\\\1blank", block["math"]) != block["fit"]:
                 block["lead"], block["last"] = block["math"][:found.start()], found.group(1) + found.group(2)
 
 
