@@ -246,20 +246,11 @@ def test_the_example_equals_pytorch():
 
 @pytest.mark.parametrize("n", range(len(SPECS)))
 def test_gradients_equal_finite_differences_at_40_digits(n):
-    spec = SPECS[n]
-    d = solve(spec).derivations[0]
-    with mpmath.workdps(40):
-        params = {pid: mpmath.mpf(str(v)) for pid, v in d.model.parameters().items()}
-        assert abs(reference.error(spec, params) - mpmath.mpf(str(d.E))) < mpmath.mpf("1e-28")
-        for pid, g in d.gradients.items():
-            fd = reference.finite_difference(spec, params, pid, "1e-15")
-            assert abs(fd - mpmath.mpf(str(g))) < mpmath.mpf("1e-25"), (pid, fd, g)
+    reference.assert_finite_differences_agree(SPECS[n], solve)
 
 
 def test_delta_form_agrees_with_paths():
-    for spec in SPECS:
-        paths, deltas = solve(spec).derivations[0], solve(spec, paths="none").derivations[0]
-        assert paths.gradients == deltas.gradients
+    reference.assert_delta_form_agrees(SPECS, solve)
 
 
 @pytest.mark.parametrize("argv", [["solve", "{spec}", "--view", "layers"],

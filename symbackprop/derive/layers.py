@@ -115,8 +115,8 @@ def layer_view(spec: Spec, params: dict[str, Decimal] | None = None) -> LayerVie
     Each activation's Jacobian is width × width, so layers wider than ``WIDTH_LIMIT`` are
     refused (as are specs beyond the exact derivation's limit)."""
     spec.require_derivable()
-    spec.refuse_dropout("the layer view")
-    spec.refuse_residual("the layer view")
+    spec.refuse("dropout", "the layer view")
+    spec.refuse("residual", "the layer view")
     widest = max([spec.n_inputs] + [l.units for l in spec.layers])
     if widest > WIDTH_LIMIT:
         raise SpecError(spec.source, "layers", f"the layer view writes every Jacobian (width × width) and "

@@ -208,21 +208,18 @@ class Spec:
                 f"× steps; this spec has {self.n_parameters:,} × {self.n_examples:,} × {self.steps:,} = "
                 f"{size:,} (for numeric gradients of large networks use symbackprop export or train)"))
 
-    def refuse_dropout(self, what: str) -> None:
-        """Refuse, in one line naming the layer, a part that does not handle dropout yet
-        (rather than give numbers without the mask)."""
-        for index, layer in enumerate(self.layers):
-            if layer.dropout is not None:
-                raise SpecError(self.source, f"layers[{index}].dropout",
-                                f"{what} does not handle dropout yet (solve's network view and check do)")
+    #: a layer option that some parts do not handle yet: its words and the parts that do
+    _NOT_YET = {"dropout": ("dropout", "solve's network view and check do"),
+                "residual": ("residual blocks", "solve's network view does")}
 
-    def refuse_residual(self, what: str) -> None:
-        """Refuse, in one line naming the layer, a part that does not handle residual blocks yet
-        (rather than give numbers without the shortcut)."""
+    def refuse(self, option: str, what: str) -> None:
+        """Refuse, in one line naming the layer, a part that does not handle the layer option
+        ``option`` ("dropout", "residual") yet, rather than give numbers without it."""
+        words, who = self._NOT_YET[option]
         for index, layer in enumerate(self.layers):
-            if layer.residual is not None:
-                raise SpecError(self.source, f"layers[{index}].residual",
-                                f"{what} does not handle residual blocks yet (solve's network view does)")
+            if getattr(layer, option) is not None:
+                raise SpecError(self.source, f"layers[{index}].{option}",
+                                f"{what} does not handle {words} yet ({who})")
 
     def with_parameters(self, layers: tuple[Layer, ...]) -> "Spec":
         """The same spec with other parameter values (used after an update step)."""
