@@ -228,18 +228,29 @@ def test_minus_a_negative_step_is_also_written_as_a_plus(lecture):
 
 def test_the_chain_rule_sentence_stays_on_the_frame_of_the_routes_it_refers_to():
     """Review r5: "A esto se le conoce como la regla de la cadena:" opened a "(cont.)" frame while
-    "esto" (the routes) was on the frame before. The sentence's chunk joins the routes' chunk; with
-    more than two routes (b[1]'s four, too many to share a frame at 8 pt) the chain rule opens its
-    frame with a sentence that stands alone."""
+    "esto" (the routes) was on the frame before. The sentence's chunk joins the routes' chunk.
+    Review r5 also found "(cont.)" frames holding only "Hay 2 caminos…; se suman:" and its sum:
+    a parameter that reaches several error terms (b[2], every hidden weight, b[1]) opens, as deck
+    004 does, with the sum over the terms, then the routes, then the chain rule with a sentence
+    that stands alone (it may open the next frame)."""
     from symbackprop import load_spec
     from symbackprop.api import solve_for_report
     from symbackprop.render.report import render_tex
     from conftest import LECTURE
-    for lang, tied, alone in (("es", "A esto se le conoce", "Por la regla de la cadena, cada camino"),
-                              ("en", "This is the chain rule", "By the chain rule, each route")):
+    for lang, observe, tied, alone, paths in (
+            ("es", "Observemos:", "A esto se le conoce", "Por la regla de la cadena, cada camino", "; sus contribuciones se suman:"),
+            ("en", "Observe:", "This is the chain rule", "By the chain rule, each route", "; their contributions add up:")):
         tex = render_tex(solve_for_report(load_spec(LECTURE)), "slides", lang)
         chunks = re.split(r"\\defchunk\{\d+\}", tex)
         with_it = [c for c in chunks if tied in c]
-        assert len(with_it) >= 5
-        assert all(c.index(("Observemos:" if lang == "es" else "Observe:")) < c.index(tied) for c in with_it)
-        assert sum(alone in c for c in chunks) == 1
+        # the four output weights: one error term each, deck 003's wording
+        assert len(with_it) == 4
+        assert all(c.index(observe) < c.index(tied) for c in with_it)
+        assert not any(paths in c for c in with_it)
+        # b[2], the four hidden weights and b[1]: the sum first, then the routes, then the rule
+        starts = [m.start() for m in re.finditer(re.escape(paths), tex)]
+        assert len(starts) == 6
+        for s0 in starts:
+            rest = tex[s0:]
+            assert rest.index(observe) < rest.index(alone)
+        assert sum(alone in c for c in chunks) == 6

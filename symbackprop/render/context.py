@@ -435,6 +435,12 @@ class LatexLessonPrinter(LessonPrinter):
         for path in c.paths:
             by_term.setdefault(path.term, []).append(path)
         blocks: list[dict[str, str]] = []
+        separate = c.form == "paths" and len(by_term) > 1
+        if separate:
+            # deck 004 first says that ∂E1/∂w and ∂E2/∂w are found separately and then added,
+            # then walks the routes: the frame opens with the sum, and no thin frame is left
+            # holding it alone after the chain rule
+            blocks += self.paths_sum(c, by_term)
         if c.form == "paths" and c.paths and any(len(ps[0].factors) > 1 for ps in by_term.values()):
             first = c.paths[0]
             if len(by_term) == 1 and len(first.factors) <= 3:
@@ -461,18 +467,14 @@ class LatexLessonPrinter(LessonPrinter):
                 # "This is the chain rule" refers to the routes above it: the two stay on one
                 # frame; with more than two routes (b[1]: four, and two long chains) they cannot
                 # share one at 8 pt, and the chain rule opens its frame with a sentence of its own
-                if len(c.paths) <= 2:
+                if len(c.paths) <= 2 and not separate:
                     blocks.append({**T(self.t("tex_chain_rule")), "tie": True})
                 else:
                     blocks.append(T(self.t("tex_chain_rule_alone")))
                 blocks += [M(x) for x in lines]
-            if c.path_count > 1:
-                # the sentence leads into the sum over the outputs when that follows
-                blocks.append(T(self.t("tex_paths_sum" if len(by_term) > 1 else "tex_paths", count=c.path_count,
+            if c.path_count > 1 and not separate:
+                blocks.append(T(self.t("tex_paths", count=c.path_count,
                                        error=self.m(self.name("E")), param=self.m(self.name(p)))))
-            if len(by_term) > 1:
-                blocks.append(M(f"{self.chain_lhs('E', p)} = " +
-                                " + ".join(self.chain_lhs(t, p) for t in by_term)))
             (term,) = by_term if len(by_term) == 1 else (None,)
             if term is not None and term != "E":
                 # only one error term depends on the parameter: ∂E/∂w is its ∂E_k/∂w
@@ -488,6 +490,13 @@ class LatexLessonPrinter(LessonPrinter):
         marks = self.chain_marks(c)
         return [self.step("question", self.t("tex_backward"), heading=title, blocks=blocks,
                           section=section, marks=marks)]
+
+    def paths_sum(self, c: Chain, by_term: dict[str, list[Path]]) -> list[dict[str, str]]:
+        """The sentence and the sum over the error terms that depend on a parameter."""
+        p = c.param
+        return [T(self.t("tex_paths_sum", count=c.path_count, error=self.m(self.name("E")),
+                         param=self.m(self.name(p)))),
+                M(f"{self.chain_lhs('E', p)} = " + " + ".join(self.chain_lhs(t, p) for t in by_term))]
 
     def chain_marks(self, c: Chain) -> tuple[set, set]:
         edges: set[str] = set()
