@@ -125,7 +125,9 @@ def test_exercise_has_blanks_and_the_key_has_the_answers(lecture):
     assert r"\answer{0.60109}" in answers and r"\answer{0.45188}" in answers
     # every blank of the sheet is an answer in the key, in the same places
     body = exercise[exercise.index("%% step"):]
-    assert body.count(r"\blank") == answers[answers.index("%% step"):].count(r"\answer{")
+    key = answers[answers.index("%% step"):]
+    # \fitatwork gives its box twice: beside the added numbers, and in the sheet's line
+    assert body.count(r"\blank") == key.count(r"\answer{") - key.count(r"\fitatwork{")
     assert kinds(exercise) == kinds(answers)
 
 
@@ -254,3 +256,21 @@ def test_the_chain_rule_sentence_stays_on_the_frame_of_the_routes_it_refers_to()
             rest = tex[s0:]
             assert rest.index(observe) < rest.index(alone)
         assert sum(alone in c for c in chunks) == 6
+
+def test_the_error_frame_says_which_output_is_yhat_in_a_sentence_of_its_own():
+    """Review r5: in the exercise slides' narrow column "ŷ_k = a^{[2]}_k", set inside the general
+    formula after a comma, broke as "ŷ_k" / "= a^{[2]}_k". It is a sentence of its own now."""
+    from symbackprop import load_spec
+    from symbackprop.api import solve_for_report
+    from symbackprop.render.report import render_tex
+    from conftest import LECTURE, ROOT
+    NUMBERED = ROOT / "examples" / "lecture_2_2_2_numbered.yaml"
+    for spec, lang, style, sentence in (
+            (LECTURE, "es", "exercise-slides", r"donde $\hat{y}_{k} = a^{[2]}_{k}$."),
+            (LECTURE, "en", "slides", r"where $\hat{y}_{k} = a^{[2]}_{k}$."),
+            (NUMBERED, "es", "article", r"donde $y_{k} = \text{target}_{k}$.")):
+        tex = render_tex(solve_for_report(load_spec(spec)), style, lang)
+        assert tex.count(sentence) == 1, (spec, style)
+        general = tex[tex.index(r"\sum_{k=1}"):]
+        general = general[:general.index(sentence)]
+        assert r"\qquad" not in general and "= a^{[2]}_{k}" not in general

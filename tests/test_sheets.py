@@ -123,13 +123,13 @@ TAG = re.compile(r"^(PROBE|MK\d+x\d+s?)$")
 def pdf_words(pdf: bytes, tmp_path, name: str):
     """Per page: [(y of the line's top, its text)] of every line of text (a sentence or a
     heading, not an equation), the tags left out; and every word as (text, width, page,
-    x of its centre, y of its top)."""
+    x of its centre, y of its top, its height: the font's size)."""
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(pdf)
     out = subprocess.run(["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True,
                          check=True).stdout
     pages, words = [], []
-    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>')
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
     for number, page in enumerate(out.split("<page ")[1:], start=1):
         lines = []
         for m in re.finditer(r'<line xMin="[\d.]+" yMin="([\d.]+)"[^>]*>(.*?)</line>', page, re.S):
@@ -139,8 +139,8 @@ def pdf_words(pdf: bytes, tmp_path, name: str):
                 lines.append((float(m.group(1)), text))
         pages.append(lines)
         for w in word.finditer(page):
-            x0, y0, x1 = float(w.group(1)), float(w.group(2)), float(w.group(3))
-            words.append((unescape(w.group(4)), x1 - x0, number, (x0 + x1) / 2, y0))
+            x0, y0, x1, y1 = (float(w.group(k)) for k in range(1, 5))
+            words.append((unescape(w.group(5)), x1 - x0, number, (x0 + x1) / 2, y0, y1 - y0))
     return pages, words
 
 
@@ -184,7 +184,7 @@ def mark(tex: str) -> tuple[str, list[dict]]:
                 heading = f"MK{number}x0"
                 j = line.index("{") + 1
                 lines[i] = line[:j] + rf"\llap{{\tiny {heading}\hspace{{1em}}}}" + line[j:]
-            elif line.startswith((r"\fiteq{", r"\fitas{", r"\fitat{")):
+            elif line.startswith((r"\fiteq{", r"\fitas{", r"\fitat{", r"\fitatwork{")):
                 for j in reversed(arguments(line, 0)):
                     line = line[:j] + margin + line[j:]
                 lines[i] = line
@@ -200,7 +200,7 @@ def mark(tex: str) -> tuple[str, list[dict]]:
 
 
 def pages_of(words) -> dict[str, int]:
-    return {text: page for text, _, page, _, _ in words if text.startswith("MK")}
+    return {text: page for text, _, page, *_ in words if text.startswith("MK")}
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +252,7 @@ def test_the_key_boxes_sit_on_the_sheet_boxes(numbered_pdfs):
     wider, their last box sat 1–2 cm to the right of the sheet's.)"""
     def boxes(words):
         by_page = defaultdict(list)
-        for text, _, page, x, y in words:
+        for text, _, page, x, y, _ in words:
             if text == "PROBE":
                 by_page[page].append((round(y), x))
         return {page: sorted(found) for page, found in by_page.items()}
@@ -306,3 +306,19 @@ def test_no_box_is_shrunk_below_writable(numbered_pdfs):
         probes = [width for text, width, *_ in numbered_pdfs[document][1] if text == "PROBE"]
         assert len(probes) == numbered_pdfs["count"] > 100                   # every box is there
         assert min(probes) >= 0.865 * max(probes), f"{document}: a box is scaled to {min(probes) / max(probes):.0%}"
+
+
+def test_the_key_shows_its_numbers_at_the_size_of_the_rest(numbered_pdfs):
+    """Review r5: the key's σ′ line ("= σ(sum)·(1 − σ(sum)) = out·(1 − out) = 0.59327·(1 −
+    0.59327) = [box]") squeezed the numbers it adds into the room left of the sheet's box, down
+    to 7 pt. Now the line is the sheet's with its answer, and the numbers go on the first line
+    of the room for the working: every number is printed at 85 % of its largest size or more."""
+    # pdftotext's box of a word is as tall as its font is large (the answers in the boxes are
+    # probes, not printed: the numbers found are the ones the key adds; a negative one is the
+    # exponent of 1/(1 + e^{−z}), script-sized by design)
+    found = [(height, text, page) for text, _, page, _, _, height in numbered_pdfs["answers"][1]
+             if re.search(r"\d\.\d{5}", text) and not text.startswith("−")]
+    assert len(found) > 10
+    body = max(found)[0]
+    small = sorted({(text, page, f"{height / body:.0%}") for height, text, page in found if height < 0.85 * body})
+    assert not small, f"numbers printed small in the key: {small}"

@@ -389,9 +389,13 @@ class LatexLessonPrinter(LessonPrinter):
         spec = self.spec
         sizes = (self.t("tex_sizes_jk", J=spec.n_examples, K=len(spec.targets[0])) if spec.batch
                  else self.t("tex_sizes_k", K=len(spec.targets[0])))
+        where = self.output_is_yhat()
         blocks = [T(self.t("tex_error_general", loss=LOSSES[spec.loss].words[self.lang], sizes=sizes)),
-                  M(error_formula(spec, self.model, "latex") + self.output_is_yhat()),
-                  T(self.t("tex_error_numbers"))] + [M(x) for x in lines]
+                  M(error_formula(spec, self.model, "latex"))]
+        if where:
+            # a sentence of its own: inside the formula a narrow column broke "ŷ_k | = a_k" (r5)
+            blocks.append(T(self.t("tex_where", what=self.m(where))))
+        blocks += [T(self.t("tex_error_numbers"))] + [M(x) for x in lines]
         return [self.step("error", self.t("tex_error"), blocks=blocks, section=self.t("tex_error"),
                   marks=(set(), {n["id"] for n in self.diagram.nodes if n["kind"] == "output"}))]
 
@@ -401,9 +405,9 @@ class LatexLessonPrinter(LessonPrinter):
         L_ = len(self.spec.layers)
         labels = self.spec_labels()
         if self.notation.kind == "layered" and ids.a(L_, 1) not in labels:
-            return rf",\qquad \hat{{y}}_{{k}} = a^{{[{L_}]}}_{{k}}"
+            return rf"\hat{{y}}_{{k}} = a^{{[{L_}]}}_{{k}}"
         if self.notation.kind == "numbered" and ids.y(1) not in labels:
-            return r",\qquad y_{k} = \text{target}_{k}"      # deck 004's name of the target
+            return r"y_{k} = \text{target}_{k}"      # deck 004's name of the target
         return ""
 
     def spec_labels(self) -> set[str]:

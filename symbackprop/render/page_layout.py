@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from ..core.exact import LARGE, round_to
 
-__all__ = ["WHOLE_STEPS", "page_ties", "answer_box", "fit_key_to_sheet", "working_room"]
+__all__ = ["WHOLE_STEPS", "page_ties", "answer_box", "fit_key_to_sheet", "key_working", "working_room"]
 
 #: The steps that a document (handout, exercise sheet, key) keeps on one page whole, with their
 #: heading and the room for the working: small by nature (an update, a factor with its formula,
@@ -61,11 +61,31 @@ def fit_key_to_sheet(steps: list[dict[str, Any]], sheet_steps: list[dict[str, An
                 if "math" in block and "math" in other and block["math"] != other["math"]:
                     block["fit"] = other["math"]
     for step in steps:
+        computed = [b for b in step["blocks"] if COMPUTED.search(b.get("math", ""))]
         for block in step["blocks"]:
             found = COMPUTED.search(block.get("math", ""))
             if "fit" in block and found and \
                     re.sub(r"\\(p?)answer\{[^{}]*\}", r"\\\1blank", block["math"]) != block["fit"]:
                 block["lead"], block["last"] = block["math"][:found.start()], found.group(1) + found.group(2)
+                if block is computed[-1]:
+                    block.update(key_working(block["fit"], block["lead"], block["last"]))
+
+
+def key_working(sheet: str, lead: str, last: str) -> dict[str, str]:
+    """For the key's last computed equation of a step: the sheet's equation with the answer in its
+    box (``key``) and the numbers the key adds, as a line of working (``work``: "a(1 − a) =
+    0.60109 · (1 − 0.60109)"). Where those numbers leave too little room beside the box (σ′ in
+    the key was set at 7 pt, review r5), the template shows the two lines, the second one in the
+    room the sheet leaves for the working, so that the pages still line up (see \\fitatwork)."""
+    found = COMPUTED.search(sheet)
+    sheet_lead = sheet[:found.start()] if found else ""
+    if not sheet_lead.endswith("= ") or not lead.startswith(sheet_lead):
+        return {}
+    extra = lead[len(sheet_lead):].rstrip()
+    if not extra.endswith("="):
+        return {}
+    before = sheet_lead[:-2].rsplit(" = ", 1)[-1]
+    return {"key": sheet_lead + last, "work": f"{before} = {extra[:-1].rstrip()}"}
 
 
 def working_room(step: dict[str, Any]) -> int:
