@@ -276,9 +276,9 @@ def test_deep_network_names_tanh_in_spanish():
 def test_every_frame_draws_the_chain_with_its_module_highlighted(lecture):
     tex = lecture["tex_es"]
     frames = tex.split(r"\begin{frame}[t]")[1:]
-    # the modules, the network and its data, 5 forward, σ′ derived, 7 backward (Linear: 2 each), 2 updates
-    assert len(frames) == 17
-    for frame in frames[2:]:
+    # the modules, the network and its data, its parameters, 5 forward, σ′ derived, 7 backward (Linear: 2 each), 2 updates
+    assert len(frames) == 18
+    for frame in frames[3:]:
         assert frame.count(r"\begin{tikzpicture}") == 1
         assert len(re.findall(r"\\node\[l(?:fwd|back)cur", frame)) == 1
     short = [f for f in frames if r"\framesubtitle{Sigmoide 1}" in f][0]
@@ -447,3 +447,20 @@ def test_tanh_is_derived_and_relu_is_not():
     relu = spec_text(layers=[{"units": 2, "activation": "relu", "weights": [[0.1, 0.3], [0.2, 0.4]], "bias": 0.25},
                              {"units": 2, "activation": "linear", "weights": [[0.5, 0.6], [0.7, 0.8]]}])
     assert "Note:" not in layers_text(layer_view(spec_from_text(relu, "net.yaml")), "en", 5)
+
+
+def test_the_data_frames_give_every_starting_parameter_and_eta(lecture):
+    """Review r5: the layer deck's data frame listed only x and y. The next frame gives W, b
+    for every layer and η, with the spec's numbers (a wide layer by its shapes)."""
+    from symbackprop import spec_from_dict
+    text = lecture["es"]
+    for line in ("W[1] = [[0.1, 0.3], [0.2, 0.4]],   b[1] = 0.25", "W[2] = [[0.5, 0.6], [0.7, 0.8]],   b[2] = 0.35",
+                 "η = 0.6"):
+        assert line in text
+    assert text.index("η = 0.6") < text.index("Propagación hacia adelante")
+    frame = frame_of(lecture["tex_es"], "Los parámetros iniciales")
+    assert len(frame) == 1 and r"\eta = 0.6" in frame[0]
+    wide = spec_from_dict({"inputs": [0.1] * 5, "targets": [0.5], "learning_rate": 0.1, "layers": [
+        {"units": 1, "activation": "sigmoid", "weights": [[0.1] * 5], "bias": [0.2]}]}, "wide")
+    text = layers_text(layer_view(wide), "en", 5)
+    assert "W[1] ∈ ℝ^(1×5),   b[1] ∈ ℝ^1" in text.split("Forward pass")[0]

@@ -67,7 +67,9 @@ def frames(view: LayerView, language: str, decimals: int) -> tuple[Frame, ...]:
     data, forward through every module to the loss, backward from the loss to the first
     layer, and deck 001's gradient descent, one linear module at a time."""
     out = [Frame("overview", -1, say(language, "layers_modules"), tuple(_overview(view, language))),
-           Frame("data", -1, say(language, "layers_network_data"), tuple(_data(view, language, decimals)))]
+           Frame("data", -1, say(language, "layers_network_data"), tuple(_data(view, language, decimals))),
+           Frame("data", -1, say(language, "layers_parameters"), tuple(_parameters(view, language, decimals)),
+                 say(language, "layers_parameters"))]
     for i, m in enumerate(view.modules):
         out.append(Frame("forward", i, _heading(m, language), tuple(_forward(view, m, language, decimals))))
     derived: set[str] = set()
@@ -152,6 +154,38 @@ def _data(view: LayerView, language: str, decimals: int) -> list[tuple[str, Piec
                                     _eq(_examples("y", N), _mat(_transpose(view.targets), decimals)))))
     if N > 1:
         items.append(("note", _say(language, "layers_batch", n=n)))
+    return items
+
+
+#: The largest weight matrix the parameters frame writes out (rows and columns).
+PARAMETER_SIZE = 4
+
+
+def _parameters(view: LayerView, language: str, decimals: int) -> list[tuple[str, Piece]]:
+    """Every layer's W^{[l]} and b^{[l]} as the spec gives them, and the learning rate η:
+    what the lecture's "La red" list gives besides the data (review r5: the data frame gave
+    only x and y). A layer wider than PARAMETER_SIZE is given by its shapes."""
+    eta = Piece(r"\eta", "η")
+    linear = [m for m in view.modules if m.kind == "linear"]
+    small = all(max(m.shape) <= PARAMETER_SIZE for m in linear)
+    items = [("note", _say(language, "layers_parameters_note" if small else "layers_parameters_large", eta=eta))]
+    for m in linear:
+        l = m.layer
+        n_out, n_in = m.shape
+        W = (_eq(_name("W", l), _mat(m.params["W"], decimals)) if small else
+             Piece(rf"W^{{[{l}]}} \in \mathbb{{R}}^{{{n_out}\times{n_in}}}", f"W[{l}] ∈ ℝ^({n_out}×{n_in})"))
+        if "b" not in m.params:
+            items.append(("math", W))
+            continue
+        b = m.params["b"]
+        if m.params["shared"]:
+            bias = _eq(_name("b", l), _num(b[0][0], decimals))
+        elif small:
+            bias = _eq(_name("b", l), _col([r[0] for r in b], decimals))
+        else:
+            bias = Piece(rf"b^{{[{l}]}} \in \mathbb{{R}}^{{{n_out}}}", f"b[{l}] ∈ ℝ^{n_out}")
+        items.append(("math", _then(W, bias)))
+    items.append(("math", _eq(eta, _num(view.learning_rate, decimals))))
     return items
 
 
