@@ -89,6 +89,16 @@ def test_the_neuron_in_the_lectures_notation():
     assert edges(svg)[("f", "out")] == [("0.73106", "1")]
 
 
+def test_what_has_no_value_is_drawn_as_the_slides_say_it():
+    """∂(x^y)/∂y needs ln x: at x = −2 it has no real value (∄), while ∂f/∂x = y·x^(y−1) = 12;
+    √x′ at 0 is +∞."""
+    svg = drawn("x^y", {"x": -2, "y": 3})
+    assert edges(svg)[("y", "f")] == [("3", "∄")] and edges(svg)[("x", "f")] == [("−2", "12")]
+    assert nodes(svg)["y"].find("s:title", NS).text == "y = 3; ∂f/∂y = ∄"
+    assert edges(drawn("sqrt(x)", {"x": 0}))[("x", "f")] == [("0", "∞")]
+    assert "∂f/∂y = ∄" in sb.show(sb.build_graph("x^y", {"x": -2, "y": 3})).html
+
+
 def _random_expression(rng: random.Random, depth: int, top: bool = True):
     """(text, function of a dict) of a random expression over x, y, z (an operation at the top)."""
     if depth == 0 or (not top and rng.random() < 0.2):

@@ -251,8 +251,7 @@ def _graph_html(g: Graph, lang: str) -> str:
     from .graph_svg import graph_svg, value_text
     names = PlainNames()
     f = names.unicode(g.output)
-    grads = ", ".join(f"∂{f}/∂{names.unicode(k)} = " + (value_text(v) if v is not None else "?")
-                      for k, v in g.gradients.items())
+    grads = ", ".join(f"∂{f}/∂{names.unicode(k)} = {value_text(v)}" for k, v in g.gradients.items())
     line = f"{f} = {value_text(g.value)}; {say(lang, 'graph_gradients')}: {grads}"
     return (f"<div class='symbackprop-graph'>{graph_svg(g, lang)}"
             f"<p style='font-family:serif'>{html.escape(line)}</p></div>\n")
