@@ -212,3 +212,12 @@ def test_a_notebook_shows_the_drawing_first():
     assert "f = −12; Gradientes: ∂f/∂x = −4, ∂f/∂y = −4, ∂f/∂z = 3" in page
     assert "Gradients: ∂f/∂x = −4" in sb.show(g, language="en").html
     assert "| $q$ | $q = x + y$ | $3$ | $-4$ |" in g._repr_markdown_()          # still there, for nbconvert
+
+
+def test_a_graph_larger_than_the_reports_draw_shows_its_table():
+    """Beyond the reports' 40 nodes the layout takes minutes: the notebook shows the Markdown table."""
+    terms = "+".join(f"x{k % 5}*y{k % 3}" for k in range(20))
+    g = sb.build_graph(terms, {**{f"x{k}": k + 1 for k in range(5)}, **{f"y{k}": k + 2 for k in range(3)}})
+    assert len(g.nodes) == 47 and g._repr_html_() is None
+    # x0 is in the terms k = 0, 5, 10, 15, times y0, y2, y1, y0: ∂f/∂x0 = 2 + 4 + 3 + 2 = 11
+    assert r"\frac{\partial f}{\partial x_{0}} = 11" in g._repr_markdown_()

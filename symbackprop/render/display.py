@@ -243,12 +243,16 @@ def _graph_shown(g: Graph, language: str | None = None) -> Shown:
     return Shown(md, _frames_latex([frame]), _graph_html(g, lang), text=f"<Graph {g.expression}>")
 
 
-def _graph_html(g: Graph, lang: str) -> str:
+def _graph_html(g: Graph, lang: str) -> str | None:
     """The drawing (inline SVG: JupyterLab, VS Code and nbconvert's HTML show it alike, and
     prefer HTML to Markdown) and, under it, f and its gradients in plain Unicode: HTML is not
-    typeset everywhere (VS Code does not)."""
+    typeset everywhere (VS Code does not). None (the Markdown table is shown) for a graph
+    larger than the reports draw: its layout would take minutes."""
+    from ..api import REPORT_LIMITS
     from ..core.notation import PlainNames
     from .graph_svg import graph_svg, value_text
+    if len(g.nodes) > REPORT_LIMITS["graph_nodes"]:
+        return None
     names = PlainNames()
     f = names.unicode(g.output)
     grads = ", ".join(f"∂{f}/∂{names.unicode(k)} = {value_text(v)}" for k, v in g.gradients.items())
