@@ -32,6 +32,7 @@ from .errors import (AnswerError, LatexBuildError, LatexNotFound, RenderError, S
                      SymbackpropError)
 from .lesson import lesson_plan
 from .render.display import show
+from .render.graph_svg import graph_svg
 from .spec.reading import Layer, Regularization, Spec, load_spec, spec_from_dict, spec_from_text, spec_to_dict
 
 
@@ -46,6 +47,7 @@ __all__ = [
     "Ledger", "Quantity", "layer_view", "lesson_plan",
     # outputs
     "as_text", "as_json", "as_tex", "as_pdf", "write_report", "solve_for_report", "show",
+    "graph_svg",
     # checking, numbers
     "check", "load_answers", "Options", "Network", "export_source",
     # errors

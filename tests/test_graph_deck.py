@@ -259,7 +259,7 @@ def test_a_variable_not_in_the_expression_has_gradient_zero_and_is_named():
 def test_no_two_nodes_share_a_place_and_no_edge_runs_through_a_node(expression, at):
     import math
 
-    from symbackprop.render.graph_context import _curve, _layout, _routes
+    from symbackprop.render.graph_layout import _layout, _routes, curve
     g = graph(expression, at)
     place = _layout(g)
     spots = [place[n.id] for n in g.nodes]
@@ -268,9 +268,8 @@ def test_no_two_nodes_share_a_place_and_no_edge_runs_through_a_node(expression, 
             same_column = spots[a][0] == spots[b][0]
             assert not same_column or abs(spots[a][1] - spots[b][1]) >= 1.0, (g.nodes[a].id, g.nodes[b].id)
     routes = _routes(g, place)
-    for (src, dst, k), path in routes.items():
-        angle = 0 if path == "--" else int(path.split("=")[1].rstrip("]")) * (1 if "left" in path else -1)
-        for x, y in _curve(place[src], place[dst], angle):
+    for (src, dst, k), angle in routes.items():
+        for x, y in curve(place[src], place[dst], angle):
             for n in g.nodes:
                 if n.id not in (src, dst):
                     assert math.hypot(x - place[n.id][0], y - place[n.id][1]) >= 0.5, (src, dst, n.id)
@@ -278,12 +277,11 @@ def test_no_two_nodes_share_a_place_and_no_edge_runs_through_a_node(expression, 
 
 def drawn_edges(g):
     """[(ends, points)] of every edge as the drawing routes it (sampled along TikZ's curve)."""
-    from symbackprop.render.graph_context import _curve, _layout, _routes
+    from symbackprop.render.graph_layout import _layout, _routes, curve
     place = _layout(g)
     out = []
-    for (src, dst, k), path in _routes(g, place).items():
-        angle = 0 if path == "--" else int(path.split("=")[1].rstrip("]")) * (1 if "left" in path else -1)
-        out.append(({src, dst}, [place[src]] + _curve(place[src], place[dst], angle) + [place[dst]]))
+    for (src, dst, k), angle in _routes(g, place).items():
+        out.append(({src, dst}, [place[src]] + curve(place[src], place[dst], angle) + [place[dst]]))
     return out
 
 
@@ -362,14 +360,15 @@ def test_every_edge_is_long_enough_for_its_widest_label(expression, at):
     centred on its edge (or where a fanned edge puts it), clear of both nodes and the arrow."""
     import math
 
-    from symbackprop.render.graph_context import (_ARROW, _LABEL_ENDS, _RADIUS, FANNED, MIDDLE, PLACES,
-                                                  PT_PER_CM, GraphLatexPrinter, _edge_labels, _pos)
+    from symbackprop.render.graph_context import GraphLatexPrinter
+    from symbackprop.render.graph_layout import (_ARROW, _LABEL_ENDS, FANNED, MIDDLE, PLACES, PT_PER_CM, RADIUS,
+                                                 _edge_labels, _pos)
     g = graph(expression, at)
     printer = GraphLatexPrinter(g, "slides", "es")
     place = dict(printer.place)
     place["out"] = (printer.drawing()["output"]["x"], place[g.output][1])
-    radius = {n.id: _RADIUS["gvar" if n.op in ("input", "const") else "gop"] for n in g.nodes}
-    radius["out"] = _RADIUS["gvar"]
+    radius = {n.id: RADIUS["gvar" if n.op in ("input", "const") else "gop"] for n in g.nodes}
+    radius["out"] = RADIUS["gvar"]
     positions = {(src, dst): pos for (src, dst, _), pos in printer.positions.items()}
     for src, dst, ems in _edge_labels(g, printer.digits):
         label = ems * printer.size / PT_PER_CM
@@ -453,8 +452,8 @@ def test_no_two_labels_meet(expression, at):
     """The neuron's red −0.39322 (under w1 → r) sat on the green −2 (over x1 → r), and (r4) the
     mixed deck's labels around x, which feeds two gates, sat on each other: every value and
     gradient, sloped along its edge where the drawing sets it, keeps clear of every other."""
-    from symbackprop.render.graph_context import (_LABEL_HEIGHT, PT_PER_CM, GraphLatexPrinter, _label_box,
-                                                  _label_widths, _meet)
+    from symbackprop.render.graph_context import GraphLatexPrinter
+    from symbackprop.render.graph_layout import _LABEL_HEIGHT, PT_PER_CM, _label_box, _label_widths, _meet
     g = graph(expression, at)
     p = GraphLatexPrinter(g, "slides", "es")
     ends = dict(p.place)
@@ -462,8 +461,7 @@ def test_no_two_labels_meet(expression, at):
     height = (_LABEL_HEIGHT[0] * p.size + _LABEL_HEIGHT[1]) / PT_PER_CM
     boxes = []
     for src, dst, k, value, grad in _label_widths(g, p.digits):
-        path = p.routes.get((src, dst, k), "--")
-        angle = 0 if path == "--" else int(path.split("=")[1].rstrip("]")) * (1 if "left" in path else -1)
+        angle = p.routes.get((src, dst, k), 0)
         for ems, above in ((value, True), (grad, False)):
             box = _label_box(ends[src], ends[dst], angle, p.positions[(src, dst, k)],
                              (ems * p.size + 2) / PT_PER_CM, height, above)

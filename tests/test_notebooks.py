@@ -109,3 +109,15 @@ def test_the_graphs_notebook(executed):
     assert "| $q$ | $q = x + y$ | $3$ | $-4$ |" in md                      # deck 000's first example
     assert r"\frac{\partial f}{\partial x} = 3" in md                      # x·y + x: branches sum
     assert "f = 0.73106" in md and r"\frac{\partial f}{\partial w_{0}} = -0.19661" in md
+    # the drawing: the graph's HTML (what JupyterLab and VS Code show) and sb.graph_svg's SVG
+    import xml.etree.ElementTree as ET
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    first = [o.data["text/html"] for o in _outputs(nb) if "text/html" in o.get("data", {})][0]
+    assert first.count("<svg ") == 1 and "∂f/∂x = −4, ∂f/∂y = −4, ∂f/∂z = 3" in first
+    (svg,) = [o.data["image/svg+xml"] for o in _outputs(nb) if "image/svg+xml" in o.get("data", {})]
+    drawing = ET.fromstring(svg)
+    titles = {g.get("data-id"): g.find(svg_ns + "title").text for g in drawing.iter(svg_ns + "g")
+              if g.get("class") == "node"}
+    assert titles == {"x": "x = −2; ∂f/∂x = −4", "y": "y = 5; ∂f/∂y = −4", "z": "z = −4; ∂f/∂z = 3",
+                      "q": "q = 3; ∂f/∂q = −4", "f": "f = −12; ∂f/∂f = 1"}
+    assert "value (forward)" in svg and "gradient (backward)" in svg

@@ -26,3 +26,6 @@ def test_every_snippet_of_the_api_section_runs(tmp_path, monkeypatch, capsys):
     assert out[2] == "True"
     assert "\\begin{document}" in (tmp_path / "output" / "lecture-slides-es.tex").read_text()
     assert "def " in (tmp_path / "network.py").read_text()
+    import xml.etree.ElementTree as ET
+    drawing = ET.fromstring((tmp_path / "graph.svg").read_text(encoding="utf-8"))
+    assert [t.text for t in drawing.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "grad"][:2] == ["−4", "−4"]

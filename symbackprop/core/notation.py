@@ -195,11 +195,21 @@ class PlainNames:
     def text(self, qid: str) -> str:
         return qid
 
+    def unicode(self, qid: str) -> str:
+        """The name as :meth:`latex` sets it, in plain Unicode (w0 -> w₀), for a drawing with no TeX."""
+        m = re.fullmatch(r"([A-Za-z]+)_?(\d+)", qid)
+        return m.group(1) + m.group(2).translate(SUBSCRIPTS) if m else qid
+
     def delta_latex(self, qid: str) -> str:
         return r"\delta_{" + self.latex(qid) + "}"
 
     def delta_text(self, qid: str) -> str:
         return "δ_" + qid
+
+
+#: Digits as subscripts (w₀) and superscripts (x²), for names and powers in plain Unicode
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 class IndexNames:

@@ -3,7 +3,7 @@
     solution                     # E, then the table of parameters: old, ∂E/∂p, new
     solution.chain("w5")         # the lecture's frames for one parameter, as displayed equations
     d.factor("dn1/dsum_n1")      # one factor: recall its definition, therefore its value
-    build_graph("(x+y)*z", {...})   # the computational graph: values and gradients, node by node
+    build_graph("(x+y)*z", {...})   # the computational graph drawn (SVG), then its values and gradients
     check(solution, {...})       # the verdict table, in colour
     show(solution.chain("w5"), language="en")   # the same, in another language
 
@@ -12,7 +12,7 @@ the check's words, graph mode's spelling): names in the spec's notation (a^{[2]}
 ŷ_1), numbers at the spec's decimals, sentences from the catalogue. This module only lays
 them out: Markdown with ``$$…$$`` equations (``_repr_markdown_``, what JupyterLab and VS Code
 typeset), LaTeX (``_repr_latex_``, for nbconvert's PDF) and, for the check report, HTML with
-colours (``_repr_html_``). No math here.
+colours (``_repr_html_``); a graph's HTML is its drawing, inline SVG (:mod:`.graph_svg`). No math here.
 
 The data classes live below the renderers in the pipeline and do not import them: importing
 this module (``import symbackprop`` does) gives them their ``_repr_*_`` methods.
@@ -240,7 +240,25 @@ def _graph_shown(g: Graph, language: str | None = None) -> Shown:
     md = _frames_markdown([frame])
     if len(rows) > ROW_LIMIT:
         md += "\n" + say(lang, "display_more", n=len(rows) - ROW_LIMIT) + "\n"
-    return Shown(md, _frames_latex([frame]), text=f"<Graph {g.expression}>")
+    return Shown(md, _frames_latex([frame]), _graph_html(g, lang), text=f"<Graph {g.expression}>")
+
+
+def _graph_html(g: Graph, lang: str) -> str | None:
+    """The drawing (inline SVG: JupyterLab, VS Code and nbconvert's HTML show it alike, and
+    prefer HTML to Markdown) and, under it, f and its gradients in plain Unicode: HTML is not
+    typeset everywhere (VS Code does not). None (the Markdown table is shown) for a graph
+    larger than the reports draw: its layout would take minutes."""
+    from ..api import REPORT_LIMITS
+    from ..core.notation import PlainNames
+    from .graph_svg import graph_svg, value_text
+    if len(g.nodes) > REPORT_LIMITS["graph_nodes"]:
+        return None
+    names = PlainNames()
+    f = names.unicode(g.output)
+    grads = ", ".join(f"∂{f}/∂{names.unicode(k)} = {value_text(v)}" for k, v in g.gradients.items())
+    line = f"{f} = {value_text(g.value)}; {say(lang, 'graph_gradients')}: {grads}"
+    return (f"<div class='symbackprop-graph'>{graph_svg(g, lang)}"
+            f"<p style='font-family:serif'>{html.escape(line)}</p></div>\n")
 
 
 def _check_shown(report: CheckReport, language: str | None = None) -> Shown:
@@ -310,6 +328,7 @@ def install() -> None:
         cls._repr_markdown_ = _method("markdown")
         cls._repr_latex_ = _method("latex")
     CheckReport._repr_html_ = _method("html")
+    Graph._repr_html_ = _method("html")
 
 
 install()
