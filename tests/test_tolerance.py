@@ -41,7 +41,8 @@ SLIPS = (None, "sign", "sigma", "eta")
 def _students(spec, places):
     """Hand calculations of the asked steps at ``places`` decimals: rounding half up or
     truncating every value (each with no slip, or one slip carried forward), the exact value
-    rounded or truncated at the end, and one unit off each way."""
+    rounded or truncated at the end, one unit off each way, two units off; and three written
+    with one decimal more than asked (``(who, values, decimals written)``)."""
     with mpmath.workdps(50):
         exact = hand_222(spec)
         for mode in ("round", "trunc"):
@@ -54,6 +55,12 @@ def _students(spec, places):
         yield "unit-up", {q: v + u for q, v in rounded.items()}
         yield "unit-down", {q: v - u for q, v in rounded.items()}
         yield "two-units", {q: v + 2 * u for q, v in rounded.items()}
+        # more decimals than asked: a hand calculation at one more, the rounded value one unit
+        # off with a digit more (0.601100 for 0.60109), half a unit off at one more
+        yield "round+1", hand_222(spec, places + 1, "round"), places + 1
+        yield "unit-up+1", {q: v + u for q, v in rounded.items()}, places + 1
+        finer = {q: mpmath.mpf(str(_fixed(v, places + 1))) for q, v in exact.items()}
+        yield "half-unit+1", {q: v - u / 2 for q, v in finer.items()}, places + 1
 
 
 def _fixed(v, places, cut=False) -> Decimal:
@@ -68,14 +75,16 @@ def specs(lecture_spec):
 
 
 def test_check_and_the_lms_interval_agree_on_simulated_students(specs, record_property):
-    """Every answer of every simulated student, written at the asked decimals: `check`
+    """Every answer of every simulated student, at the asked decimals or one more: `check`
     accepts it (correct or rounding) exactly when the LMS interval holds it. Honest hand
     calculations (rounding or truncating) are accepted at every step; a slip's own step is
-    refused by both. The one way they may differ: `check` follows a student's own written
+    refused by both. A student writing one decimal more than asked may be refused by `check`
+inside the interval (judged at the decimals written), never accepted outside it. The one
+other way they may differ: `check` follows a student's own written
 values (he may have kept more digits than he wrote), and can call "correct" a value just
-outside the interval when it is right from them; that stays rare (1 in 1,365 here)."""
+outside the interval when it is right from them; that stays rare (1 in 1,680 here)."""
     agree = total = accepted = 0
-    disagreements, followed = [], []
+    disagreements, followed, stricter = [], [], []
     for spec in specs:
         for places in range(2, 7):
             asked = replace(spec, decimals=places)
@@ -83,8 +92,8 @@ outside the interval when it is right from them; that stays rare (1 in 1,365 her
             d = solution.derivations[0]
             steps = default_steps(asked)
             intervals = {q: step_interval(d, q, places) for q in steps}
-            for who, values in _students(asked, places):
-                written = {q: f"{_fixed(values[q], places)}" for q in steps}
+            for who, values, *more in _students(asked, places):
+                written = {q: f"{_fixed(values[q], (more or [places])[0])}" for q in steps}
                 report = check(solution, written)
                 for item in report.items:
                     low, high = intervals[item.quantity]
@@ -94,6 +103,9 @@ outside the interval when it is right from them; that stays rare (1 in 1,365 her
                     accepted += by_lms
                     if by_check == by_lms:
                         agree += 1
+                    elif more and by_lms:
+                        # more decimals than asked: check judges at those written, stricter
+                        stricter.append((places, who, item.quantity, item.given, item.verdict))
                     elif by_check and item.recomputed is not None:
                         # right from the student's own values, which may hold more digits
                         # than he wrote: what no LMS sees (follow-through, judge.py)
@@ -106,7 +118,45 @@ outside the interval when it is right from them; that stays rare (1 in 1,365 her
                         assert not by_lms and not by_check
     record_property("agreements", f"{agree}/{total} ({accepted} accepted)")
     print(f"\nsimulated answers: {total}, same verdict: {agree}, accepted by the interval: {accepted}, "
-          f"accepted by check only from the student's own values: {len(followed)} {followed}")
+          f"accepted by check only from the student's own values: {len(followed)} {followed}, "
+          f"refused by check at the more decimals written: {len(stricter)}")
     assert not disagreements, disagreements[:10]
     assert len(followed) <= total // 500, followed
-    assert total == len(specs) * 5 * 13 * 7
+    assert total == len(specs) * 5 * 16 * 7
+
+
+def test_the_interval_agrees_with_check_on_the_student_simulator(record_property):
+    """tests/students.py's students (four networks: the lecture, its numbered form, a 3-3-3-2
+    network, tanh with softmax; 2 to 6 decimals, rounding or truncating, every route and
+    profile; clean sheets and one of each slip carried through): every written answer gets
+    the same verdict from the interval at the decimals asked (the sheet's, at most the
+    spec's) as from `check`, except values `check` accepts from the student's own written
+    values (follow-through) and values of a 6-decimal sheet (5 asked) that `check` refuses at
+    6 decimals, both counted apart."""
+    import students as S
+    total = agree = stricter = 0
+    disagreements, followed = [], []
+    for name in S.NETWORKS:
+        d = S.solution(name).derivations[0]
+        asked = S.solution(name).spec.decimals
+        for sheet in S.sheets(name, None, 4) + [s for k in S.kinds_for(name) for s in S.sheets(name, k, 1)]:
+            places = min(sheet.d, asked)
+            for item in S.judge(sheet).items:
+                low, high = step_interval(d, item.quantity, places)
+                by_check = item.verdict in ("correct", "rounding")
+                by_lms = low <= item.given <= high
+                total += 1
+                if by_check == by_lms:
+                    agree += 1
+                elif sheet.d > asked and by_lms:
+                    stricter += 1             # judged by check at the more decimals written
+                elif by_check and item.recomputed is not None:
+                    followed.append((sheet.describe(), item.quantity, item.given_text))
+                else:
+                    disagreements.append((sheet.describe(), item.quantity, item.given_text, item.verdict, low, high))
+    record_property("simulator", f"{agree}/{total}, follow-through only {len(followed)}, stricter {stricter}")
+    print(f"\nsimulator answers: {total}, same verdict: {agree}, accepted by check only from "
+          f"the student's own values: {len(followed)}, refused by check at the 6 decimals written "
+          f"(5 asked): {stricter}")
+    assert not disagreements, disagreements[:5]
+    assert total > 1000 and len(followed) <= total // 100, followed[:5]

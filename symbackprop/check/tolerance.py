@@ -22,10 +22,12 @@ those grid points and no other value written at ``d`` decimals, and its ends sit
 between grid points, so an LMS comparing in binary floating point (Moodle adds ~1e-14) can
 neither let in nor shut out a value written at ``d`` decimals by a rounding error.
 
-What an LMS cannot express, ``check`` still does: an answer with fewer decimals than asked is
-``wrong`` there ("too few decimals"), an answer with more is judged at the decimals written,
-and a value wrong by itself but right from the student's own earlier values is
-``carried_forward``. A student who writes the asked decimals gets the same verdict.
+What an LMS cannot see, ``check`` does: an answer with fewer decimals than asked is ``wrong``
+there ("too few decimals"); one with more is judged at the decimals written, more strictly
+than the LMS (its extra digits can show a slip that the asked ones hide); and a value right
+from the student's own written values (which he may have kept with more digits than he
+wrote) is ``correct`` or ``carried_forward`` by follow-through. An answer written at the
+asked decimals gets the same verdict from both, follow-through aside.
 """
 from __future__ import annotations
 
