@@ -159,6 +159,8 @@ def test_thirty_variants_are_thirty_whole_cloze_questions_in_one_category(tmp_pa
         assert [t.text for t in q.findall("tags/tag/text")] == ["symbackprop", v["name"]] + [f"step:{s}" for s in steps]
         subs = cloze_subquestions(q.find("questiontext/text").text)
         assert len(subs) == 7 and all(s["numerical"] and s["mark"] == "1" for s in subs)
+        # the right answer Moodle shows is written with the 5 decimals asked (0.08020)
+        assert len(re.findall(r"\{1:NUMERICAL:=-?[0-9]+\.[0-9]{5}:", q.find("questiontext/text").text)) == 7
         spec = spec_from_dict(v["spec"], "manifest")
         d = solve(spec).derivations[0]
         with mpmath.workdps(50):

@@ -25,7 +25,7 @@ from typing import Any
 from ..check.tolerance import step_interval, symmetric
 from ..check.sheet import unit
 from ..core import ids
-from ..core.exact import exact, round_to, show
+from ..core.exact import exact, fixed, round_to, show
 from ..derive.derivation import solve
 from ..errors import SymbackpropError
 from ..io.jsonio import json_number
@@ -100,23 +100,24 @@ def _fixed(x: Decimal) -> str:
     return "0" if text in ("0", "-0") else text
 
 
-def moodle_answers(item: dict[str, Any]) -> list[tuple[Decimal, Decimal]]:
+def moodle_answers(item: dict[str, Any]) -> list[tuple[str, str]]:
     """(answer, tolerance) pairs, each worth 100 %, whose union is the accepted interval: the
-    rounded value ± half a unit first (what Moodle shows as the right answer), then the
-    interval as its centre ± half its width (when it is wider)."""
+    rounded value ± half a unit first, written with the asked decimals (what Moodle shows as
+    the right answer: 0.08020), then the interval as its centre ± half its width (when it is
+    wider)."""
     with exact():
         half = unit(item["decimals"]) / 2
         centre, width = symmetric(item["low"], item["high"])
-        pairs = [(item["answer"], half)]
+        pairs = [(fixed(item["answer"], item["decimals"]), _fixed(half))]
         if (item["low"], item["high"]) != (item["answer"] - half, item["answer"] + half):
-            pairs.append((centre, width))
+            pairs.append((_fixed(centre), _fixed(width)))
     return pairs
 
 
 def cloze_answer(item: dict[str, Any]) -> str:
-    """``{1:NUMERICAL:=0.60109:0.000005~=0.601085:0.00001}``: Moodle's embedded numerical
+    """``{1:NUMERICAL:=0.60109:0.000005~=0.60109:0.000015}``: Moodle's embedded numerical
     sub-question (question/type/multianswer/questiontype.php)."""
-    return "{1:NUMERICAL:" + "~".join(f"={_fixed(a)}:{_fixed(t)}" for a, t in moodle_answers(item)) + "}"
+    return "{1:NUMERICAL:" + "~".join(f"={a}:{t}" for a, t in moodle_answers(item)) + "}"
 
 
 def category_path(*names: str) -> str:
@@ -183,8 +184,8 @@ def moodle_xml(items: list[dict[str, Any]], title: str, layout: str = "cloze", l
             ET.SubElement(question, "defaultgrade").text = "1.0000000"
             for value, tolerance in moodle_answers(s):
                 answer = ET.SubElement(question, "answer", {"fraction": "100", "format": "moodle_auto_format"})
-                ET.SubElement(answer, "text").text = _fixed(value)
-                ET.SubElement(answer, "tolerance").text = _fixed(tolerance)
+                ET.SubElement(answer, "text").text = value
+                ET.SubElement(answer, "tolerance").text = tolerance
                 _text(answer, "feedback", "", format="html")
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
