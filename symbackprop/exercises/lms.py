@@ -9,7 +9,7 @@ step as an embedded NUMERICAL sub-question, all variants in one category, so tha
 "random question" slot of a quiz gives each student one whole network. Each step accepts the
 interval ``check`` accepts (:mod:`symbackprop.check.tolerance`): the value rounded at the
 asked decimals ± half a unit, and the whole interval as a second 100 % answer. The worked
-solution (chain, factors, numbers; :mod:`.worked`) is the general feedback, LaTeX between
+solution (chain, factors, numbers; :mod:`symbackprop.render.worked`) is the general feedback, LaTeX between
 MathJax's ``\\(`` ``\\)``. Every question has an ``<idnumber>`` (the same on every export of
 the same title and variant, so a re-import finds it) and tags naming its steps; a "/" in a
 category name is written "//", as Moodle's category paths require. XML is built with
@@ -30,9 +30,9 @@ from ..derive.derivation import solve
 from ..errors import SymbackpropError
 from ..io.jsonio import json_number
 from ..render.i18n import say
+from ..render.worked import mathjax_name, worked
 from ..spec.reading import Spec
 from .variants import Variant
-from .worked import mathjax_name, worked
 
 __all__ = ["default_steps", "questions", "moodle_xml", "questions_csv", "LAYOUTS"]
 

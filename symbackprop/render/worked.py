@@ -17,9 +17,9 @@ from __future__ import annotations
 from ..core import ids
 from ..core.exact import show
 from ..derive.derivation import Derivation
-from ..render.i18n import say
-from ..render.names import display
-from ..render.printers import NetworkLatexPrinter
+from .i18n import say
+from .names import display
+from .printers import NetworkLatexPrinter
 
 __all__ = ["mathjax_name", "worked"]
 
