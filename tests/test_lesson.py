@@ -368,3 +368,6 @@ def test_a_factor_that_uses_an_updated_weight_says_it_takes_the_old_value(lectur
     assert r"w^{[2]}_{1,1} = 0.5\quad\text{(valor anterior)}" in tex
     assert tex.count("Usamos el valor anterior de") == 1
     assert "We use the old value of" in render_tex(lecture, "slides", "en")
+    # in a reused frame's list (a narrow column) the short mark: the whole one broke its line (r5)
+    reused = [f for f in tex.split("%% step ") if f.split("\n")[0].endswith(": reused") and "anterior" in f]
+    assert reused and all(r"\text{(anterior)}" in f and "(valor anterior)" not in f for f in reused)

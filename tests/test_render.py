@@ -274,3 +274,17 @@ def test_the_error_frame_says_which_output_is_yhat_in_a_sentence_of_its_own():
         general = tex[tex.index(r"\sum_{k=1}"):]
         general = general[:general.index(sentence)]
         assert r"\qquad" not in general and "= a^{[2]}_{k}" not in general
+
+
+def test_the_numbered_names_table_is_headed_in_words():
+    """Review r5: the numbered deck's table of names was headed "z, a, a = g(z)", names the
+    numbered notation does not use (sum_n1, out_n1); it is headed in the lecture's words."""
+    from symbackprop import load_spec
+    from symbackprop.api import solve_for_report
+    from symbackprop.render.report import render_tex
+    from conftest import ROOT
+    solution = solve_for_report(load_spec(ROOT / "examples" / "lecture_2_2_2_numbered.yaml"))
+    for lang, head in (("es", "Suma ponderada & Activación & Cómo se calcula"),
+                       ("en", "Weighted sum & Activation & How it is computed")):
+        tex = render_tex(solution, "slides", lang)
+        assert head in tex and "a = g(z)" not in tex

@@ -229,7 +229,8 @@ class LatexLessonPrinter(LessonPrinter):
             rows.append([self.m(self.name(z)), self.m(self.name(a)),
                          self.m(self.names.doprint(node.definition.xreplace(
                              {sympy.Symbol(ids.with_example(z, self._ex()), real=True): sympy.Symbol(z, real=True)})))])
-        return [self.step("notation", self.t("tex_names"), table={"head": ["z", "a", "a = g(z)"], "rows": rows},
+        return [self.step("notation", self.t("tex_names"), table={"head": [self.t(k) for k in ("tex_head_sum", "tex_head_activation", "tex_head_definition")],
+                                                         "rows": rows},
                   notes=[self.m(f"L = {len(spec.layers)}") + ": " + self.t("tex_layers")], diagram=False)]
 
     def _ex(self) -> int | None:
@@ -524,15 +525,18 @@ class LatexLessonPrinter(LessonPrinter):
             # a constant factor (∂z/∂b = 1) is its value: written once, not "= 1 = 1"
             named = "" if f.named.is_Number else f"{self.names.doprint(f.named)} = "
             # each factor an item of a list, which a full frame may continue on the next
-            old = self.old_value_mark(f, step.old_values)
+            # the short mark: the factor frame said the whole "(valor anterior)" and why, and in
+            # this list's narrow column the whole one broke the line (review r5)
+            old = self.old_value_mark(f, step.old_values, short=True)
             blocks.append({**M(f"{self.factor_symbol(f)} = {named}{self.slot(self.fvalue(f))}{old}"), "item": True})
         return [self.step("reused", self.t("tex_backward"), blocks=blocks, marks=path_marks(path.factors))]
 
-    def old_value_mark(self, f: Factor, old_values: tuple[str, ...]) -> str:
-        """"(valor anterior)" after a factor that uses a parameter updated on an earlier frame."""
+    def old_value_mark(self, f: Factor, old_values: tuple[str, ...], short: bool = False) -> str:
+        """"(valor anterior)" after a factor that uses a parameter updated on an earlier frame
+        ("(anterior)" in a list of reused factors)."""
         if not set(old_values) & {s.name for s in f.named.free_symbols}:
             return ""
-        return rf"\quad\text{{({self.t('old_value')})}}"
+        return rf"\quad\text{{({self.t('old_value_short' if short else 'old_value')})}}"
 
     def _print_Factor(self, step: L.Factor) -> list[dict[str, Any]]:
         if step.reused:
