@@ -341,6 +341,14 @@ def _config(config, options: dict):
     return config if config is not None else TrainConfig(**options)
 
 
+def _pictures() -> None:
+    """A trained run and a vanishing-gradient figure display themselves in a notebook."""
+    from .numeric.gradients import GradientRuns
+    from .numeric.train import TrainResult
+    from .render.display import install_pictures
+    install_pictures(TrainResult, GradientRuns)
+
+
 def train(spec: Spec, data="xor", config=None, *, progress=None, **options):
     """Train ``spec`` on ``data`` (see :func:`training_data`) with a
     :class:`~symbackprop.numeric.train.TrainConfig` or its fields as keywords (``epochs``,
@@ -348,6 +356,7 @@ def train(spec: Spec, data="xor", config=None, *, progress=None, **options):
     loss plot; ``result.history``, ``result.params`` hold the numbers."""
     from .numeric.train import train as run
     config = _config(config, options)
+    _pictures()
     return run(spec, training_data(spec, data, seed=config.seed), config, progress)
 
 
@@ -360,6 +369,7 @@ def vanishing_gradients(specs, data="xor", config=None, *, language: str | None 
     ``progress(n, epoch, loss)`` for the n-th spec (from 0)."""
     from .numeric.gradients import GradientRuns, gradient_run
     config = _config(config, options)
+    _pictures()
     specs = list(specs)
     if not specs:
         raise SymbackpropError("vanishing_gradients: expected at least one spec")
@@ -375,7 +385,7 @@ def vanishing_gradients(specs, data="xor", config=None, *, language: str | None 
 def gradients_figure(runs, fmt: str = "png", language: str | None = None) -> bytes:
     """The vanishing-gradient figure of :func:`vanishing_gradients`'s runs, PNG or PDF bytes
     (the same runs give the same bytes)."""
-    from .render.gradients_text import gradients_labels
+    from .render.training_text import gradients_labels
     from .render.plots import vanishing_gradients as draw
     return draw(runs.runs, gradients_labels(language or runs.language), fmt)
 

@@ -41,7 +41,7 @@ from .spec.reading import TITLE_PAGE_KEYS, load_spec, spec_from_text, spec_to_di
 from .exercises.lms import moodle_xml, questions, questions_csv
 from .exercises.variants import make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
 from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, train, trained_spec
-from .render.gradients_text import gradients_text
+from .render.training_text import grad_norm_labels, gradients_text, loss_labels, train_summary
 from .render.layers_frames import layers_data
 from .render.layers_text import layers_text
 from .derive.derivation import solve
@@ -556,29 +556,18 @@ def _train(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     language = args.lang or spec.language
     config = _config(args)
-    data = training_data(spec, args.data or args.dataset, seed=args.seed)
+    data = training_data(spec, Path(args.data) if args.data else args.dataset, seed=args.seed)
     result = train(spec, data, config,
                    progress=lambda epoch, total, loss: _bar(epoch, total, f"E = {loss:.6g}"))
     stem = Path(args.spec).stem
     out = Path(args.output)
-    last = result.history[-1]
-    validation = f", {say(language, 'train_validation')} {last[2]:.6g}" if last[2] is not None else ""
-    stopped = (say(language, "train_stopped", epoch=last[0], best=result.best_epoch)
-               if result.stopped_early else say(language, "train_done"))
-    # with dropout the losses are measured in eval mode (no dropout): said so
-    eval_mode = (f" ({say(language, 'train_eval_mode')})"
-                 if any(layer.dropout is not None for layer in spec.layers) else "")
-    print(say(language, "train_summary", epochs=last[0], loss=f"{last[1]:.6g}{eval_mode}", validation=validation,
-              stopped=stopped))
+    print(train_summary(result, language))
     import yaml
     written = [
         write_atomic(out / f"{stem}-trained.yaml",
                      yaml.safe_dump(trained_spec(spec, result.params), sort_keys=False, allow_unicode=True)),
-        write_atomic(out / f"{stem}-loss.png", loss_curve_png(result.history, (
-            say(language, "train_epoch"), say(language, "train_train"), say(language, "train_validation"),
-            say(language, "train_per_example")))),
-        write_atomic(out / f"{stem}-gradients.png", grad_norms_png(result.grad_norms, (
-            say(language, "train_epoch"), say(language, "train_grad_norm")))),
+        write_atomic(out / f"{stem}-loss.png", loss_curve_png(result.history, loss_labels(language))),
+        write_atomic(out / f"{stem}-gradients.png", grad_norms_png(result.grad_norms, grad_norm_labels(language))),
     ]
     _said(language, written)
     return 0
@@ -595,7 +584,7 @@ def _gradients(args: argparse.Namespace) -> int:
     elif target.suffix != f".{fmt}":
         raise SymbackpropError(f"{args.output}: the file's suffix says {target.suffix[1:]}, --format {fmt}")
     total = len(specs) * config.epochs
-    runs = vanishing_gradients(specs, args.data or args.dataset, config, language=language, progress=lambda n, e, loss:
+    runs = vanishing_gradients(specs, Path(args.data) if args.data else args.dataset, config, language=language, progress=lambda n, e, loss:
                                _bar(n * config.epochs + e, total, f"E = {loss:.6g}"))
     print(gradients_text(runs.runs, language), end="")
     _said(language, [write_atomic(target, gradients_figure(runs, fmt))])

@@ -26,7 +26,7 @@ from .train import Dataset, TrainConfig, TrainResult, _with_penalties, train
 __all__ = ["GradientRun", "GradientRuns", "gradient_run", "layer_norms"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradientRun:
     """One network's gradient norms: ``norms[t][l - 1]`` is ‖∂E/∂W[l]‖ after ``epochs[t]``
     epochs (0: at initialization); ``losses[t]`` E per example there (the spec's reduction)."""
@@ -41,14 +41,21 @@ class GradientRun:
     def layers(self) -> int:
         return len(self.norms[0])
 
+    def __repr__(self) -> str:
+        return (f"<GradientRun {self.name!r}: {self.layers} layers, epochs 0-{self.epochs[-1]}, "
+                f"‖∂E/∂W[1]‖ = {self.norms[0][0]:.3g} at initialization>")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class GradientRuns:
     """The networks measured together (``api.vanishing_gradients``): a notebook shows their
     figure (``render.display``); ``language`` labels it."""
 
     runs: tuple[GradientRun, ...]
     language: str
+
+    def __repr__(self) -> str:
+        return f"<GradientRuns: {', '.join(repr(r.name) for r in self.runs)}>"
 
 
 def layer_norms(net: Network, params: dict[str, np.ndarray], X, Y) -> tuple[float, tuple[float, ...]]:

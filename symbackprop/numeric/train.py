@@ -70,7 +70,7 @@ class Dataset:
     Y: np.ndarray
 
 
-@dataclass
+@dataclass(repr=False)
 class TrainResult:
     """A trained run; a notebook shows its loss plot (``render.display``)."""
     params: dict[str, np.ndarray]
@@ -80,6 +80,11 @@ class TrainResult:
     best_epoch: int = 0
     spec: Spec | None = None           # the spec trained (its language labels the plots)
     config: TrainConfig | None = None
+
+    def __repr__(self) -> str:
+        last = self.history[-1] if self.history else (0, float("nan"), None)
+        optimizer = self.config.optimizer if self.config else "?"
+        return f"<TrainResult: {last[0]} epochs, {optimizer}, final loss per example {last[1]:.6g}>"
 
 
 # ----------------------------------------------------------------------------- data

@@ -1,11 +1,34 @@
-"""The vanishing-gradient measurements as text (``symbackprop gradients`` prints it) and as
-the figure's labels: the runs of :mod:`symbackprop.numeric.gradients`, the words of the
-catalogue."""
+"""Training in words: a trained run's summary and its plots' labels (``symbackprop train``, a
+notebook's display), and the vanishing-gradient measurements as text and as the figure's
+labels (``symbackprop gradients``), from the words of the catalogue."""
 from __future__ import annotations
 
 from .i18n import say
 
-__all__ = ["gradients_text", "gradients_labels"]
+__all__ = ["gradients_text", "gradients_labels", "train_summary", "loss_labels", "grad_norm_labels"]
+
+
+def train_summary(result, language: str) -> str:
+    """The epochs run, the final loss per example (training, validation), early stopping; with
+    dropout, that the losses are measured in eval mode."""
+    last = result.history[-1]
+    validation = f", {say(language, 'train_validation')} {last[2]:.6g}" if last[2] is not None else ""
+    stopped = (say(language, "train_stopped", epoch=last[0], best=result.best_epoch)
+               if result.stopped_early else say(language, "train_done"))
+    eval_mode = (f" ({say(language, 'train_eval_mode')})"
+                 if any(layer.dropout is not None for layer in result.spec.layers) else "")
+    return say(language, "train_summary", epochs=last[0], loss=f"{last[1]:.6g}{eval_mode}", validation=validation,
+               stopped=stopped)
+
+
+def loss_labels(language: str) -> tuple[str, str, str, str]:
+    """The loss plot's words (``render.plots.loss_curve_png``)."""
+    return (say(language, "train_epoch"), say(language, "train_train"), say(language, "train_validation"),
+            say(language, "train_per_example"))
+
+
+def grad_norm_labels(language: str) -> tuple[str, str]:
+    return say(language, "train_epoch"), say(language, "train_grad_norm")
 
 
 def gradients_labels(language: str) -> dict[str, str]:
