@@ -579,6 +579,8 @@ def _gradients(args: argparse.Namespace) -> int:
     config = _config(args)
     target = Path(args.output)
     fmt = args.format or (target.suffix[1:] if target.suffix in (".png", ".pdf") else "png")
+    if target.suffix.lower() in (".txt", ".json", ".tex", ".svg", ".jpg", ".jpeg", ".csv", ".yaml", ".py"):
+        raise SymbackpropError(f"-o: expected a folder or a file name ending in .png or .pdf, found {args.output!r}")
     if target.suffix not in (".png", ".pdf"):
         target = target / f"vanishing-gradients.{fmt}"
     elif target.suffix != f".{fmt}":

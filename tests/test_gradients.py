@@ -127,6 +127,7 @@ def test_the_command_prints_the_table_and_writes_the_figure(tmp_path, capsys):
 @pytest.mark.parametrize("extra, message", [
     (["-o", "x.png", "--format", "pdf"], "x.png: the file's suffix says png, --format pdf"),
     (["--validation", "2"], "--validation: expected a share from 0 to 1"),
+    (["-o", "figure.svg"], "-o: expected a folder or a file name ending in .png or .pdf, found 'figure.svg'"),
 ])
 def test_bad_options_exit_2_in_one_line(extra, message, capsys):
     assert main(["gradients", str(PLAIN), "--dataset", "xor", "--epochs", "1"] + extra) == 2
