@@ -20,7 +20,8 @@ The packages read as the pipeline, each importing only from those before it:
     api, cli    orchestration; the command line
 """
 from ._version import __version__
-from .api import as_json, as_pdf, as_tex, as_text, solve_for_report, write_report
+from .api import (as_json, as_pdf, as_tex, as_text, gradients_figure, solve_for_report, train, vanishing_gradients,
+                  write_report)
 from .check import Options, check, load_answers
 from .core.graph import build_graph
 from .core.model import Edge, Model, Node, build_model
@@ -49,7 +50,8 @@ __all__ = [
     "as_text", "as_json", "as_tex", "as_pdf", "write_report", "solve_for_report", "show",
     "graph_svg",
     # checking, numbers
-    "check", "load_answers", "Options", "Network", "export_source",
+    "check", "load_answers", "Options", "Network", "export_source", "train", "vanishing_gradients",
+    "gradients_figure",
     # errors
     "SymbackpropError", "SpecError", "AnswerError", "RenderError", "LatexNotFound",
     "LatexBuildError",

@@ -3,6 +3,8 @@
     solution = solve(load_spec("net.yaml"), rounding="hand")
     print(as_text(solution)); text = as_json(solution)
     solution = solve_for_report(spec); tex = as_tex(solution, "slides", "es")
+    run = train(spec, "xor", epochs=500, optimizer="adam", lr=0.05)   # a notebook shows its loss plot
+    runs = vanishing_gradients([plain, residual], "xor", epochs=200)  # … and the figure of deck 004
     spec = with_title_page(spec, author="symbackprop", date="")   # the title page's fields, overridden
 """
 from __future__ import annotations
@@ -25,7 +27,8 @@ __all__ = ["as_text", "as_json", "as_tex", "as_pdf", "write_report", "write_grap
            "write_layers_report", "write_tex_and_pdf", "solve_for_report",
            "REPORT_PATH_LIMIT", "REPORT_LIMITS", "report_parameters", "build_variant", "worker_start",
            "for_checking", "check_file", "check_class_file", "grade_file", "grade_class_file", "Grades",
-           "kinds_of", "with_title_page"]
+           "kinds_of", "with_title_page", "training_data", "train", "vanishing_gradients",
+           "gradients_figure"]
 
 #: In reports, a parameter with more paths than this is shown in delta form: every path of
 #: a deep network, one frame per factor, would be hundreds of frames.
@@ -309,6 +312,82 @@ def grade_file(spec: Spec, answers_path: str | Path, options=None, *, marks_path
     columns = {i.quantity: i.name for i in report.items}
     return Grades(solution, columns, [(Path(answers_path).name, report)],
                   [mark(report, columns, rule, kinds_of(solution, columns))], problems, rule)
+
+
+# ----------------------------------------------------------------------------- training
+
+def training_data(spec: Spec, data, *, seed: int = 0):
+    """A :class:`~symbackprop.numeric.train.Dataset` for ``spec``: ``data`` is the name of a
+    built-in one (xor, moons, circles, sine), a CSV file's path, a Dataset, or a pair (X, Y)
+    of arrays (rows are examples)."""
+    from .numeric.train import DATASETS, Dataset, dataset, load_csv
+    import numpy as np
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, tuple) and len(data) == 2:
+        return Dataset("data", np.asarray(data[0], dtype=np.float64), np.asarray(data[1], dtype=np.float64))
+    if isinstance(data, str) and data in DATASETS:
+        return dataset(data, spec, seed=seed)
+    if isinstance(data, (str, Path)):
+        return load_csv(data, spec)
+    raise SymbackpropError(f"data: expected a dataset name ({', '.join(DATASETS)}), a CSV file, a Dataset "
+                           f"or (X, Y), found {type(data).__name__}")
+
+
+def _config(config, options: dict):
+    from .numeric.train import TrainConfig
+    if config is not None and options:
+        raise TypeError("give either config or keyword options, not both")
+    return config if config is not None else TrainConfig(**options)
+
+
+def _pictures() -> None:
+    """A trained run and a vanishing-gradient figure display themselves in a notebook."""
+    from .numeric.gradients import GradientRuns
+    from .numeric.train import TrainResult
+    from .render.display import install_pictures
+    install_pictures(TrainResult, GradientRuns)
+
+
+def train(spec: Spec, data="xor", config=None, *, progress=None, **options):
+    """Train ``spec`` on ``data`` (see :func:`training_data`) with a
+    :class:`~symbackprop.numeric.train.TrainConfig` or its fields as keywords (``epochs``,
+    ``optimizer``, ``lr``, ``batch_size``, ``seed``…). A notebook shows the result as its
+    loss plot; ``result.history``, ``result.params`` hold the numbers."""
+    from .numeric.train import train as run
+    config = _config(config, options)
+    _pictures()
+    return run(spec, training_data(spec, data, seed=config.seed), config, progress)
+
+
+def vanishing_gradients(specs, data="xor", config=None, *, language: str | None = None, progress=None,
+                        **options):
+    """Deck 004's vanishing gradients: each spec trained as :func:`train` does, ‖∂E/∂W[l]‖
+    of every layer measured at initialization and after every epoch
+    (:class:`~symbackprop.numeric.gradients.GradientRuns`: ``.runs``, ``.figure("png")``; a
+    notebook shows the figure). Any list of specs: plain, residual, batch-normalized…
+    ``progress(n, epoch, loss)`` for the n-th spec (from 0)."""
+    from .numeric.gradients import GradientRuns, gradient_run
+    config = _config(config, options)
+    _pictures()
+    specs = list(specs)
+    if not specs:
+        raise SymbackpropError("vanishing_gradients: expected at least one spec")
+    datasets = [training_data(spec, data, seed=config.seed) for spec in specs]   # every refusal first
+    runs = []
+    for n, (spec, rows) in enumerate(zip(specs, datasets)):
+        step = (lambda epoch, total, loss, n=n: progress(n, epoch, loss)) if progress else None
+        name = spec.title_in(language or spec.language) or Path(spec.source).stem
+        runs.append(gradient_run(spec, rows, config, name=name, progress=step))
+    return GradientRuns(tuple(runs), language or specs[0].language)
+
+
+def gradients_figure(runs, fmt: str = "png", language: str | None = None) -> bytes:
+    """The vanishing-gradient figure of :func:`vanishing_gradients`'s runs, PNG or PDF bytes
+    (the same runs give the same bytes)."""
+    from .render.training_text import gradients_labels
+    from .render.plots import vanishing_gradients as draw
+    return draw(runs.runs, gradients_labels(language or runs.language), fmt)
 
 
 # ----------------------------------------------------------------------------- variants in a pool

@@ -9,6 +9,7 @@
                      [--min-decimals N] [--marks FILE] [--carried-credit SHARE]
     symbackprop export SPEC -o FILE.py
     symbackprop train SPEC (--data FILE.csv | --dataset xor|moons|circles|sine) [--epochs N] ...
+    symbackprop gradients SPEC [SPEC ...] (--data FILE.csv | --dataset ...) [train's options] [-o DIR|FILE]
     symbackprop variants SPEC (--count N | --roster FILE.csv) [--seed S] [--vary ...] [--jobs J]
     symbackprop demo [-o DIR] [--author NAME] [--course TEXT] [--institution TEXT] [--date TEXT]
 
@@ -24,7 +25,7 @@ import sys
 from pathlib import Path
 
 from ._version import __version__
-from .api import (build_variant, worker_start, as_json, as_text, grade_class_file, grade_file, graph_stem,
+from .api import (build_variant, gradients_figure, training_data, vanishing_gradients, worker_start, as_json, as_text, grade_class_file, grade_file, graph_stem,
                   report_parameters, solve_for_report, with_title_page, write_graph_report, write_layers_report,
                   write_report, write_tex_and_pdf)
 from .render.report import STYLES, render_feedback_tex
@@ -39,7 +40,8 @@ from .core.expr import parse_number
 from .spec.reading import TITLE_PAGE_KEYS, load_spec, spec_from_text, spec_to_dict
 from .exercises.lms import LAYOUTS, moodle_xml, questions, questions_csv
 from .exercises.variants import make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
-from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
+from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, train, trained_spec
+from .render.training_text import grad_norm_labels, gradients_text, loss_labels, train_summary
 from .render.layers_frames import layers_data
 from .render.layers_text import layers_text
 from .derive.derivation import solve
@@ -101,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
   symbackprop check net.yaml ana.yaml                a student's sheet, ✓ ≈ ↪ ✗ with diagnoses
   symbackprop check net.yaml class.csv --batch       a class: grades.csv, summary, a report each
   symbackprop export net.yaml -o net.py              the gradients as a NumPy module
+  symbackprop gradients deep.yaml deep_res.yaml --dataset xor   vanishing gradients, plotted
 
 symbackprop COMMAND --help tells each command's options.""")
     parser.add_argument("--version", action="version", version=f"symbackprop {__version__}")
@@ -175,29 +178,17 @@ symbackprop COMMAND --help tells each command's options.""")
 
     train_p = sub.add_parser("train", help="train the network with the exported formulas")
     train_p.add_argument("spec", help="the network spec (YAML)")
-    source = train_p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", metavar="FILE.csv", help="inputs and targets (targets named y..., t...)")
-    source.add_argument("--dataset", choices=DATASETS, help="a built-in dataset instead of --data")
-    train_p.add_argument("--epochs", type=_whole(1, 1_000_000), default=100, help="passes over the data")
-    train_p.add_argument("--batch-size", type=_whole(1, 10_000_000), default=32,
-                         help="examples per gradient step")
-    train_p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
-                         help="the update rule (SGD, momentum, RMSProp, Adam)")
-    train_p.add_argument("--lr", type=_finite(zero=False), default=None, help="default: the spec's learning_rate")
-    train_p.add_argument("--l1", type=_finite(zero=True), default=None,
-                         help="L1 penalty coefficient (default: the spec's regularization)")
-    train_p.add_argument("--l2", type=_finite(zero=True), default=None,
-                         help="L2 penalty coefficient (default: the spec's regularization)")
-    train_p.add_argument("--early-stopping", type=_whole(1, 1_000_000), default=None, metavar="PATIENCE",
-                         help="stop after PATIENCE epochs without a better loss (the validation loss with --validation) and keep the best parameters (default: never)")
-    train_p.add_argument("--validation", type=float, default=0.0, help="share held out, e.g. 0.2")
-    train_p.add_argument("--seed", type=_whole(0, 2 ** 32 - 1), default=0,
-                         help="seed of the dataset and of the shuffling")
-    train_p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                         help="floating-point type of the arrays")
-    train_p.add_argument("--lang", choices=("es", "en"), default=None,
-                         help="language of the output (default: the spec's)")
+    _training(train_p)
     train_p.add_argument("-o", "--output", metavar="DIR", default="output", help="folder for the files written")
+
+    grad_p = sub.add_parser("gradients", help="vanishing gradients: ‖∂E/∂W‖ per layer, at initialization "
+                                              "and over training, for one or more networks")
+    grad_p.add_argument("spec", nargs="+", help="the network specs (YAML), one panel each")
+    _training(grad_p)
+    grad_p.add_argument("--format", choices=("png", "pdf"), default=None,
+                        help="the figure's format (default: from -o's suffix, else png)")
+    grad_p.add_argument("-o", "--output", metavar="DIR|FILE", default="output",
+                        help="folder for vanishing-gradients.png, or the figure's file (.png, .pdf)")
 
     var_p = sub.add_parser("variants", help="one exercise variant per student: sheets, keys, manifest")
     var_p.add_argument("spec", help="the network spec (YAML)")
@@ -226,6 +217,37 @@ symbackprop COMMAND --help tells each command's options.""")
     _title_page(demo, prefix="")
     _common(demo, default_dir="output")
     return parser
+
+
+def _training(p: argparse.ArgumentParser) -> None:
+    """The options of training (train, gradients)."""
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", metavar="FILE.csv", help="inputs and targets (targets named y..., t...)")
+    source.add_argument("--dataset", choices=DATASETS, help="a built-in dataset instead of --data")
+    p.add_argument("--epochs", type=_whole(1, 1_000_000), default=100, help="passes over the data")
+    p.add_argument("--batch-size", type=_whole(1, 10_000_000), default=32, help="examples per gradient step")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
+                   help="the update rule (SGD, momentum, RMSProp, Adam)")
+    p.add_argument("--lr", type=_finite(zero=False), default=None, help="default: the spec's learning_rate")
+    p.add_argument("--l1", type=_finite(zero=True), default=None,
+                   help="L1 penalty coefficient (default: the spec's regularization)")
+    p.add_argument("--l2", type=_finite(zero=True), default=None,
+                   help="L2 penalty coefficient (default: the spec's regularization)")
+    p.add_argument("--early-stopping", type=_whole(1, 1_000_000), default=None, metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without a better loss (the validation loss with --validation) and keep the best parameters (default: never)")
+    p.add_argument("--validation", type=float, default=0.0, help="share held out, e.g. 0.2")
+    p.add_argument("--seed", type=_whole(0, 2 ** 32 - 1), default=0, help="seed of the dataset and of the shuffling")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="floating-point type of the arrays")
+    p.add_argument("--lang", choices=("es", "en"), default=None, help="language of the output (default: the spec's)")
+
+
+def _config(args: argparse.Namespace) -> TrainConfig:
+    if not 0 <= args.validation < 1:
+        raise SymbackpropError(f"--validation: expected a share from 0 to 1, found {args.validation}")
+    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
+                       lr=args.lr, l1=args.l1, l2=args.l2, early_stopping=args.early_stopping,
+                       validation=args.validation, seed=args.seed, dtype=args.dtype)
 
 
 def _common(p: argparse.ArgumentParser, default_dir: str | None = None) -> None:
@@ -537,36 +559,41 @@ def _export(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     language = args.lang or spec.language
-    if not 0 <= args.validation < 1:
-        raise SymbackpropError(f"--validation: expected a share from 0 to 1, found {args.validation}")
-    data = load_csv(args.data, spec) if args.data else dataset(args.dataset, spec, seed=args.seed)
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
-                         lr=args.lr, l1=args.l1, l2=args.l2, early_stopping=args.early_stopping,
-                         validation=args.validation, seed=args.seed, dtype=args.dtype)
+    config = _config(args)
+    data = training_data(spec, Path(args.data) if args.data else args.dataset, seed=args.seed)
     result = train(spec, data, config,
                    progress=lambda epoch, total, loss: _bar(epoch, total, f"E = {loss:.6g}"))
     stem = Path(args.spec).stem
     out = Path(args.output)
-    last = result.history[-1]
-    validation = f", {say(language, 'train_validation')} {last[2]:.6g}" if last[2] is not None else ""
-    stopped = (say(language, "train_stopped", epoch=last[0], best=result.best_epoch)
-               if result.stopped_early else say(language, "train_done"))
-    # with dropout the losses are measured in eval mode (no dropout): said so
-    eval_mode = (f" ({say(language, 'train_eval_mode')})"
-                 if any(layer.dropout is not None for layer in spec.layers) else "")
-    print(say(language, "train_summary", epochs=last[0], loss=f"{last[1]:.6g}{eval_mode}", validation=validation,
-              stopped=stopped))
+    print(train_summary(result, language))
     import yaml
     written = [
         write_atomic(out / f"{stem}-trained.yaml",
                      yaml.safe_dump(trained_spec(spec, result.params), sort_keys=False, allow_unicode=True)),
-        write_atomic(out / f"{stem}-loss.png", loss_curve_png(result.history, (
-            say(language, "train_epoch"), say(language, "train_train"), say(language, "train_validation"),
-            say(language, "train_per_example")))),
-        write_atomic(out / f"{stem}-gradients.png", grad_norms_png(result.grad_norms, (
-            say(language, "train_epoch"), say(language, "train_grad_norm")))),
+        write_atomic(out / f"{stem}-loss.png", loss_curve_png(result.history, loss_labels(language))),
+        write_atomic(out / f"{stem}-gradients.png", grad_norms_png(result.grad_norms, grad_norm_labels(language))),
     ]
     _said(language, written)
+    return 0
+
+
+def _gradients(args: argparse.Namespace) -> int:
+    specs = [load_spec(path) for path in args.spec]
+    language = args.lang or specs[0].language
+    config = _config(args)
+    target = Path(args.output)
+    fmt = args.format or (target.suffix[1:] if target.suffix in (".png", ".pdf") else "png")
+    if target.suffix.lower() in (".txt", ".json", ".tex", ".svg", ".jpg", ".jpeg", ".csv", ".yaml", ".py"):
+        raise SymbackpropError(f"-o: expected a folder or a file name ending in .png or .pdf, found {args.output!r}")
+    if target.suffix not in (".png", ".pdf"):
+        target = target / f"vanishing-gradients.{fmt}"
+    elif target.suffix != f".{fmt}":
+        raise SymbackpropError(f"{args.output}: the file's suffix says {target.suffix[1:]}, --format {fmt}")
+    total = len(specs) * config.epochs
+    runs = vanishing_gradients(specs, Path(args.data) if args.data else args.dataset, config, language=language, progress=lambda n, e, loss:
+                               _bar(n * config.epochs + e, total, f"E = {loss:.6g}"))
+    print(gradients_text(runs.runs, language), end="")
+    _said(language, [write_atomic(target, gradients_figure(runs, fmt))])
     return 0
 
 
@@ -636,7 +663,7 @@ def _bar(done: int, total: int, text: str) -> None:
 
 
 COMMANDS = {"variants": _variants, "demo": _demo, "solve": _solve, "graph": _graph, "check": _check, "export": _export,
-            "train": _train}
+            "train": _train, "gradients": _gradients}
 
 
 #: The cyclic garbage collector's thresholds while a command runs. A command builds up to

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-NOTEBOOKS = ("lecture_2_2_2.ipynb", "checking.ipynb", "graphs.ipynb")
+NOTEBOOKS = ("lecture_2_2_2.ipynb", "checking.ipynb", "graphs.ipynb", "training.ipynb")
 
 
 def require_jupyter():
@@ -121,3 +121,27 @@ def test_the_graphs_notebook(executed):
     assert titles == {"x": "x = −2; ∂f/∂x = −4", "y": "y = 5; ∂f/∂y = −4", "z": "z = −4; ∂f/∂z = 3",
                       "q": "q = 3; ∂f/∂q = −4", "f": "f = −12; ∂f/∂f = 1"}
     assert "value (forward)" in svg and "gradient (backward)" in svg
+
+
+def test_the_training_notebook(executed):
+    """One SGD step is the lecture's update (0.45188, the slides' nuevo_w5); the trained run and
+    the vanishing-gradient figure display as pictures; the table's numbers are the exact
+    derivation's (tests/test_gradients.py)."""
+    nb = executed["training.ipynb"]
+    streams = _all_text(nb)
+    assert "E = 0.24909   nuevo_w5 = 0.45188" in streams
+    assert "w5 after one SGD step: 0.45188\nnuevo_w5 on the slides: 0.45188" in streams
+    for name in ("sgd", "momentum", "rmsprop", "adam"):
+        assert f"{name:9} final loss per example 0.0" in streams, name
+    adam = float(streams.split("adam      final loss per example ")[1].split()[0])
+    sgd = float(streams.split("sgd       final loss per example ")[1].split()[0])
+    assert adam < sgd < 0.24909          # every optimizer lowered E; Adam the most
+    html = _all_text(nb, "text/html")
+    assert "200 épocas, pérdida final por ejemplo" in html       # the spec's language: Spanish
+    assert html.count("<img src='data:image/png;base64,") == 2
+    assert "(1) Deep sigmoid, 9 layers: E per example 0.710781 → 0.693147" in html
+    assert "1.144e-06" in html and "4.600e-01" in html           # layer 1 at initialization
+    pngs = [o.data["image/png"] for o in _outputs(nb) if "image/png" in o.get("data", {})]
+    assert len(pngs) == 2
+    assert "layer 1 / layer 9 at initialization = 2.61e-06" in streams
+    assert "layer 1 / layer 9 at initialization = 0.0264" in streams

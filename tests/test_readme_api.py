@@ -24,6 +24,8 @@ def test_every_snippet_of_the_api_section_runs(tmp_path, monkeypatch, capsys):
     assert out[0].startswith("0.249089541460376") and out[0].split()[1].startswith("0.451878125424")
     assert out[1].startswith("**How much does $w_{5} = 0.5$ contribute to")
     assert out[2] == "True"
+    assert out[3].startswith("0.451878125424")            # train's one SGD step: the lecture's nuevo_w5
+    assert (tmp_path / "vanishing.png").read_bytes().startswith(b"\x89PNG")
     assert "\\begin{document}" in (tmp_path / "output" / "lecture-slides-es.tex").read_text()
     assert "def " in (tmp_path / "network.py").read_text()
     import xml.etree.ElementTree as ET

@@ -17,6 +17,12 @@ masks or the ``masks`` argument ({layer: rows of 0/1}), and the backward pass mu
 ∂E/∂ã by the same factor; ``training=False`` skips dropout (inference, as ``nn.Dropout`` in
 eval mode). A spec without dropout gets the functions without these two arguments.
 
+Residual blocks (a layer's ``residual``, deck 004's H(x) = F(x) + x): the layer passes on
+h = a + x (or a + x·W_sᵀ with the projection of ``weights``), x the output of the earlier
+layer ``from``; backward, ∂E/∂h flows into ∂E/∂a (∂h/∂a = 1) and, along the shortcut, is
+added to ∂E/∂x (∂h/∂x = 1, or W_s). W_s is the spec's, fixed (the module's SHORTCUTS), not
+a parameter: it is not trained, as the derivation takes it as given.
+
     net = Network(spec)                       # the generated array code, compiled in memory
     loss, grads = net.loss_and_gradients(net.initial_params(), X, Y)
     source = export_source(spec)              # the same as a standalone module (NumPy only)
@@ -312,7 +318,6 @@ def _module_lines(spec: Spec, name: str, backend: str, scalar: bool, *, with_par
     """The module's lines; without ``initial_params`` when ``with_params`` is false (the
     in-memory Network takes its parameters as arrays: a large network's weights written as
     literals would take seconds to compile)."""
-    spec.refuse("residual", "the generated code (export, train)")
     L = len(spec.layers)
     dropout = _has_dropout(spec)
     extra = ", training=True, masks=None" if dropout else ""
@@ -342,11 +347,13 @@ def _module_lines(spec: Spec, name: str, backend: str, scalar: bool, *, with_par
         lines += ["    }", "", ""]
     if dropout:
         lines += _dropout_lines(spec)
+    lines += _shortcut_lines(spec)
     lines += [f"def forward(params, X{extra}):", '    """The output ŷ for a batch X.' + ("" if dropout else '"""')]
     if dropout:
         lines += ["    training=True applies dropout (the spec's masks, or masks={layer: rows of 0/1});",
                   '    training=False skips it: inference, as nn.Dropout in eval mode."""']
     lines.append("    A = np.asarray(X, dtype=np.float64)")
+    lines += _shortcut_forward(spec, 0, lambda s: f"H{s}")
     for l, layer in enumerate(spec.layers, start=1):
         forward, _, _ = layer_code(layer)
         bias = f" + params['b{l}']" if f"b{l}" in params else ""
@@ -354,6 +361,7 @@ def _module_lines(spec: Spec, name: str, backend: str, scalar: bool, *, with_par
                   f"    A = {forward}                 # a[{l}] = g(z[{l}])"]
         if layer.dropout is not None:
             lines.append(f"    A = A * _dropout_factor({l}, masks, training)   # ã[{l}] = a[{l}]·m/(1 − p), dropout")
+        lines += _shortcut_forward(spec, l, lambda s: f"H{s}")
     lines += ["    return A", "", ""]
     if scalar:
         return lines + _scalar_body(spec)
@@ -377,6 +385,9 @@ def _module_lines(spec: Spec, name: str, backend: str, scalar: bool, *, with_par
             lines += [f"    A{l} = A                                          # a[{l}], before dropout",
                       f"    D{l} = _dropout_factor({l}, masks, training)      # m/(1 − p): the factor ∂ã/∂a",
                       f"    A = A * D{l}                                      # ã[{l}] = a[{l}]·m/(1 − p)"]
+        if layer.residual is not None:
+            lines.append(f"    A{l} = A                                          # a[{l}], before the shortcut")
+        lines += _shortcut_forward(spec, l, lambda s: f"cache[{s}]", keep=False)
         lines.append("    cache.append(A)")
     output = _output_code(spec)
     lines += [f"    Z = Z{L}", *output.setup, f"    E = scale * {output.loss}"]
@@ -402,15 +413,14 @@ def _module_lines(spec: Spec, name: str, backend: str, scalar: bool, *, with_par
             lines += [gradient for _, gradient in _penalty_lines(spec, key)]
         if l > 1:
             layer = spec.layers[l - 2]
+            lines += _shortcut_backward(spec, l - 1, f"    dA = delta @ params['W{l}']")
             if layer.dropout is not None:
-                lines.append(f"    dA = delta @ params['W{l}']                      # ∂E/∂ã[{l - 1}] = W[{l}]ᵀ δ[{l}]")
                 lines.append(f"    dA = dA * D{l - 1}                               # ∂E/∂a[{l - 1}] = ∂E/∂ã[{l - 1}] · m/(1 − p)")
                 lines.append(f"    Z = Z{l - 1}")
                 lines.append(f"    A = A{l - 1}")
             else:
-                lines.append(f"    dA = delta @ params['W{l}']                      # ∂E/∂a[{l - 1}] = W[{l}]ᵀ δ[{l}]")
                 lines.append(f"    Z = Z{l - 1}")
-                lines.append(f"    A = cache[{l - 1}]")
+                lines.append(f"    A = {f'A{l - 1}' if layer.residual is not None else f'cache[{l - 1}]'}")
             lines += _activation_backward(layer, l - 1)
     if backend == "jax":
         jit = ('jax.jit(loss_and_gradients, static_argnames=("training",))   # training: a Python flag'
@@ -418,6 +428,58 @@ def _module_lines(spec: Spec, name: str, backend: str, scalar: bool, *, with_par
         lines += ["    return E, grads", "", "", f"loss_and_gradients = {jit}", ""]
     else:
         lines += ["    return float(E), grads", ""]
+    return lines
+
+
+def _sources(spec: Spec) -> set[int]:
+    """The layers (0: the inputs) a residual block's shortcut starts at."""
+    return {layer.residual.source for layer in spec.layers if layer.residual is not None}
+
+
+def _shortcut_lines(spec: Spec) -> list[str]:
+    """The module's SHORTCUTS table: each projection W_s, fixed (the spec's, not trained)."""
+    rows = {l: layer.residual.weights for l, layer in enumerate(spec.layers, start=1)
+            if layer.residual is not None and layer.residual.weights is not None}
+    if not rows:
+        return []
+    lines = ["# Residual blocks' projections W_s (units × the earlier layer's width), layer: W_s.",
+             "# Given by the spec and fixed: not parameters, not trained (h = a + x·W_sᵀ).",
+             "SHORTCUTS = {"]
+    for l, weights in rows.items():
+        lines.append(f"    {l}: np.array({[[float(v) for v in row] for row in weights]!r}, dtype=np.float64),")
+    return lines + ["}", "", ""]
+
+
+def _shortcut_forward(spec: Spec, l: int, output, keep: bool = True) -> list[str]:
+    """After layer l's output A (l = 0: the inputs): keep it when a shortcut starts there
+    (``keep``; the array code's cache keeps every output anyway), and end layer l's residual
+    block, h = a + x. ``output(s)``: the name of layer s's output."""
+    lines = []
+    layer = spec.layers[l - 1] if l else None
+    if layer is not None and layer.residual is not None:
+        s = layer.residual.source
+        x = output(s) if layer.residual.weights is None else f"{output(s)} @ SHORTCUTS[{l}].T"
+        what = "x" if layer.residual.weights is None else "W_s·x"
+        lines.append(f"    A = A + {x}          # h[{l}] = a[{l}] + {what}, x the output of layer {s}: H(x) = F(x) + x")
+    if keep and l in _sources(spec):
+        lines.append(f"    H{l} = A")
+    return lines
+
+
+def _shortcut_backward(spec: Spec, l: int, first: str) -> list[str]:
+    """∂E/∂(layer l's output) = W[l+1]ᵀ δ[l+1] (``first``) plus, for each residual block whose
+    shortcut starts at layer l, its ∂E/∂h (times W_s): the shortcut's path; and, when layer l
+    ends a block, ∂E/∂h kept for the layer its shortcut starts at (∂h/∂a = 1: ∂E/∂a is ∂E/∂h)."""
+    layer = spec.layers[l - 1]
+    name = "h" if layer.residual is not None else "ã" if layer.dropout is not None else "a"
+    lines = [f"{first}                      # ∂E/∂{name}[{l}] = W[{l + 1}]ᵀ δ[{l + 1}]"]
+    for k, block in enumerate(spec.layers, start=1):
+        if block.residual is not None and block.residual.source == l:
+            dh = f"dH{k}" if block.residual.weights is None else f"dH{k} @ SHORTCUTS[{k}]"
+            lines.append(f"    dA = dA + {dh}          # the shortcut's path from h[{k}]: ∂h[{k}]/∂x = "
+                         + ("1" if block.residual.weights is None else "W_s"))
+    if layer.residual is not None and layer.residual.source > 0:
+        lines.append(f"    dH{l} = dA                                      # ∂E/∂h[{l}], for the shortcut")
     return lines
 
 
@@ -545,7 +607,7 @@ def _scalar_body(spec: Spec) -> list[str]:
     lines.append(f"        {', '.join(f'x{j}' for j in range(1, n_in + 1))}{',' if n_in == 1 else ''} = xs")
     lines.append(f"        {', '.join(f'y{k}' for k in range(1, n_out + 1))}{',' if n_out == 1 else ''} = ys")
     for node in model.nodes.values():
-        if node.kind in ("z", "a"):
+        if node.kind in ("z", "a", "residual"):
             lines.append(f"        {node.id} = {code(node.definition)}")
     for t in model.terms:
         lines.append(f"        E += scale * ({code(model.nodes[t].definition)})")

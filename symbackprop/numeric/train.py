@@ -38,7 +38,7 @@ __all__ = ["TrainConfig", "Dataset", "TrainResult", "TrainingError", "train", "d
            "step_masks", "DATASETS", "OPTIMIZERS"]
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
-DATASETS = ("xor", "moons", "circles", "sine")
+DATASETS = ("xor", "moons", "circles", "sine", "spec")
 
 
 class TrainingError(SymbackpropError):
@@ -70,13 +70,21 @@ class Dataset:
     Y: np.ndarray
 
 
-@dataclass
+@dataclass(repr=False)
 class TrainResult:
+    """A trained run; a notebook shows its loss plot (``render.display``)."""
     params: dict[str, np.ndarray]
     history: list[tuple[int, float, float | None]] = field(default_factory=list)   # epoch, E per example: train, validation
     grad_norms: dict[int, list[float]] = field(default_factory=dict)                # layer -> per epoch
     stopped_early: bool = False
     best_epoch: int = 0
+    spec: Spec | None = None           # the spec trained (its language labels the plots)
+    config: TrainConfig | None = None
+
+    def __repr__(self) -> str:
+        last = self.history[-1] if self.history else (0, float("nan"), None)
+        optimizer = self.config.optimizer if self.config else "?"
+        return f"<TrainResult: {last[0]} epochs, {optimizer}, final loss per example {last[1]:.6g}>"
 
 
 # ----------------------------------------------------------------------------- data
@@ -91,10 +99,15 @@ def _targets(labels: np.ndarray, outputs: int, name: str) -> np.ndarray:
 
 
 def dataset(name: str, spec: Spec, *, n: int = 200, seed: int = 0) -> Dataset:
-    """Small datasets generated in code (no downloads)."""
+    """Small datasets generated in code (no downloads); ``spec``: the spec's own examples
+    (its inputs and targets: one SGD step over them is the worked example's update)."""
     rng = np.random.default_rng(seed)
     inputs = spec.n_inputs
     outputs = spec.layers[-1].units
+    if name == "spec":
+        X = np.array([[float(v) for v in row] for row in spec.inputs], dtype=np.float64)
+        Y = np.array([[float(v) for v in row] for row in spec.targets], dtype=np.float64)
+        return Dataset(name, X, Y)   # already smoothed, when the spec smooths its labels
     if name == "sine":
         if inputs != 1 or outputs != 1:
             raise SymbackpropError(f"dataset sine has 1 input and 1 target; the spec's network has "
@@ -198,14 +211,18 @@ def step_masks(spec: Spec, seed: int, step: int, n: int, dtype=np.float64) -> di
 
 
 def train(spec: Spec, data: Dataset, config: TrainConfig,
-          progress: Callable[[int, int, float], None] | None = None) -> TrainResult:
+          progress: Callable[[int, int, float], None] | None = None,
+          observe: Callable[[int, dict[str, np.ndarray], np.ndarray], None] | None = None) -> TrainResult:
+    """Train ``spec`` on ``data``. ``progress(epoch, epochs, loss)`` after each epoch;
+    ``observe(epoch, params, train_idx)`` before the first (epoch 0: the initial parameters)
+    and after each, with the rows of ``data`` trained on (the vanishing-gradient figure
+    measures the gradient there, :mod:`.gradients`); it must not keep or change ``params``."""
     # Overflow is not warned about: a non-finite loss or gradient stops training with a message.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _train(spec, data, config, progress)
+        return _train(spec, data, config, progress, observe)
 
 
-def _train(spec: Spec, data: Dataset, config: TrainConfig,
-           progress: Callable[[int, int, float], None] | None) -> TrainResult:
+def _train(spec: Spec, data: Dataset, config: TrainConfig, progress, observe) -> TrainResult:
     if config.optimizer not in OPTIMIZERS:
         raise SymbackpropError(f"unknown optimizer {config.optimizer!r}: expected one of {', '.join(OPTIMIZERS)}")
     spec = _with_penalties(spec, config)
@@ -227,10 +244,12 @@ def _train(spec: Spec, data: Dataset, config: TrainConfig,
     X, Y = data.X.astype(dtype), data.Y.astype(dtype)
     lr = config.lr if config.lr is not None else float(spec.learning_rate)
     state: dict[str, dict[str, np.ndarray]] = {k: {"m": np.zeros_like(v), "v": np.zeros_like(v)} for k, v in params.items()}
-    result = TrainResult(params=params)
+    result = TrainResult(params=params, spec=spec, config=config)
     best = (math.inf, params, 0)
     waited = 0
     t = 0
+    if observe:
+        observe(0, params, train_idx)
     for epoch in range(1, config.epochs + 1):
         shuffled = rng.permutation(train_idx)
         norms: dict[int, float] = {}
@@ -262,6 +281,8 @@ def _train(spec: Spec, data: Dataset, config: TrainConfig,
             result.grad_norms.setdefault(layer, []).append(norm)
         if progress:
             progress(epoch, config.epochs, float(train_loss))
+        if observe:
+            observe(epoch, params, train_idx)
         watched = val_loss if val_loss is not None else train_loss
         if watched < best[0]:
             best = (watched, {k: v.copy() for k, v in params.items()}, epoch)

@@ -5,6 +5,8 @@
     d.factor("dn1/dsum_n1")      # one factor: recall its definition, therefore its value
     build_graph("(x+y)*z", {...})   # the computational graph drawn (SVG), then its values and gradients
     check(solution, {...})       # the verdict table, in colour
+    api.train(spec, "xor", ...)  # a trained run: its summary and loss plot (PNG)
+    api.vanishing_gradients([...])   # deck 004's vanishing-gradient figure and its table
     show(solution.chain("w5"), language="en")   # the same, in another language
 
 Every string shown comes from the report's printers (:class:`~.context.LatexLessonPrinter`,
@@ -12,7 +14,10 @@ the check's words, graph mode's spelling): names in the spec's notation (a^{[2]}
 ŷ_1), numbers at the spec's decimals, sentences from the catalogue. This module only lays
 them out: Markdown with ``$$…$$`` equations (``_repr_markdown_``, what JupyterLab and VS Code
 typeset), LaTeX (``_repr_latex_``, for nbconvert's PDF) and, for the check report, HTML with
-colours (``_repr_html_``); a graph's HTML is its drawing, inline SVG (:mod:`.graph_svg`). No math here.
+colours (``_repr_html_``); a graph's HTML is its drawing, inline SVG (:mod:`.graph_svg`). A trained
+run and a vanishing-gradient figure are pictures: HTML (the summary and the PNG inline, what
+JupyterLab and VS Code show) and the PNG itself (``_repr_png_``, for nbconvert and other front
+ends). No math here.
 
 The data classes live below the renderers in the pipeline and do not import them: importing
 this module (``import symbackprop`` does) gives them their ``_repr_*_`` methods.
@@ -43,8 +48,12 @@ COLOURS = {"correct": ("#d8f0d8", "#1a5e1a"), "rounding": ("#eef6d0", "#4d5e00")
 class Shown:
     """What a notebook displays: Markdown (with $$…$$ equations), LaTeX and, when given, HTML."""
 
-    def __init__(self, markdown: str, latex: str | None = None, html: str | None = None, text: str = ""):
-        self.markdown, self.latex, self.html, self.text = markdown, latex, html, text
+    def __init__(self, markdown: str, latex: str | None = None, html: str | None = None, text: str = "",
+                 png: bytes | None = None):
+        self.markdown, self.latex, self.html, self.text, self.png = markdown, latex, html, text, png
+
+    def _repr_png_(self) -> bytes | None:
+        return self.png
 
     def _repr_markdown_(self) -> str:
         return self.markdown
@@ -289,18 +298,52 @@ def _check_shown(report: CheckReport, language: str | None = None) -> Shown:
     return Shown(md, None, "\n".join(lines) + "\n", text=check_text(solution, report, lang))
 
 
+def _picture(png: bytes, alt: str) -> str:
+    import base64
+    data = base64.b64encode(png).decode("ascii")
+    return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}'/>"
+
+
+def _trained_shown(result, language: str | None = None) -> Shown:
+    """A trained run: the summary line of `symbackprop train` and the loss plot."""
+    from .plots import loss_curve_png
+    from .training_text import loss_labels, train_summary
+    lang = language or result.spec.language
+    summary = train_summary(result, lang)
+    png = loss_curve_png(result.history, loss_labels(lang))
+    return Shown(summary + "\n", None, f"<p>{html.escape(summary)}</p>\n{_picture(png, summary)}\n",
+                 text=f"<TrainResult: {summary}>", png=png)
+
+
+def _gradients_shown(runs, language: str | None = None) -> Shown:
+    """Deck 004's vanishing-gradient figure, and the table `symbackprop gradients` prints."""
+    from .plots import vanishing_gradients
+    from .training_text import gradients_labels, gradients_text
+    lang = language or runs.language
+    table = gradients_text(runs.runs, lang)
+    png = vanishing_gradients(runs.runs, gradients_labels(lang))
+    return Shown(table, None, f"{_picture(png, say(lang, 'gradients_title'))}\n<pre>{html.escape(table)}</pre>\n",
+                 text=table, png=png)
+
+
 _SHOWN = {Solution: _solution_shown, Derivation: _derivation_shown, Chain: _chain_shown,
           Factor: _factor_shown, Graph: _graph_shown, CheckReport: _check_shown}
 
 
+#: The numeric path's results, shown as pictures: class → its Shown maker. Filled by
+#: :func:`install_pictures`, which ``api`` calls (render does not import the numeric path).
+_PICTURES: dict = {}
+
+
 def show(obj, language: str | None = None) -> Shown:
-    """What a notebook displays for ``obj`` (a Solution, Derivation, Chain, Factor, Graph or
-    CheckReport), in ``language`` (default: the spec's; a graph's: Spanish)."""
-    for cls, make in _SHOWN.items():
+    """What a notebook displays for ``obj`` (a Solution, Derivation, Chain, Factor, Graph,
+    CheckReport, a trained run or a vanishing-gradient figure), in ``language`` (default: the
+    spec's; a graph's: Spanish)."""
+    for cls, make in {**_SHOWN, **_PICTURES}.items():
         if isinstance(obj, cls):
             return make(obj, language)
-    raise TypeError(f"show: expected a Solution, Derivation, Chain, Factor, Graph or CheckReport, "
-                    f"found {type(obj).__name__}")
+    raise TypeError(f"show: expected a Solution, Derivation, Chain, Factor, Graph, CheckReport, TrainResult "
+                    f"or GradientRuns, found {type(obj).__name__}")
 
 
 def markdown(obj, language: str | None = None) -> str:
@@ -329,6 +372,17 @@ def install() -> None:
         cls._repr_latex_ = _method("latex")
     CheckReport._repr_html_ = _method("html")
     Graph._repr_html_ = _method("html")
+
+
+def install_pictures(trained: type, gradients: type) -> None:
+    """Give a trained run (``trained``: ``numeric.train.TrainResult``) and a vanishing-gradient
+    figure (``gradients``: ``numeric.gradients.GradientRuns``) ``_repr_html_`` and
+    ``_repr_png_``. ``api.train`` and ``api.vanishing_gradients`` call it: the numeric path,
+    and NumPy, are not loaded before they are asked for."""
+    _PICTURES.update({trained: _trained_shown, gradients: _gradients_shown})
+    for cls in _PICTURES:
+        cls._repr_html_ = _method("html")
+        cls._repr_png_ = _method("png")
 
 
 install()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-__all__ = ["loss_curve_png", "grad_norms_png", "class_chart_png"]
+__all__ = ["loss_curve_png", "grad_norms_png", "class_chart_png", "vanishing_gradients"]
 
 
 def _figure():
@@ -14,11 +14,15 @@ def _figure():
     return plt
 
 
-def _png(fig, plt, tight: bool = True) -> bytes:
+#: No date, no producer: the same figure gives the same bytes (PNG and PDF).
+_METADATA = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None}}
+
+
+def _png(fig, plt, tight: bool = True, fmt: str = "png") -> bytes:
     buffer = io.BytesIO()
     if tight:
         fig.tight_layout()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format=fmt, metadata=_METADATA[fmt])
     plt.close(fig)
     return buffer.getvalue()
 
@@ -86,3 +90,53 @@ def class_chart_png(rows, title: str, labels: tuple[str, str, str, str] | None =
     for text in legend.get_texts():
         text.set_parse_math(False)
     return _png(fig, plt, tight=False)
+
+
+def vanishing_gradients(runs, labels: dict[str, str], fmt: str = "png") -> bytes:
+    """Deck 004's vanishing-gradient figure, PNG or PDF bytes. Above: ‖∂E/∂W[l]‖ against the
+    layer l at initialization, one line per network; below, a panel per network: each
+    layer's norm over the epochs (darker: nearer the input), on one shared log scale, so
+    the networks compare. ``runs``: :class:`~symbackprop.numeric.gradients.GradientRun` (any
+    number: plain, residual, batch-normalized…); ``labels``: title, init, layer, norm, epoch.
+    The networks' names are user text, shown as written (never read as mathtext)."""
+    plt = _figure()
+    n = len(runs)
+    import textwrap
+    # fixed margins, not a layout engine: constrained layout measured every log-scale tick
+    # label several times over and took most of the figure's time
+    width = max(7.6, 3.8 * n)
+    fig = plt.figure(figsize=(width, 7.4), dpi=100)
+    grid = fig.add_gridspec(2, n, height_ratios=(1, 1.15), left=0.9 / width, right=1 - 0.2 / width,
+                            top=0.9, bottom=0.07, hspace=0.32, wspace=0.12)
+    top = fig.add_subplot(grid[0, :])
+    for run in runs:
+        layers = range(1, run.layers + 1)
+        top.plot(layers, run.norms[0], marker="o", label=run.name)
+    top.set_yscale("log")
+    top.set_xlabel(labels["layer"])
+    top.set_ylabel(labels["norm"])
+    top.set_title(labels["init"], fontsize=11)
+    top.xaxis.get_major_locator().set_params(integer=True)
+    legend = top.legend(fontsize=9)
+    for text in legend.get_texts():
+        text.set_parse_math(False)
+    top.grid(color="#dddddd", linewidth=0.6)
+    colours = plt.get_cmap("viridis")
+    axes = []
+    for i, run in enumerate(runs):
+        ax = fig.add_subplot(grid[1, i], sharey=axes[0] if axes else None)
+        axes.append(ax)
+        for l in range(1, run.layers + 1):
+            shade = colours(0.9 * (l - 1) / max(1, run.layers - 1))
+            ax.plot(run.epochs, [norms[l - 1] for norms in run.norms], color=shade, linewidth=1.2,
+                    label=f"W[{l}]")
+        ax.set_yscale("log")
+        ax.set_xlabel(labels["epoch"])
+        if i == 0:
+            ax.set_ylabel(labels["norm"])
+        ax.set_title("\n".join(textwrap.wrap(run.name, 40)), fontsize=10, parse_math=False)
+        ax.grid(color="#dddddd", linewidth=0.6)
+    handles, names = axes[-1].get_legend_handles_labels()
+    axes[-1].legend(handles, names, fontsize=7, ncol=2 if len(names) > 5 else 1)
+    fig.suptitle(labels["title"], fontsize=12, y=0.975)
+    return _png(fig, plt, tight=False, fmt=fmt)

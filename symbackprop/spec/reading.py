@@ -210,7 +210,7 @@ class Spec:
 
     #: a layer option that some parts do not handle yet: its words and the parts that do
     _NOT_YET = {"dropout": ("dropout", "solve's network view and check do"),
-                "residual": ("residual blocks", "solve's network view does")}
+                "residual": ("residual blocks", "solve's network view, export and train do")}
 
     def refuse(self, option: str, what: str) -> None:
         """Refuse, in one line naming the layer, a part that does not handle the layer option
