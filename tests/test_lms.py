@@ -139,7 +139,7 @@ def test_question_text_is_escaped_and_holds_the_variant(variants):
     first = items[0]
     w = variants[0].spec.layers[1].weights[0][0]
     assert f"w^{{[2]}}_{{1,1}} = {w}" in first["question"]
-    assert first["solution"].startswith(r"\(\text{new\_}w^{[2]}_{1,1} = w^{[2]}_{1,1} - ")
+    assert first["solution"].startswith(r"\(\text{new}\_w^{[2]}_{1,1} = w^{[2]}_{1,1} - ")
 
 
 def test_csv_and_json_exports(variants):
