@@ -108,3 +108,48 @@ def assert_delta_form_agrees(specs, solve) -> None:
     for spec in specs:
         paths, deltas = solve(spec).derivations[0], solve(spec, paths="none").derivations[0]
         assert paths.gradients == deltas.gradients
+
+
+def hand_222(spec, decimals=None, mode="round", slip=None) -> dict:
+    """The default steps of a 2-2-2 sigmoid network with half-SSE loss, written out from the
+    lecture (a1_1 = σ(w1_1_1·x1 + w1_1_2·x2 + b1), ...), with mpmath. With ``decimals``, as a
+    student with a calculator does it: every value written down is rounded half up (``mode``
+    "round") or cut (``mode`` "trunc") before it is used again (z, a, each error term, E, each
+    local derivative, each path product, each partial sum, each gradient, each update);
+    without, exactly. ``slip``: one mistake carried forward, "sign" ((y − a) for (a − y) in
+    ∂E/∂a2), "sigma" (σ′ of the outputs taken as 1), "eta" (the update without η)."""
+    from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+    how = ROUND_HALF_UP if mode == "round" else ROUND_DOWN
+
+    def r(v):
+        if decimals is None:
+            return v
+        return mpmath.mpf(str(Decimal(mpmath.nstr(v, 40)).quantize(Decimal(1).scaleb(-decimals), rounding=how)))
+
+    def num(v):
+        return mpmath.mpf(str(v))
+
+    def sigma(z):
+        return 1 / (1 + mpmath.exp(-z))
+
+    x = [num(v) for v in spec.inputs[0]]
+    y = [num(v) for v in spec.targets[0]]
+    (W1, b1), (W2, b2) = [([[num(w) for w in row] for row in l.weights], num(l.bias)) for l in spec.layers]
+    eta = 1 if slip == "eta" else num(spec.learning_rate)
+    z1 = [r(W1[i][0] * x[0] + W1[i][1] * x[1] + b1) for i in range(2)]
+    a1 = [r(sigma(z)) for z in z1]
+    z2 = [r(W2[k][0] * a1[0] + W2[k][1] * a1[1] + b2) for k in range(2)]
+    a2 = [r(sigma(z)) for z in z2]
+    E = r(sum(r((y[k] - a2[k]) ** 2 / 2) for k in range(2)))
+    sign = -1 if slip == "sign" else 1
+    dE_da2 = [r(sign * (a2[k] - y[k])) for k in range(2)]        # ∂E_k/∂a2_k = −(y_k − a2_k)
+    da2_dz2 = [1 if slip == "sigma" else r(a2[k] * (1 - a2[k])) for k in range(2)]   # σ′ = σ(1 − σ)
+    da1_dz1 = [r(a1[i] * (1 - a1[i])) for i in range(2)]
+    # ∂E/∂w2_1_1: one path, E1 ← a2_1 ← z2_1 ← w2_1_1 (∂z2_1/∂w2_1_1 = a1_1)
+    g2 = r(dE_da2[0] * da2_dz2[0] * a1[0])        # path = partial = gradient: rounded once
+    # ∂E/∂w1_1_1: a path through each output, E_k ← a2_k ← z2_k ← a1_1 ← z1_1 ← w1_1_1
+    partial = [r(dE_da2[k] * da2_dz2[k] * W2[k][0] * da1_dz1[0] * x[0]) for k in range(2)]
+    g1 = r(partial[0] + partial[1])
+    return {"a1_1": a1[0], "a2_1": a2[0], "E": E,
+            "dE/dw2_1_1": g2, "new_w2_1_1": r(W2[0][0] - eta * g2),
+            "dE/dw1_1_1": g1, "new_w1_1_1": r(W1[0][0] - eta * g1)}

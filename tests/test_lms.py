@@ -12,6 +12,7 @@ from symbackprop.exercises.lms import default_steps, moodle_xml, questions, ques
 from symbackprop.exercises.variants import Variant, make_variants
 
 from conftest import ROOT
+from reference import hand_222
 
 
 def validate_moodle(text: str) -> list[ET.Element]:
@@ -46,43 +47,8 @@ def variants(lecture_spec):
 
 
 def by_hand(spec, decimals=None) -> dict[str, mpmath.mpf]:
-    """The default steps of a 2-2-2 sigmoid network with half-SSE loss, written out from the
-    lecture (a1_1 = σ(w1_1_1·x1 + w1_1_2·x2 + b1), ...). With ``decimals``, as a student with a
-    calculator does it: every value written down is rounded half up before it is used again
-    (z, a, each error term, E, each local derivative, each path product, each partial sum,
-    each gradient, each update); without, exactly (mpmath at the caller's precision)."""
-    def r(v):
-        if decimals is None:
-            return v
-        return mpmath.mpf(str(Decimal(mpmath.nstr(v, 40)).quantize(Decimal(1).scaleb(-decimals),
-                                                                      rounding=ROUND_HALF_UP)))
-
-    def num(v):
-        return mpmath.mpf(str(v))
-
-    def sigma(z):
-        return 1 / (1 + mpmath.exp(-z))
-
-    x = [num(v) for v in spec.inputs[0]]
-    y = [num(v) for v in spec.targets[0]]
-    (W1, b1), (W2, b2) = [([[num(w) for w in row] for row in l.weights], num(l.bias)) for l in spec.layers]
-    eta = num(spec.learning_rate)
-    z1 = [r(W1[i][0] * x[0] + W1[i][1] * x[1] + b1) for i in range(2)]
-    a1 = [r(sigma(z)) for z in z1]
-    z2 = [r(W2[k][0] * a1[0] + W2[k][1] * a1[1] + b2) for k in range(2)]
-    a2 = [r(sigma(z)) for z in z2]
-    E = r(sum(r((y[k] - a2[k]) ** 2 / 2) for k in range(2)))
-    dE_da2 = [r(a2[k] - y[k]) for k in range(2)]                 # ∂E_k/∂a2_k = −(y_k − a2_k)
-    da2_dz2 = [r(a2[k] * (1 - a2[k])) for k in range(2)]         # σ′ = σ(1 − σ)
-    da1_dz1 = [r(a1[i] * (1 - a1[i])) for i in range(2)]
-    # ∂E/∂w2_1_1: one path, E1 ← a2_1 ← z2_1 ← w2_1_1 (∂z2_1/∂w2_1_1 = a1_1)
-    g2 = r(dE_da2[0] * da2_dz2[0] * a1[0])        # path = partial = gradient: rounded once
-    # ∂E/∂w1_1_1: a path through each output, E_k ← a2_k ← z2_k ← a1_1 ← z1_1 ← w1_1_1
-    partial = [r(dE_da2[k] * da2_dz2[k] * W2[k][0] * da1_dz1[0] * x[0]) for k in range(2)]
-    g1 = r(partial[0] + partial[1])
-    return {"a1_1": a1[0], "a2_1": a2[0], "E": E,
-            "dE/dw2_1_1": g2, "new_w2_1_1": r(W2[0][0] - eta * g2),
-            "dE/dw1_1_1": g1, "new_w1_1_1": r(W1[0][0] - eta * g1)}
+    """The lecture's default steps by hand, rounding half up (tests/reference.py)."""
+    return hand_222(spec, decimals)
 
 
 def test_the_lecture_by_hand_is_the_lecture(lecture_spec):

@@ -7,7 +7,8 @@ Every answer is judged twice.
 
 1. Against the exact value, with the tolerance of what was written (0.0802 is judged at four
    decimals) plus the drift of a hand calculation done at that precision, rounding or
-   truncating every value (computed from the spec, as a careful student would).
+   truncating every value (computed from the spec, as a careful student would): the interval
+   of :mod:`.tolerance`, the one the LMS exports give Moodle and QTI.
 2. Recomputed from the student's own values (follow-through): each quantity the student
    wrote stands as written, whatever its verdict; each one not written is computed from the
    student's values the way the student's sheet shows he computed it (through his δ's, his
@@ -46,6 +47,7 @@ from ..derive.derivation import Derivation, Solution
 from .answers import Answer
 from .sheet import FORWARD as _FORWARD, MODES as _MODES, Sheet, deps as _deps, truncate as _truncate
 from .sheet import unit as _unit, value_of as _value, ways_of as _ways
+from .tolerance import hand_drift, verdict
 
 __all__ = ["Options", "Diagnosis", "Item", "CheckReport", "check", "recipes", "VERDICTS", "DIAGNOSES"]
 
@@ -144,11 +146,8 @@ class _Judge:
 
     def drift(self, q: str, places: int) -> Decimal:
         """How far a careful hand calculation at ``places`` decimals lands from the exact
-        value, rounding or truncating every step."""
-        v = self.exact[q]
-        with exact():
-            return max(abs(self.w.hand(mode, places, prefer).get(q, v) - v)
-                       for mode in ("round", "trunc") for prefer in (0, 1))
+        value, rounding or truncating every step (:func:`.tolerance.hand_drift`)."""
+        return hand_drift(self.d, q, places)
 
     # ------------------------------------------------------------------ the run
     def run(self) -> CheckReport:
@@ -177,16 +176,15 @@ class _Judge:
                 verdict, diagnosis = "wrong", Diagnosis("too_few_decimals", used_value=Decimal(self.min_decimals))
             return Item(q, a.name, a.text, g, v, verdict, tol, deps, recomputed, roots, diagnosis, recipe)
 
-        # 1. Against the exact value.
-        with exact():
-            err = abs(g - v)
-            if not custom and g != round_to(v, places) and g == _truncate(v, places):
-                return item("rounding")           # the exact value, truncated
-            slack = Decimal(0) if custom else self.drift(q, places)
-            if err <= tol + slack:
-                return item("correct")
-            if not custom and err < 2 * tol + slack:
-                return item("rounding")           # one unit off in the last place
+        # 1. Against the exact value: the interval the LMS exports use too (tolerance.py).
+        if custom:
+            with exact():
+                if abs(g - v) <= tol:
+                    return item("correct")
+        else:
+            alone = verdict(g, v, places, self.drift(q, places))
+            if alone is not None:
+                return item(alone)
 
         # 2. From the student's own values.
         if ways:
