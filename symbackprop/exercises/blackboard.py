@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..check.tolerance import symmetric
 from .qti import accepted, plain
 
 __all__ = ["blackboard_txt", "BLACKBOARD_ROWS"]
@@ -30,7 +31,7 @@ def _field(text: str) -> str:
 def blackboard_txt(items: list[dict[str, Any]]) -> str:
     rows = []
     for item in items:
-        low, high = accepted(item)
+        answer, tolerance = symmetric(*accepted(item))
         question = _field(f"<p><b>{item['name']}</b></p><p>{item['question']}</p>")
-        rows.append("\t".join(["NUM", question, plain((low + high) / 2), plain((high - low) / 2)]))
+        rows.append("\t".join(["NUM", question, plain(answer), plain(tolerance)]))
     return "\n".join(rows) + "\n"

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from typing import Any
 
+from ..check.tolerance import step_interval
 from ..core import ids
 from ..derive.derivation import solve
 from ..core.exact import exact, round_to, show
@@ -59,6 +60,7 @@ def questions(variants: list[Variant], steps: list[str] | None, language: str) -
             with exact():
                 tolerance = Decimal(5) * Decimal(10) ** (-spec.decimals - 1) + abs(hand_values[q] - value)
                 tolerance = Decimal(f"{tolerance:.3g}")         # three significant digits are plenty
+            low, high = step_interval(d, q, spec.decimals)      # what `check` accepts
             name = _name(spec, notation, q, language)
             formula = ledger[q].written if ledger[q].written is not None else recipes.get(q)
             solution_tex = name
@@ -70,6 +72,7 @@ def questions(variants: list[Variant], steps: list[str] | None, language: str) -
                 "question": say(language, "lms_question", network=given, name=rf"\({name}\)",
                                 decimals=spec.decimals),
                 "answer": round_to(value, spec.decimals), "exact": value, "tolerance": tolerance,
+                "low": low, "high": high,
                 "solution": rf"\({solution_tex}\)",
             })
     return out

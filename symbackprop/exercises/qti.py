@@ -32,8 +32,9 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)       # the zip's timestamps: none, so the byt
 
 
 def accepted(item: dict[str, Any]) -> tuple[Decimal, Decimal]:
-    """The closed interval of answers scored correct: the answer ± its tolerance."""
-    return item["answer"] - item["tolerance"], item["answer"] + item["tolerance"]
+    """The closed interval of answers scored correct: the one `check` accepts as correct or
+    rounding (:func:`symbackprop.check.tolerance.step_interval`, computed by ``questions``)."""
+    return item["low"], item["high"]
 
 
 def plain(value: Decimal) -> str:
