@@ -38,7 +38,7 @@ from .render.plots import class_chart_png, grad_norms_png, loss_curve_png
 from .core.expr import parse_number
 from .spec.reading import TITLE_PAGE_KEYS, load_spec, spec_from_text, spec_to_dict
 from .exercises.blackboard import blackboard_txt
-from .exercises.lms import moodle_xml, questions, questions_csv
+from .exercises.lms import LAYOUTS, moodle_xml, questions, questions_csv
 from .exercises.qti import qti_zip
 from .exercises.variants import make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
 from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, dataset, load_csv, train, trained_spec
@@ -216,6 +216,10 @@ symbackprop COMMAND --help tells each command's options.""")
     var_p.add_argument("--jobs", type=_whole(1, 256), default=None, help="worker processes (default: one per core)")
     var_p.add_argument("--questions", default=None,
                        help="quantities asked in moodle.xml, qti.zip, blackboard.txt and questions.* (default: a1_1, ..., E, the first weights)")
+    var_p.add_argument("--moodle-layout", choices=LAYOUTS, default="cloze",
+                       help="moodle.xml: one Cloze question per variant, all in one category (default; one "
+                            "random-question slot gives each student a whole network), or one numerical "
+                            "question per step in a category per variant")
     var_p.add_argument("--lang", choices=("es", "en"), default=None,
                        help="language of the output (default: the spec's)")
     var_p.add_argument("-o", "--output", metavar="DIR", default="output/variants", help="folder for the files written")
@@ -590,7 +594,8 @@ def _variants(args: argparse.Namespace) -> int:
         raise SymbackpropError(f"--questions: none of {args.questions!r} is a quantity of this network")
     written = [write_atomic(out / "manifest.json", dumps(document)),
                write_atomic(out / "manifest.csv", manifest_csv(document)),
-               write_atomic(out / "moodle.xml", moodle_xml(items, spec.title or Path(args.spec).stem)),
+               write_atomic(out / "moodle.xml", moodle_xml(items, spec.title or Path(args.spec).stem,
+                                                           args.moodle_layout, language)),
                write_atomic(out / "questions.json", dumps({"schema": "symbackprop.questions/1",
                                                            "questions": items})),
                write_atomic(out / "questions.csv", questions_csv(items)),

@@ -21,7 +21,7 @@ import pytest
 
 from symbackprop import load_spec
 from symbackprop.exercises.blackboard import blackboard_txt
-from symbackprop.exercises.lms import moodle_xml, questions
+from symbackprop.exercises.lms import LAYOUTS, moodle_xml, questions
 from symbackprop.exercises.qti import qti_zip
 from symbackprop.exercises.variants import make_variants
 
@@ -50,11 +50,12 @@ def render(fragments: list[tuple[str, str]]) -> dict:
 def exported_texts(items, title: str) -> list[tuple[str, str]]:
     """Every HTML text of the three exports, read back from the files as an LMS reads them."""
     out = []
-    for q in ET.fromstring(moodle_xml(items, title).encode()).iter("question"):
-        for part in ("questiontext", "generalfeedback"):
-            text = q.findtext(f"{part}/text")
-            if text:
-                out.append((f"moodle {q.findtext('name/text')} {part}", text))
+    for layout in LAYOUTS:
+        for q in ET.fromstring(moodle_xml(items, title, layout).encode()).iter("question"):
+            for part in ("questiontext", "generalfeedback"):
+                text = q.findtext(f"{part}/text")
+                if text:
+                    out.append((f"moodle {layout} {q.findtext('name/text')} {part}", text))
     package = zipfile.ZipFile(io.BytesIO(qti_zip(items, title)))
     for name in package.namelist():
         if name != "imsmanifest.xml":

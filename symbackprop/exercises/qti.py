@@ -20,6 +20,8 @@ import zipfile
 from decimal import Decimal
 from typing import Any
 
+from .lms import _solution_html as solution_html     # the worked solution, as Moodle shows it
+
 
 __all__ = ["QTI_NAMESPACE", "assessment_xml", "manifest_xml", "qti_zip", "accepted", "plain"]
 
@@ -83,7 +85,7 @@ def _item(section: ET.Element, item: dict[str, Any], ident: str) -> None:
     ET.SubElement(condition, "varlte", {"respident": "response1"}).text = plain(high)
     ET.SubElement(right, "setvar", {"action": "Set", "varname": "SCORE"}).text = "100"
     feedback = ET.SubElement(element, "itemfeedback", {"ident": "general_fb"})
-    _html(ET.SubElement(feedback, "flow_mat"), f"<p>{item['solution']}</p>")
+    _html(ET.SubElement(feedback, "flow_mat"), solution_html(item))
 
 
 def _variants(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
