@@ -126,7 +126,7 @@ def _decimal(v) -> Decimal:
     return Decimal(mpmath.nstr(v, 40, strip_zeros=False))
 
 
-def test_each_item_accepts_the_hand_calculations_and_nothing_far(package, lecture_and_variants):
+def test_each_item_accepts_the_hand_calculations_and_nothing_far(package, lecture_and_variants, items):
     """One item per step per variant, in order; its range (vargte, varlte) holds what a student
     writes who works the network by hand at 5 decimals, rounding or cutting every value, and
     holds no value 3 units away from the exact one."""
@@ -151,6 +151,8 @@ def test_each_item_accepts_the_hand_calculations_and_nothing_far(package, lectur
             assert len(scored) == 1
             low = Decimal(scored[0].findtext(f"{QTI}conditionvar/{QTI}vargte"))
             high = Decimal(scored[0].findtext(f"{QTI}conditionvar/{QTI}varlte"))
+            assert (low, high) == next((i["low"], i["high"]) for i in items
+                                       if i["name"] == case.name and i["quantity"] == q)
             for student in by_hand:
                 assert low <= _decimal(student[q]) <= high, (case.name, q)
             v = _decimal(exact[q])
@@ -184,6 +186,9 @@ def test_blackboard_rows_follow_the_documented_format(items, lecture_and_variant
         assert fields[1].startswith("<p><b>") and "\\(" in fields[1] and "\n" not in fields[1]
         answer, tolerance = Decimal(fields[2]), Decimal(fields[3])
         assert tolerance > 0 and re.fullmatch(r"-?\d+\.\d+", fields[2]) and re.fullmatch(r"\d+\.\d+", fields[3])
+        # the very interval `check` accepts (symbackprop.check.tolerance, tried on simulated
+        # students in test_tolerance.py), as Blackboard's answer ± tolerance
+        assert (answer - tolerance, answer + tolerance) == (items[k]["low"], items[k]["high"])
         case, q = divmod(k, len(steps))
         for student in by_hand[2 * case: 2 * case + 2]:
             assert abs(_decimal(student[steps[q]]) - answer) <= tolerance
