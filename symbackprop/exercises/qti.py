@@ -4,11 +4,12 @@ Inspera, ...): a zip holding ``imsmanifest.xml`` and one assessment per variant.
     data = qti_zip(questions(variants, steps, language), title)   # bytes of qti.zip
 
 Each asked step of a variant is one numerical item (Canvas's ``numerical_question``): a decimal
-fill-in-the-blank scored 100 when the answer lies in the interval `check` accepts
-(``accepted`` in lms.py: vargte low, varlte high), with the worked solution as the item's
-general feedback. A variant is one assessment (one Canvas quiz, named after the variant or the
-student), so a lecturer can assign each quiz to its student; QTI itself cannot name a student.
-The zip is byte-identical for the same questions (fixed timestamps, sorted entries).
+fill-in-the-blank scored 100 when the answer lies in the interval `check` accepts (``low`` and
+``high`` of ``questions``, from :mod:`symbackprop.check.tolerance`, written as vargte/varlte,
+Canvas's "answer in range"), with the worked solution as the item's general feedback. A
+variant is one assessment (one Canvas quiz, named after the variant or the student), so a
+lecturer can assign each quiz to its student; QTI itself cannot name a student. The zip is
+byte-identical for the same questions (fixed timestamps, entries in variant order).
 """
 from __future__ import annotations
 
