@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+QTI_SDIST = pyslet-0.7.20170805.tar.gz
 
 # TeX for the PDF reports, from Debian's packages (root or sudo needed; skipped with a notice
 # when neither is available: symbackprop then writes the .tex files and says how to get TeX).
@@ -21,8 +22,19 @@ install: $(BIN)/python
 
 # PyTorch is a test-only dependency (the CPU wheel of torch==2.13.0): the tests compare every
 # gradient with its autograd. JAX (CPU, jax==0.10.2) is one too: it runs the exported JAX backend.
+# The LMS exports' tests need two things from outside Python: MathJax (the npm package
+# mathjax-full, pinned by tools/mathjax/package-lock.json), which renders every exported question
+# as Moodle/Canvas do; and the published QTI 1.2.1 DTD (ims_qtiasiv1p2p1.dtd, IMS), which the
+# pyslet sdist on PyPI carries (tests/.schemas, read there by tests/test_qti.py).
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet ".[test]" "torch==2.13.0" "jax==0.10.2" "jaxlib==0.10.2"
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd tools/mathjax && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "No npm: the MathJax test of the LMS exports will not run (install Node.js and npm)"; \
+	fi
+	@test -f tests/.schemas/$(QTI_SDIST) || $(BIN)/python -m pip download --quiet --no-deps \
+	    --no-binary :all: "pyslet==0.7.20170805" -d tests/.schemas
 
 tex:
 	@if command -v latexmk >/dev/null 2>&1 && kpsewhich lmodern.sty >/dev/null 2>&1 \
@@ -56,4 +68,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_json.py
 
 clean:
-	rm -rf $(VENV) build dist output/*.json output/*.txt
+	rm -rf $(VENV) build dist output/*.json output/*.txt tools/mathjax/node_modules tests/.schemas

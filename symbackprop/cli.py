@@ -38,7 +38,9 @@ from .numeric.codegen import export_source
 from .render.plots import class_chart_png, grad_norms_png, loss_curve_png
 from .core.expr import parse_number
 from .spec.reading import TITLE_PAGE_KEYS, load_spec, spec_from_text, spec_to_dict
+from .exercises.blackboard import blackboard_txt
 from .exercises.lms import LAYOUTS, moodle_xml, questions, questions_csv
+from .exercises.qti import qti_zip
 from .exercises.variants import make_variants, read_roster, manifest_csv, manifest_document, spec_of_variant
 from .numeric.train import DATASETS, OPTIMIZERS, TrainConfig, train, trained_spec
 from .render.training_text import grad_norm_labels, gradients_text, loss_labels, train_summary
@@ -204,7 +206,7 @@ symbackprop COMMAND --help tells each command's options.""")
     var_p.add_argument("--format", choices=("tex", "pdf"), default="pdf", help="LaTeX only, or LaTeX and PDF")
     var_p.add_argument("--jobs", type=_whole(1, 256), default=None, help="worker processes (default: one per core)")
     var_p.add_argument("--questions", default=None,
-                       help="quantities asked in moodle.xml/questions.* (default: a1_1, ..., E, the first weights)")
+                       help="quantities asked in moodle.xml, qti.zip, blackboard.txt and questions.* (default: a1_1, ..., E, the first weights)")
     var_p.add_argument("--moodle-layout", choices=LAYOUTS, default="cloze",
                        help="moodle.xml: one Cloze question per variant, all in one category (default; one "
                             "random-question slot gives each student a whole network), or one numerical "
@@ -623,7 +625,9 @@ def _variants(args: argparse.Namespace) -> int:
                                                            args.moodle_layout, language)),
                write_atomic(out / "questions.json", dumps({"schema": "symbackprop.questions/1",
                                                            "questions": items})),
-               write_atomic(out / "questions.csv", questions_csv(items))]
+               write_atomic(out / "questions.csv", questions_csv(items)),
+               write_atomic(out / "qti.zip", qti_zip(items, spec.title or Path(args.spec).stem)),
+               write_atomic(out / "blackboard.txt", blackboard_txt(items))]
     jobs = [(v.number, v.name, spec_to_dict(v.spec), str(out / v.name), args.format == "pdf", language)
             for v in variants]
     results: dict[int, tuple[str, str | None]] = {}

@@ -136,7 +136,7 @@ def test_the_decks_numbers_as_printed():
     ("dE_total/dŷ1", "dE/da2_1"), ("dŷ1/dsum_ŷ1", "da2_1/dz2_1"), ("actual_w5", "w2_1_1"),
     (r"\frac{\partial E_{total}}{\partial w_5}", "dE/dw2_1_1"),
     (r"\frac{\partial \text{sum}_{\hat{y}_2}}{\partial n_1}", "dz2_2/da1_1"),
-    (r"nuevo\_w5", "new_w2_1_1"), (r"\text{nuevo\_w1}", "new_w1_1_1"), (r"y_{true1}", "y1"),
+    (r"nuevo\_w5", "new_w2_1_1"), (r"\text{nuevo\_w1}", "new_w1_1_1"), (r"\text{nuevo}\_w5", "new_w2_1_1"), (r"y_{true1}", "y1"),
     ("w^{[1]}_{1,2}", "w1_1_2"), ("w_{1,2}^{[1]}", "w1_1_2"),
 ])
 def test_deck_004_names_against_its_spec(numbered, name, quantity):

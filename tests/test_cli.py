@@ -300,7 +300,8 @@ def test_variants_from_a_roster(tmp_path):
     result = run("variants", LECTURE, "--roster", roster, "--format", "tex", "-o", tmp_path / "v", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
-        "ana", "bob", "manifest.csv", "manifest.json", "moodle.xml", "questions.csv", "questions.json"]
+        "ana", "blackboard.txt", "bob", "manifest.csv", "manifest.json", "moodle.xml", "qti.zip", "questions.csv",
+        "questions.json"]
 
 
 def test_every_option_says_what_it_does():

@@ -42,14 +42,14 @@ def test_chain_is_the_lectures_frames(lecture, numbered):
     eqs = _equations(md)
     assert r"\frac{\partial E_{1}}{\partial a^{[2]}_{1}} = a^{[2]}_{1} - y_{1} = 0.73493 - 0.05 = 0.68493" in eqs
     assert any(e.endswith("= 0.60109") for e in eqs)
-    assert r"\text{nuevo\_}w^{[2]}_{1,1} = 0.45188" in eqs
+    assert r"\text{nuevo}\_w^{[2]}_{1,1} = 0.45188" in eqs
     assert "**¿Cuánto contribuye $w^{[2]}_{1,1} = 0.5$ en $E$?**" in md
     assert not SYMPY_DEFAULT.search(md)
     # only this parameter's frames: no forward pass, no other parameter's update
     assert "w^{[2]}_{1,2} = 0.55073" not in md and "Propagación hacia adelante" not in md
     # deck 004's names, in English when asked
     en = show(numbered.chain("w5"), language="en").markdown
-    assert r"\text{new\_}w_{5} = 0.45188" in _equations(en)
+    assert r"\text{new}\_w_{5} = 0.45188" in _equations(en)
     assert "where $\\eta$ is the learning rate." in en
 
 

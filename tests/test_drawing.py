@@ -398,7 +398,7 @@ def test_a_sentence_ending_with_a_colon_keeps_its_formula_in_its_column(lecture)
 def test_exercise_slides_do_not_show_the_new_value_they_ask_for(lecture):
     """Deck 003's exercise frames ask for nuevo_w with a "?": the drawing must not answer it."""
     tex = render_tex(lecture, "exercise-slides", "es")
-    update = next(f for f in frames(tex) if r"\text{nuevo\_}w^{[2]}_{1,1} = \alt<2>" in f)
+    update = next(f for f in frames(tex) if r"\text{nuevo}\_w^{[2]}_{1,1} = \alt<2>" in f)
     assert "0.45188" not in update.replace(r"\alt<2>{0.45188}", "")
     assert "0.45188" in render_tex(lecture, "slides", "es")
 

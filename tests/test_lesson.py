@@ -163,8 +163,8 @@ def test_display_in_text_for_both_notations_and_languages(lecture, numbered, qid
 
 
 def test_new_value_in_latex_in_both_languages(lecture, numbered):
-    assert display(lecture.model.notation, "new_w2_1_1", "latex", "es") == r"\text{nuevo\_}w^{[2]}_{1,1}"
-    assert display(numbered.model.notation, "new_w2_1_1", "latex", "en") == r"\text{new\_}w_{5}"
+    assert display(lecture.model.notation, "new_w2_1_1", "latex", "es") == r"\text{nuevo}\_w^{[2]}_{1,1}"
+    assert display(numbered.model.notation, "new_w2_1_1", "latex", "en") == r"\text{new}\_w_{5}"
 
 
 def test_paren_wraps_only_a_negative():

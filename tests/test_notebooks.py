@@ -85,8 +85,8 @@ def test_the_lecture_notebook(executed):
         assert number in md, number
     assert "E = E_{1} + E_{2} = 0.23456 + 0.01453 = 0.24909" in md
     assert r"\frac{\partial E_{1}}{\partial a^{[2]}_{1}} = a^{[2]}_{1} - y_{1}" in md
-    assert r"\text{nuevo\_}w^{[2]}_{1,1} = 0.45188" in md
-    assert r"\text{new\_}w_{5} = 0.45188" in md                       # deck 004's names, in English
+    assert r"\text{nuevo}\_w^{[2]}_{1,1} = 0.45188" in md
+    assert r"\text{new}\_w_{5} = 0.45188" in md                       # deck 004's names, in English
     assert "a_{2 1}" not in md and "a_{1 1}" not in md and "w2_1_1" not in md
     assert r"a^{[2]}_{1}" in _all_text(nb, "text/latex")
     streams = _all_text(nb)
@@ -100,7 +100,7 @@ def test_the_checking_notebook(executed):
     assert "background:#f8d4d4" in html and "error de signo" in html and "nuevo_w5" in html
     text = _all_text(nb)
     assert "unknown quantity 'w9'; closest valid names: w8, w7, w6" in text
-    assert r"\text{nuevo\_}w_{5} = 0.45188" in _all_text(nb, "text/markdown")
+    assert r"\text{nuevo}\_w_{5} = 0.45188" in _all_text(nb, "text/markdown")
 
 
 def test_the_graphs_notebook(executed):

@@ -144,7 +144,8 @@ def make_variants(spec: Spec, count: int, seed: int, *, vary: tuple[str, ...] = 
 
 
 #: The files `symbackprop variants` writes beside the variants' folders.
-OUTPUT_FILES = ("manifest.json", "manifest.csv", "moodle.xml", "questions.json", "questions.csv")
+OUTPUT_FILES = ("manifest.json", "manifest.csv", "moodle.xml", "questions.json", "questions.csv", "qti.zip",
+                "blackboard.txt")
 
 
 def read_roster(path) -> list[str]:

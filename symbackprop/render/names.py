@@ -31,8 +31,8 @@ def display(notation, qid: str, form: str = "text", language: str = "en") -> str
         return say(language, "path_of", n=n, name=whole)
     if qid.startswith("new_"):
         inner = display(notation, qid[4:], form, language)
-        if latex:
-            return rf"\text{{{say(language, 'tex_new')}\_}}{inner}"
+        if latex:      # \_ outside \text: MathJax shows "\_" inside it (no textmacros in LMSs)
+            return rf"\text{{{say(language, 'tex_new')}}}\_{inner}"
         return say(language, "new", name=inner)
     parts = ids.split_derivative(qid)
     if parts is not None:
