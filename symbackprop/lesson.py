@@ -28,7 +28,7 @@ from .derive.derivation import Chain, Path, Solution
 from .derive.ledger import path_ids
 
 __all__ = [
-    "Notation", "Network", "LabelSmoothing", "Forward", "Dropout", "Residual", "Error", "Deltas", "Question", "Reused", "Factor",
+    "Notation", "Network", "LabelSmoothing", "Forward", "Dropout", "Residual", "BatchNorm", "Error", "Deltas", "Question", "Reused", "Factor",
     "Together", "PartialSum", "Rule", "SumOverOutputs", "Update", "IterationTable", "Recap", "Step", "lesson_plan", "path_id",
     "find_path", "GraphPoint", "GraphForward", "GraphSeed", "GraphBackward", "GraphBranches",
     "GraphGradients", "GraphConvention", "GraphStep", "graph_plan",
@@ -96,6 +96,21 @@ class Residual:
     example: int | None
     outputs: tuple[str, ...]
     sums: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchNorm:
+    """Batch normalization of one neuron over the batch (the layer's ``batch_norm``, deck 004's
+    algorithm 1): its weighted sums (one per example), the batch's mean μ_B and variance σ²_B,
+    then each example's x̂ = (z − μ_B)/√(σ²_B + ε) and y = γ·x̂ + β, what the activation takes."""
+
+    layer: int
+    neuron: int
+    sums: tuple[str, ...]
+    mean: str
+    variance: str
+    normalized: tuple[str, ...]
+    scaled: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -204,7 +219,7 @@ class Recap:
     steps: int
 
 
-Step = Union[Notation, Network, LabelSmoothing, Forward, Dropout, Residual, Error, Deltas, Question, Reused, Factor, Together,
+Step = Union[Notation, Network, LabelSmoothing, Forward, Dropout, Residual, BatchNorm, Error, Deltas, Question, Reused, Factor, Together,
              PartialSum, Rule, SumOverOutputs, Update, IterationTable, Recap]
 
 
@@ -357,8 +372,18 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
     for node in model.nodes.values():
         if node.kind == "z":
             pending.append(node.id)
+        elif node.kind == "mean":
+            # one step per neuron, once the batch's weighted sums are known; its activations
+            # then take y = γ·x̂ + β
+            l, i, m = node.layer, node.index, spec.n_examples
+            sums = tuple(ids.z(l, i, n) for n in range(1, m + 1))
+            pending = [z for z in pending if z not in sums]
+            steps.append(BatchNorm(l, i, sums, node.id, ids.var(l, i),
+                                   tuple(ids.xhat(l, i, n) for n in range(1, m + 1)),
+                                   tuple(ids.bn(l, i, n) for n in range(1, m + 1))))
         elif node.kind == "a":
-            steps.append(Forward(ids.z(node.layer, node.index, node.example), node.id, tuple(pending)))
+            source = (ids.bn if spec.layers[node.layer - 1].batch_norm is not None else ids.z)
+            steps.append(Forward(source(node.layer, node.index, node.example), node.id, tuple(pending)))
             pending = []
         elif node.kind == "dropout":
             # one step per layer and example, right after that layer's forward pass
@@ -382,7 +407,8 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
         steps.append(Deltas(tuple(sorted(d.deltas, key=lambda z: (-nodes[z].layer, nodes[z].example or 0,
                                                                    nodes[z].index)))))
     wanted = None if only is None else set(only)
-    rules = {ids.derivative(node.id, ids.z(node.layer, node.index, node.example)):
+    rules = {ids.derivative(node.id, (ids.bn if spec.layers[node.layer - 1].batch_norm is not None else ids.z)(
+                 node.layer, node.index, node.example)):
              spec.layers[node.layer - 1].activation
              for node in model.nodes.values() if node.kind == "a"
              and spec.layers[node.layer - 1].activation in DERIVED}

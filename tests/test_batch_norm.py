@@ -255,3 +255,38 @@ def test_gradients_equal_finite_differences_at_40_digits(n):
 
 def test_delta_form_agrees_with_paths():
     reference.assert_delta_form_agrees(SPECS, solve)
+
+
+# ----------------------------------------------------------------------------- solve's text and JSON
+
+import json
+
+
+def test_the_walkthrough_states_the_batch_statistics():
+    text = walkthrough(solve(load_spec(EXAMPLE)), "en")
+    forward = text.split("Computing the error")[0]
+    assert ("Batch normalization of neuron 1 of layer 1 over the batch of 3 examples: mean μ_B, variance σ²_B "
+            "(with 1/m, the batch's)") in forward
+    assert "= (0.41 + 0.34 + 0.58)/3 = 0.44333" in forward
+    assert "= ((0.41 - 0.44333)^2 + (0.34 - 0.44333)^2 + (0.58 - 0.44333)^2)/3 = 0.01016" in forward
+    assert "y[1]_1(1) = γ[1]_1·x̂[1]_1(1) + β[1]_1" in forward and "= 1.2·(-0.33061) + 0.1 = -0.29673" in forward
+    assert "a[1]_1(1) = σ(y[1]_1(1))" in forward
+    w111 = text.split("How much does w[1]_1,1")[1].split("How much does")[0]
+    assert "∂x̂[1]_1(1)/∂μB[1]_1 = -1/(sqrt(σ²B[1]_1 + 1/100000)) = -9.91824" in w111
+    assert "∂σ²B[1]_1/∂μB[1]_1 = 0" in w111
+    gamma = text.split("How much does γ[1]_1 = 1.2")[1].split("How much does")[0]
+    assert "∂y[1]_1(1)/∂γ[1]_1 = x̂[1]_1(1) = -0.33061" in gamma
+    es = walkthrough(solve(load_spec(EXAMPLE)), "es")
+    assert "Normalización por lotes de la neurona 1 de la capa 1 sobre el lote de 3 ejemplos" in es
+
+
+def test_json_states_every_batch_norm_quantity(tmp_path):
+    assert main(["solve", str(EXAMPLE), "--format", "json", "-o", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "batchnorm_2_2_2.json").read_text())
+    assert doc["batch_norm"] == {"1": {"epsilon": 1e-05}}
+    hand = _by_hand()
+    values = doc["values"]
+    for name in ("mu1_1", "var1_2", "xhat1_1@1", "bn1_2@3", "dE/dgamma1_1", "dE/dbeta1_2", "dE/dvar1_1", "dE/dmu1_2"):
+        assert abs(values[name] - hand[name]) < 1e-12, name
+    assert {"gamma1_1", "beta1_1", "gamma1_2", "beta1_2"} <= set(doc["parameters"])
+    assert abs(values["new_gamma1_1"] - (1.2 - 0.6 * hand["dE/dgamma1_1"])) < 1e-12
