@@ -272,7 +272,7 @@ def test_the_walkthrough_states_the_batch_statistics():
     assert "y[1]_1(1) = γ[1]_1·x̂[1]_1(1) + β[1]_1" in forward and "= 1.2·(-0.33061) + 0.1 = -0.29673" in forward
     assert "a[1]_1(1) = σ(y[1]_1(1))" in forward
     w111 = text.split("How much does w[1]_1,1")[1].split("How much does")[0]
-    assert "∂x̂[1]_1(1)/∂μB[1]_1 = -1/(sqrt(σ²B[1]_1 + 1/100000)) = -9.91824" in w111
+    assert "∂x̂[1]_1(1)/∂μB[1]_1 = -1/(sqrt(σ²B[1]_1 + ε)) = -9.91824" in w111
     assert "∂σ²B[1]_1/∂μB[1]_1 = 0" in w111
     gamma = text.split("How much does γ[1]_1 = 1.2")[1].split("How much does")[0]
     assert "∂y[1]_1(1)/∂γ[1]_1 = x̂[1]_1(1) = -0.33061" in gamma

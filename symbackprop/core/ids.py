@@ -9,6 +9,7 @@ are numbered from 1. In a batch, per-example quantities carry ``@n`` (n from 1):
     h2_1                  a residual block's output, a2_1 + the shortcut's x (a layer with residual)
     mu1_2, var1_2         batch normalization's μ_B and σ²_B of neuron 2 of layer 1 (over the batch)
     xhat1_2@3, bn1_2@3    x̂ = (z − μ_B)/√(σ²_B + ε) and y = γ·x̂ + β of example 3 (a = g(y))
+    eps1                  batch normalization's ε in layer 1 (a given constant)
     gamma1_2, beta1_2     batch normalization's γ and β of neuron 2 of layer 1 (parameters)
     w2_1_2                weight to neuron 1 of layer 2 from neuron 2 of layer 1
     b1 / b1_2             shared bias of layer 1 / bias of neuron 2 of layer 1
@@ -24,7 +25,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "x", "y", "z", "a", "r", "h", "w", "b", "mu", "var", "xhat", "bn", "gamma", "beta", "error_term", "with_example", "split_example",
+    "x", "y", "z", "a", "r", "h", "w", "b", "mu", "var", "xhat", "bn", "eps", "gamma", "beta", "error_term", "with_example", "split_example",
     "derivative", "split_derivative", "new", "path", "split_path", "parse", "ID_RE",
 ]
 
@@ -86,6 +87,11 @@ def bn(layer: int, i: int, example: int | None = None) -> str:
     return with_example(f"bn{layer}_{i}", example)
 
 
+def eps(layer: int) -> str:
+    """ε of a layer's batch normalization (a given constant, as an input is)."""
+    return f"eps{layer}"
+
+
 def gamma(layer: int, i: int) -> str:
     return f"gamma{layer}_{i}"
 
@@ -135,7 +141,7 @@ def step(param: str) -> str:
 
 
 ID_RE = re.compile(
-    r"(?P<kind>xhat|gamma|beta|mu|var|bn|x|y|z|a|r|h|w|b|E|R)"
+    r"(?P<kind>xhat|gamma|beta|eps|mu|var|bn|x|y|z|a|r|h|w|b|E|R)"
     r"(?P<nums>(?:\d+(?:_\d+)*)?)"
     r"(?:@(?P<example>\d+))?"
 )

@@ -132,8 +132,9 @@ class Model:
         return tuple(n.id for n in self.nodes.values() if n.kind == "z")
 
     def constants(self) -> dict[str, Decimal]:
-        """Inputs and targets."""
-        out = {}
+        """Inputs, targets and batch normalization's ε."""
+        out = {ids.eps(l): layer.batch_norm.epsilon for l, layer in enumerate(self.spec.layers, start=1)
+               if layer.batch_norm is not None}
         for n, (xs, ys) in enumerate(zip(self.spec.inputs, self.spec.targets), start=1):
             ex = n if self.spec.batch else None
             out.update({ids.x(j, ex): v for j, v in enumerate(xs, start=1)})
@@ -186,6 +187,9 @@ def build_model(spec: Spec) -> Model:
             nodes[ids.x(j, ex(n))] = Node(ids.x(j, ex(n)), "input", index=j, example=ex(n))
         for k in range(1, spec.layers[-1].units + 1):
             nodes[ids.y(k, ex(n))] = Node(ids.y(k, ex(n)), "target", index=k, example=ex(n))
+    for l, layer in enumerate(spec.layers, start=1):
+        if layer.batch_norm is not None:
+            nodes[ids.eps(l)] = Node(ids.eps(l), "epsilon", layer=l)
 
     for l, layer in enumerate(spec.layers, start=1):
         for i in range(1, layer.units + 1):
@@ -369,7 +373,7 @@ def _batch_statistics(layer, l: int, i: int, m: int, nodes: dict[str, Node], edg
 
 def _normalize(layer, l: int, i: int, n: int, nodes: dict[str, Node], edges: list[Edge]) -> None:
     """x̂ and y of neuron i for example n: x̂ = (z − μ_B)/√(σ²_B + ε), y = γ·x̂ + β."""
-    eps = rational(layer.batch_norm.epsilon)
+    eps = symbol(ids.eps(l))
     zid, mid, vid = ids.z(l, i, n), ids.mu(l, i), ids.var(l, i)
     xid, yid, gid, bid = ids.xhat(l, i, n), ids.bn(l, i, n), ids.gamma(l, i), ids.beta(l, i)
     z, mu, var = symbol(zid), symbol(mid), symbol(vid)

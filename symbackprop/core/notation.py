@@ -114,6 +114,8 @@ class Notation:
             return rf"\tilde{{a}}^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
         if kind == "h":             # a residual block's output, H = F(x) + x
             return f"h^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
+        if kind == "eps":
+            return r"\epsilon"
         if kind in _BATCH_NORM_LATEX:       # batch normalization: μ_B, σ²_B, x̂, y, γ, β
             return _BATCH_NORM_LATEX[kind].format(sup=f"[{nums[0]}]{ex}", sub=nums[1])
         if kind == "w":
@@ -141,6 +143,8 @@ class Notation:
             return rf"\tilde{{n}}_{{{self._hidden_offset[nums[0]] + nums[1]}}}" + ex
         if kind == "h":             # a residual block's output (a hidden neuron)
             return f"h_{{{self._hidden_offset[nums[0]] + nums[1]}}}" + ex
+        if kind == "eps":
+            return r"\epsilon"
         if kind in _BATCH_NORM_LATEX:       # batch normalization of a hidden neuron n_k
             neuron = f"n_{{{self._hidden_offset[nums[0]] + nums[1]}}}"
             return _BATCH_NORM_LATEX[kind].format(sup="", sub=neuron).replace("^{}", "") + ex
@@ -171,6 +175,8 @@ class Notation:
         if parsed is None:
             return qid
         kind, nums, _ = parsed
+        if kind == "eps":
+            return "ε"
         if self.kind == "numbered" and kind in _BATCH_NORM_TEXT:
             return f"{_BATCH_NORM_TEXT[kind]}_n{self._hidden_offset[nums[0]] + nums[1]}{suffix}"
         if self.kind == "numbered":

@@ -279,14 +279,7 @@ class LatexLessonPrinter(LessonPrinter):
         section = self.section("tex_forward")
         node = self.model.nodes[step.a]
         z = self.model.nodes[step.z]
-        symbolic = " + ".join(f"{self.name(w)}\\,{self.name(s)}" for w, s in z.terms)
-        numeric = " + ".join(f"{self.given(self.values[w])} \\cdot {self.slot_or_given(s, factor=True)}"
-                             for w, s in z.terms)
-        if z.bias:
-            symbolic += f" + {self.name(z.bias)}"
-            numeric += f" + {self.paren(self.given(self.values[z.bias]))}"
-        lines = [f"{self.name(z.id)} = {symbolic}",
-                 f"{self.name(z.id)} = {numeric} = {self.slot(self.values[z.id])}"]
+        lines = self._sum_lines(z) if z.kind == "z" else []
         a_line = f"{self.name(node.id)} = {self.names.doprint(node.definition)}"
         activation = self.spec.layers[node.layer - 1].activation
         closed = DERIVED[activation](symbol(z.id))[0][1] if activation in DERIVED else None
@@ -297,12 +290,53 @@ class LatexLessonPrinter(LessonPrinter):
         if numbers:
             a_line += f" = {numbers}"
         lines.append(a_line + f" = {self.slot(self.values[node.id])}")
-        blocks = [T(self.t("tex_weighted_sum")), M(lines[0]), M(lines[1]),
-                  T(self.t("tex_apply")), M(lines[2])]
+        blocks = ([T(self.t("tex_weighted_sum")), M(lines[0]), M(lines[1])] if z.kind == "z" else []) + [
+                  T(self.t("tex_apply")), M(lines[-1])]
         return [self.step("forward", self.t("tex_forward"),
                           heading=self.t("tex_compute", name=self.m(self.name(node.id))),
                           blocks=blocks, section=section,
                           marks=(set(), {f"n{node.layer}_{node.index}"}))]
+
+    def _sum_lines(self, z) -> list[str]:
+        """A weighted sum with its names, then with its numbers."""
+        symbolic = " + ".join(f"{self.name(w)}\\,{self.name(s)}" for w, s in z.terms)
+        numeric = " + ".join(f"{self.given(self.values[w])} \\cdot {self.slot_or_given(s, factor=True)}"
+                             for w, s in z.terms)
+        if z.bias:
+            symbolic += f" + {self.name(z.bias)}"
+            numeric += f" + {self.paren(self.given(self.values[z.bias]))}"
+        return [f"{self.name(z.id)} = {symbolic}",
+                f"{self.name(z.id)} = {numeric} = {self.slot(self.values[z.id])}"]
+
+    def _print_BatchNorm(self, step: L.BatchNorm) -> list[dict[str, Any]]:
+        """Two frames per neuron: the batch's sums and statistics, then each example's x̂ and y."""
+        bn = self.spec.layers[step.layer - 1].batch_norm
+        marks = (set(), {f"n{step.layer}_{step.neuron}"})
+
+        def lines(q: str) -> list[dict[str, Any]]:
+            written = self.model.nodes[q].written
+            line = f"{self.name(q)} = {self.names.doprint(written)}"
+            numbers = self.with_numbers(written)
+            if numbers:
+                line += f" = {numbers}"
+            return [M(line + f" = {self.slot(self.values[q])}")]
+
+        blocks = [T(self.t("tex_batch_norm_intro", l=step.layer, i=step.neuron, m=len(step.sums),
+                           rule=self.m(r"\mu_B = \frac{1}{m}\sum_{i=1}^{m} z^{(i)},\quad "
+                                       r"\sigma_B^2 = \frac{1}{m}\sum_{i=1}^{m} (z^{(i)} - \mu_B)^2")))]
+        blocks += [M(line) for z in step.sums for line in self._sum_lines(self.model.nodes[z])[1:]]
+        blocks += lines(step.mean) + lines(step.variance)
+        first = self.step("batch_norm", self.t("tex_batch_norm"), blocks=blocks,
+                          section=self.section("tex_forward"), marks=marks)
+        blocks = [T(self.t("tex_batch_norm_scale", rule=self.m(
+            r"\hat{x}^{(i)} = \frac{z^{(i)} - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}},\quad "
+            r"y^{(i)} = \gamma \odot \hat{x}^{(i)} + \beta"), eps=self.m(rf"\epsilon = {self.given(bn.epsilon)}")))]
+        for q in (*step.normalized, *step.scaled):
+            blocks += lines(q)
+        blocks.append(T(self.t("tex_batch_norm_chain", rule=self.m(
+            r"\partial\mu_B/\partial z^{(i)} = 1/m,\ \partial\sigma_B^2/\partial z^{(i)} = 2(z^{(i)} - \mu_B)/m,\ "
+            r"\partial\sigma_B^2/\partial\mu_B = 0"))))
+        return [first, self.step("batch_norm", self.t("tex_batch_norm"), blocks=blocks, section=None, marks=marks)]
 
     def _print_Dropout(self, step: L.Dropout) -> list[dict[str, Any]]:
         drop = self.spec.layers[step.layer - 1].dropout
