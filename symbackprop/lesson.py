@@ -28,7 +28,7 @@ from .derive.derivation import Chain, Path, Solution
 from .derive.ledger import path_ids
 
 __all__ = [
-    "Notation", "Network", "LabelSmoothing", "Forward", "Dropout", "Residual", "BatchNorm", "Error", "Deltas", "Question", "Reused", "Factor",
+    "Notation", "Network", "LabelSmoothing", "Forward", "Dropout", "Residual", "BatchNorm", "BatchNormBackward", "Error", "Deltas", "Question", "Reused", "Factor",
     "Together", "PartialSum", "Rule", "SumOverOutputs", "Update", "IterationTable", "Recap", "Step", "lesson_plan", "path_id",
     "find_path", "GraphPoint", "GraphForward", "GraphSeed", "GraphBackward", "GraphBranches",
     "GraphGradients", "GraphConvention", "GraphStep", "graph_plan",
@@ -111,6 +111,17 @@ class BatchNorm:
     variance: str
     normalized: tuple[str, ...]
     scaled: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchNormBackward:
+    """The backward pass through one neuron's batch normalization, before the chains of its
+    layer: ∂E/∂y and ∂E/∂x̂ of every example, then ∂E/∂σ²_B and ∂E/∂μ_B, which gather the whole
+    batch (each an adjoint of the ledger, ids dE/d<node>); every δ of the layer uses them."""
+
+    layer: int
+    neuron: int
+    adjoints: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -219,7 +230,7 @@ class Recap:
     steps: int
 
 
-Step = Union[Notation, Network, LabelSmoothing, Forward, Dropout, Residual, BatchNorm, Error, Deltas, Question, Reused, Factor, Together,
+Step = Union[Notation, Network, LabelSmoothing, Forward, Dropout, Residual, BatchNorm, BatchNormBackward, Error, Deltas, Question, Reused, Factor, Together,
              PartialSum, Rule, SumOverOutputs, Update, IterationTable, Recap]
 
 
@@ -349,6 +360,14 @@ def _chain_steps(c: Chain, rules: dict[str, str], derived: set[str]) -> Iterable
     yield Update(c.param, c.id, ids.new(c.param), summed=len(parts) > 1)
 
 
+def _batch_norm_backward(spec, l: int) -> Iterable[Step]:
+    examples = range(1, spec.n_examples + 1)
+    for i in range(1, spec.layers[l - 1].units + 1):
+        adjoints = ([ids.bn(l, i, n) for n in examples] + [ids.xhat(l, i, n) for n in examples]
+                    + [ids.var(l, i), ids.mu(l, i)])
+        yield BatchNormBackward(l, i, tuple(ids.derivative("E", q) for q in adjoints))
+
+
 def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
     """The steps of the lecture for ``solution``; ``only``: the parameters whose chain rule
     is derived step by step (default: all; the iteration table still lists them all)."""
@@ -413,7 +432,12 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
              for node in model.nodes.values() if node.kind == "a"
              and spec.layers[node.layer - 1].activation in DERIVED}
     derived: set[str] = set()
+    normalized = {l for l, layer in enumerate(spec.layers, start=1) if layer.batch_norm is not None}
     for c in d.chains:
+        layer = model.nodes[c.param].layer
+        if layer in normalized and (wanted is None or c.param in wanted):
+            normalized.discard(layer)     # once, before the layer's first chain
+            steps.extend(_batch_norm_backward(spec, layer))
         if wanted is None or c.param in wanted:
             steps.extend(_chain_steps(c, rules, derived))
     for later in solution.derivations:

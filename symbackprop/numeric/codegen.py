@@ -313,6 +313,7 @@ def _module_lines(spec: Spec, name: str, backend: str, scalar: bool, *, with_par
     in-memory Network takes its parameters as arrays: a large network's weights written as
     literals would take seconds to compile)."""
     spec.refuse("residual", "the generated code (export, train)")
+    spec.refuse("batch_norm", "the generated code (export, train)")
     L = len(spec.layers)
     dropout = _has_dropout(spec)
     extra = ", training=True, masks=None" if dropout else ""

@@ -338,6 +338,38 @@ class LatexLessonPrinter(LessonPrinter):
             r"\partial\sigma_B^2/\partial\mu_B = 0"))))
         return [first, self.step("batch_norm", self.t("tex_batch_norm"), blocks=blocks, section=None, marks=marks)]
 
+    def normalized(self, qid: str) -> bool:
+        node = self.model.nodes.get(qid)
+        return node is not None and node.layer is not None and self.spec.layers[node.layer - 1].batch_norm is not None
+
+    def adjoint_numbers(self) -> NetworkLatexPrinter:
+        """A printer of numbers that knows the adjoints ∂E/∂node too (made when first asked)."""
+        if getattr(self, "_adjoint_numbers", None) is None:
+            adjoints = self.d.hand_adjoints if self.hand else self.d.adjoints
+            self._adjoint_numbers = NetworkLatexPrinter(self.notation, {
+                **self.values, **{ids.derivative("E", n): v for n, v in adjoints.items()}}, self.spec.decimals)
+        return self._adjoint_numbers
+
+    def _print_BatchNormBackward(self, step: L.BatchNormBackward) -> list[dict[str, Any]]:
+        """Three frames: ∂E/∂y of each example, ∂E/∂x̂ of each; then ∂E/∂σ²_B and ∂E/∂μ_B."""
+        m = self.spec.n_examples
+        frames = []
+        for part, key in ((step.adjoints[:m], "tex_batch_norm_back_examples"),
+                          (step.adjoints[m:2 * m], "tex_batch_norm_back_examples"),
+                          (step.adjoints[2 * m:], "tex_batch_norm_back_batch")):
+            blocks = [T(self.t(key, l=step.layer, i=step.neuron))]
+            for q in part:
+                formula = self.d.ledger[q].definition
+                line = f"{self.name(q)} = {self.names.doprint(formula)}"
+                numbers = self.adjoint_numbers().doprint(formula) if self.with_numbers(formula) else None
+                if numbers:
+                    line += f" = {numbers}"
+                blocks.append(M(line + f" = {self.slot(self.value(q))}"))
+            frames.append(self.step("batch_norm", self.t("tex_backward"), heading=self.t("tex_batch_norm_back"),
+                                    blocks=blocks, section=self.section("tex_backward"),
+                                    marks=(set(), {f"n{step.layer}_{step.neuron}"})))
+        return frames
+
     def _print_Dropout(self, step: L.Dropout) -> list[dict[str, Any]]:
         drop = self.spec.layers[step.layer - 1].dropout
         mask = drop.mask(step.example)
@@ -595,6 +627,9 @@ class LatexLessonPrinter(LessonPrinter):
         general, named = self.names.doprint(f.general), self.names.doprint(f.named)
         result = f"{symbol} = " + (f"{general} = " if general != named and not f.is_delta else "") + named
         numbers = self.with_numbers(f.named)
+        if numbers and f.is_delta and self.normalized(f.den):
+            # δ through batch normalization: ∂E/∂x̂, ∂E/∂μ_B, ∂E/∂σ²_B have numbers (their frames)
+            numbers = self.adjoint_numbers().doprint(f.named)
         if numbers and numbers != named:
             result += f" = {numbers}"
         if not f.named.is_Number:
