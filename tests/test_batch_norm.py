@@ -290,3 +290,30 @@ def test_json_states_every_batch_norm_quantity(tmp_path):
         assert abs(values[name] - hand[name]) < 1e-12, name
     assert {"gamma1_1", "beta1_1", "gamma1_2", "beta1_2"} <= set(doc["parameters"])
     assert abs(values["new_gamma1_1"] - (1.2 - 0.6 * hand["dE/dgamma1_1"])) < 1e-12
+
+
+# ----------------------------------------------------------------------------- check
+
+def _check(tmp_path, capsys, answers: str) -> str:
+    sheet = tmp_path / "answers.yaml"
+    sheet.write_text(answers, encoding="utf-8")
+    main(["check", str(EXAMPLE), str(sheet), "--lang", "en"])
+    return capsys.readouterr().out
+
+
+def test_check_reads_every_batch_norm_quantity_by_its_names(tmp_path, capsys):
+    out = _check(tmp_path, capsys, '"μB[1]_1": 0.44333\n"σ²B[1]_1": 0.01016\n"x̂[1]_1(1)": -0.33061\n'
+                                   '"y[1]_1(1)": -0.29673\n"∂E/∂γ[1]_1": -0.00461\n"nuevo_γ[1]_1": 1.20277\n'
+                                   '"\\\\mu^{[1]}_{B,2}": 0.53\n"dE/dbeta1_2": 0.03818\n')
+    assert "correct: 8 · rounding: 0 · carried forward: 0 · wrong: 0" in out
+
+
+def test_check_diagnoses_the_population_variance(tmp_path, capsys):
+    """σ²_B divided by m − 1 = 2 (the unbiased estimate) instead of the batch's m = 3: in σ²_B
+    itself (0.01016·3/2 = 0.01523), or inside an x̂ whose σ²_B is not written (independently:
+    (0.47 − 0.53)/√(Σ(z − μ)²/2 + ε) = −0.33747)."""
+    out = _check(tmp_path, capsys, '"mu1_1": 0.44333\n"var1_1": 0.01523\n"xhat1_2@1": -0.33747\n')
+    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("✗")}
+    assert set(lines) == {"σ²B[1]_1", "x̂[1]_2(1)"}
+    for line in lines.values():
+        assert "the batch's variance divides by m, not by m - 1 = 2" in line
