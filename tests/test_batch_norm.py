@@ -317,3 +317,38 @@ def test_check_diagnoses_the_population_variance(tmp_path, capsys):
     assert set(lines) == {"σ²B[1]_1", "x̂[1]_2(1)"}
     for line in lines.values():
         assert "the batch's variance divides by m, not by m - 1 = 2" in line
+
+
+# ----------------------------------------------------------------------------- the slides, built
+
+def test_the_example_deck_builds_and_shows_the_batch(tmp_path):
+    """The example's slides (en), compiled: the forward frames state μ_B, σ²_B, x̂ and y with
+    their numbers, the backward frames ∂E/∂σ²_B and ∂E/∂μ_B; no frame with the drawing shrinks
+    its text below 8 pt."""
+    import re
+    import subprocess
+
+    from symbackprop.api import solve_for_report
+    from symbackprop.render.latex import build_pdf, overfull_boxes
+    from symbackprop.render.report import render_tex
+    from test_pdf import require_tex, text_sizes
+
+    require_tex()
+    tex = render_tex(solve_for_report(load_spec(EXAMPLE)), "slides", "en")
+    pdf, log = build_pdf(tex, name="batchnorm-slides-en")
+    path = tmp_path / "batchnorm.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Batch normalization of neuron 1 of layer 1 over the batch of m = 3" in " ".join(text.split())
+    for number in ("0.44333", "0.01016", "−0.33061", "−0.29673", "0.27227", "−0.32783"):
+        assert number in text, number
+    assert "Backward through batch normalization" in text
+    assert not overfull_boxes(log), overfull_boxes(log)[:3]
+    # the frames of the batch normalization steps (forward and backward), from the build's log
+    starts = [(kind, int(frame)) for _, kind, frame in
+              re.findall(r"symbackprop step (\d+) \((\w+)\) from frame (\d+)", log)]
+    frames = {f for (kind, first), (_, after) in zip(starts, starts[1:] + [("", 10**6)])
+              if kind == "batch_norm" for f in range(first, after)}
+    sizes = {f: size for f, size in text_sizes(log).items() if f in frames}
+    assert len(sizes) >= 12 and min(sizes.values()) >= 8.0, sorted(sizes.items(), key=lambda kv: kv[1])[:5]

@@ -529,6 +529,12 @@ def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
         for param in model.walk_order:
             chains.append(chain(param))
 
+    # Every local derivative of batch normalization is a factor of the derivation, whatever the
+    # chains enumerate: the backward pass through μ_B and σ²_B is shown with them.
+    for e in model.edges:
+        if (model.nodes[e.child].kind in _BATCH_NORM_KINDS or model.nodes[e.parent].kind in _BATCH_NORM_KINDS) \
+                and e.id not in factors:
+            edge_factor(e.id)
     # Every δ is part of the derivation (the vectorized view uses them all).
     for zid in model.delta_nodes:
         if zid in num.adjoint and zid not in deltas:

@@ -46,6 +46,11 @@ def M(latex: str) -> dict[str, str]:
     return {"math": latex}
 
 
+def I(latex: str) -> dict[str, Any]:
+    """An equation of a list: on the slides a chunk of its own (a frame too full goes on)."""
+    return {"math": latex, "item": True}
+
+
 class LatexLessonPrinter(LessonPrinter):
     """Each step becomes a list of the templates' step dicts (one per frame; none for a step
     the slides do not show). The printer remembers what the drawings need: the parameters
@@ -319,12 +324,12 @@ class LatexLessonPrinter(LessonPrinter):
             numbers = self.with_numbers(written)
             if numbers:
                 line += f" = {numbers}"
-            return [M(line + f" = {self.slot(self.values[q])}")]
+            return [I(line + f" = {self.slot(self.values[q])}")]
 
         blocks = [T(self.t("tex_batch_norm_intro", l=step.layer, i=step.neuron, m=len(step.sums),
                            rule=self.m(r"\mu_B = \frac{1}{m}\sum_{i=1}^{m} z^{(i)},\quad "
                                        r"\sigma_B^2 = \frac{1}{m}\sum_{i=1}^{m} (z^{(i)} - \mu_B)^2")))]
-        blocks += [M(line) for z in step.sums for line in self._sum_lines(self.model.nodes[z])[1:]]
+        blocks += [I(line) for z in step.sums for line in self._sum_lines(self.model.nodes[z])[1:]]
         blocks += lines(step.mean) + lines(step.variance)
         first = self.step("batch_norm", self.t("tex_batch_norm"), blocks=blocks,
                           section=self.section("tex_forward"), marks=marks)
@@ -359,12 +364,11 @@ class LatexLessonPrinter(LessonPrinter):
                           (step.adjoints[2 * m:], "tex_batch_norm_back_batch")):
             blocks = [T(self.t(key, l=step.layer, i=step.neuron))]
             for q in part:
-                formula = self.d.ledger[q].definition
+                formula, values = self.adjoint_chain(q)
                 line = f"{self.name(q)} = {self.names.doprint(formula)}"
-                numbers = self.adjoint_numbers().doprint(formula) if self.with_numbers(formula) else None
-                if numbers:
-                    line += f" = {numbers}"
-                blocks.append(M(line + f" = {self.slot(self.value(q))}"))
+                if self.with_numbers(formula):
+                    line += f" = {NetworkLatexPrinter(self.notation, values, self.spec.decimals).doprint(formula)}"
+                blocks.append(I(line + f" = {self.slot(self.value(q))}"))
             frames.append(self.step("batch_norm", self.t("tex_backward"), heading=self.t("tex_batch_norm_back"),
                                     blocks=blocks, section=self.section("tex_backward"),
                                     marks=(set(), {f"n{step.layer}_{step.neuron}"})))

@@ -153,18 +153,12 @@ class TextLessonPrinter(LessonPrinter):
         d, lang = self.d, self.lang
         out = self.section("backward")
         out.append("  " + say(lang, "batch_norm_backward", l=step.layer, i=step.neuron))
-        numbers = NetworkTextPrinter(self.notation, self.adjoint_values(d), self.spec.decimals)
         for q in step.adjoints:
-            formula = d.ledger[q].definition
+            formula, values = self.adjoint_chain(q)
+            numbers = NetworkTextPrinter(self.notation, values, self.spec.decimals)
             out.append(f"  {self.name(q)} = {self.printer.doprint(formula)}")
             out.append(f"  {' ' * len(self.name(q))} = {numbers.doprint(formula)} = {self.num(self.value(d, q))}")
         return out
-
-    def adjoint_values(self, d: Derivation) -> dict[str, Decimal]:
-        """The step's values and its adjoints ∂E/∂node by id, for a printer of numbers."""
-        values = d.hand_values if d.rounding == "hand" else d.values
-        adjoints = d.hand_adjoints if d.rounding == "hand" else d.adjoints
-        return {**values, **{ids.derivative("E", n): v for n, v in adjoints.items()}}
 
     def _print_Dropout(self, step: L.Dropout) -> list[str]:
         d, lang = self.d, self.lang
