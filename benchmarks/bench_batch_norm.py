@@ -16,10 +16,11 @@ import os
 import platform
 import random
 import sys
-import time
 
 from symbackprop import solve, spec_from_dict
 from symbackprop.core.model import build_model
+
+from bench_derive import best          # the best of a few runs (this folder is on the path)
 
 
 def network(sizes=(20, 20, 20, 5), examples=8, batch_norm=True):
@@ -36,15 +37,6 @@ def network(sizes=(20, 20, 20, 5), examples=8, batch_norm=True):
         "inputs": [[round(rng.uniform(-1, 1), 2) for _ in range(sizes[0])] for _ in range(examples)],
         "targets": [[round(rng.uniform(0.1, 0.9), 2) for _ in range(sizes[-1])] for _ in range(examples)],
         "layers": layers}, "bench")
-
-
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

@@ -130,3 +130,32 @@ def assert_delta_form_agrees(specs, solve) -> None:
     for spec in specs:
         paths, deltas = solve(spec).derivations[0], solve(spec, paths="none").derivations[0]
         assert paths.gradients == deltas.gradients
+
+
+def assert_bad_spec_exits_2_in_one_line(main, spec_path, old: str, new: str, place: str, tmp_path, capsys) -> None:
+    """``solve`` on ``spec_path`` with ``old`` replaced by ``new`` exits 2 with one line naming
+    ``place``."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(spec_path.read_text().replace(old, new))
+    assert main(["solve", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and place in err
+
+
+ACTIVATIONS = ["sigmoid", "tanh", "softplus", "swish"]
+
+
+def random_layer(rng, fan_in: int, units: int) -> dict:
+    """A dense layer of the random specs: a smooth activation, weights in [−1, 1] and a bias per
+    neuron in [−0.5, 0.5], at two decimals."""
+    return {"units": units, "activation": rng.choice(ACTIVATIONS),
+            "weights": [[round(rng.uniform(-1, 1), 2) for _ in range(fan_in)] for _ in range(units)],
+            "bias": [round(rng.uniform(-0.5, 0.5), 2) for _ in range(units)]}
+
+
+def random_spec_data(rng, widths, examples: int, layers: list) -> dict:
+    """The rest of a random spec around its ``layers``: inputs in [−1, 1], targets in
+    [0.1, 0.9] (two decimals), half_sse, η = 0.5."""
+    return {"inputs": [[round(rng.uniform(-1, 1), 2) for _ in range(widths[0])] for _ in range(examples)],
+            "targets": [[round(rng.uniform(0.1, 0.9), 2) for _ in range(widths[-1])] for _ in range(examples)],
+            "layers": layers, "loss": "half_sse", "learning_rate": 0.5}

@@ -77,11 +77,8 @@ def test_spec_errors_name_the_place(data, where, what):
 
 
 def test_a_bad_batch_norm_exits_2_in_one_line(tmp_path, capsys):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(EXAMPLE.read_text().replace("gamma: [1.2, 0.8]", "gamma: [1.2]"))
-    assert main(["solve", str(bad)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "layers[0].batch_norm.gamma" in err
+    reference.assert_bad_spec_exits_2_in_one_line(main, EXAMPLE, "gamma: [1.2, 0.8]", "gamma: [1.2]",
+                                                  "layers[0].batch_norm.gamma", tmp_path, capsys)
 
 
 # ----------------------------------------------------------------------------- the example's numbers
@@ -155,25 +152,23 @@ def test_the_chain_runs_through_the_batch():
 
 def _random_spec(seed: int):
     """2-3 layers, 2-4 examples; each hidden layer normalized with probability 0.7, with
-    random γ, β and ε, sometimes a dropout mask or a residual block beside it."""
+    random γ, β and ε; a hidden layer has a dropout mask (after its activation) with
+    probability 0.3."""
     rng = random.Random(seed)
     widths = [rng.randint(1, 3)] + [rng.randint(1, 3) for _ in range(rng.randint(1, 2))] + [rng.randint(1, 3)]
     examples = rng.randint(2, 4)
-    acts = ["sigmoid", "tanh", "softplus", "swish"]
     layers = []
     for l, units in enumerate(widths[1:], start=1):
-        layer = {"units": units, "activation": rng.choice(acts),
-                 "weights": [[round(rng.uniform(-1, 1), 2) for _ in range(widths[l - 1])] for _ in range(units)],
-                 "bias": [round(rng.uniform(-0.5, 0.5), 2) for _ in range(units)]}
+        layer = reference.random_layer(rng, widths[l - 1], units)
+        if l < len(widths) - 1 and rng.random() < 0.3:
+            layer["dropout"] = {"rate": 0.5, "mask": [[rng.randint(0, 1) for _ in range(units)]
+                                                      for _ in range(examples)]}
         if l < len(widths) - 1 and (l == 1 or rng.random() < 0.7):
             layer["batch_norm"] = {"gamma": [round(rng.uniform(0.5, 1.5), 2) for _ in range(units)],
                                    "beta": [round(rng.uniform(-0.5, 0.5), 2) for _ in range(units)],
                                    "epsilon": rng.choice([0.00001, 0.001, 0.1])}
         layers.append(layer)
-    return spec_from_dict({
-        "inputs": [[round(rng.uniform(-1, 1), 2) for _ in range(widths[0])] for _ in range(examples)],
-        "targets": [[round(rng.uniform(0.1, 0.9), 2) for _ in range(widths[-1])] for _ in range(examples)],
-        "layers": layers, "loss": "half_sse", "learning_rate": 0.5})
+    return spec_from_dict(reference.random_spec_data(rng, widths, examples, layers))
 
 
 SPECS = [load_spec(EXAMPLE)] + [_random_spec(seed) for seed in range(8)]
@@ -181,7 +176,8 @@ SPECS = [load_spec(EXAMPLE)] + [_random_spec(seed) for seed in range(8)]
 
 def _torch_gradients(torch, spec):
     """PyTorch float64: nn.Linear-like layers with nn.BatchNorm1d (training mode, affine, its
-    biased batch variance) before the activation; autograd's gradients, γ and β included."""
+    biased batch variance) before the activation (and a fixed dropout mask after it);
+    autograd's gradients, γ and β included."""
     acts = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "softplus": torch.nn.functional.softplus,
             "swish": torch.nn.functional.silu}
 
@@ -205,6 +201,8 @@ def _torch_gradients(torch, spec):
         if l in norms:
             Z = norms[l](Z)
         A = acts[layer.activation](Z)
+        if layer.dropout is not None:               # inverted dropout, the spec's masks
+            A = A * tensor([[float(m) for m in row] for row in layer.dropout.masks]) / (1 - float(layer.dropout.rate))
     Y = tensor([[float(v) for v in row] for row in spec.targets])
     E = ((Y - A) ** 2 / 2).sum()
     E.backward()
@@ -245,6 +243,7 @@ def test_gradients_equal_pytorchs_batch_norm(n):
 
 def test_the_random_specs_normalize():
     assert all(s.layers[0].batch_norm is not None for s in SPECS)
+    assert any(l.dropout is not None and l.batch_norm is not None for s in SPECS[1:] for l in s.layers)
     assert sum(l.batch_norm is not None for s in SPECS[1:] for l in s.layers) >= 9
 
 
