@@ -353,3 +353,88 @@ def test_the_example_deck_builds_and_shows_the_batch(tmp_path):
               if kind == "batch_norm" for f in range(first, after)}
     sizes = {f: size for f, size in text_sizes(log).items() if f in frames}
     assert len(sizes) >= 12 and min(sizes.values()) >= 8.0, sorted(sizes.items(), key=lambda kv: kv[1])[:5]
+
+
+# ----------------------------------------------------------------------------- export and train
+
+import numpy as np
+
+from symbackprop.numeric.train import Dataset, TrainConfig, train, trained_spec
+
+from test_dropout import _arrays, _flat, _module
+from test_numeric import require_jax
+
+
+def _ids(grads) -> dict[str, float]:
+    """The exported gradients as the derivation's ids, γ and β included."""
+    out = _flat({k: v for k, v in grads.items() if not k.startswith(("gamma", "beta"))})
+    for key, g in grads.items():
+        for name in ("gamma", "beta"):
+            if key.startswith(name):
+                out.update({f"{name}{key[len(name):]}_{i}": v
+                            for i, v in enumerate(np.asarray(g, dtype=np.float64).tolist(), 1)})
+    return out
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
+@pytest.mark.parametrize("n", [0, 1, 2, 4])
+def test_the_exported_gradients_are_the_derivations(tmp_path, backend, n):
+    if backend == "torch":
+        require_torch()
+    if backend == "jax":
+        require_jax()
+    spec = SPECS[n]
+    module = _module(tmp_path, spec, backend)
+    X, Y = _arrays(spec)
+    masks = {l: [list(r) for r in layer.dropout.masks] for l, layer in enumerate(spec.layers, 1)
+             if layer.dropout is not None}
+    loss, grads = module.loss_and_gradients(module.initial_params(), X, Y,
+                                            **({"masks": masks} if masks else {}))
+    d = solve(spec).derivations[0]
+    assert abs(float(loss) - float(d.E)) <= 1e-12 * float(d.E)
+    ours = _ids(grads)
+    assert set(ours) == set(d.gradients)
+    for pid, g in d.gradients.items():     # a bias before batch normalization: 0, floats ~1e-17
+        bound = LARGEST_RELATIVE_ERROR * abs(float(g)) if abs(g) > Decimal("1e-9") else 1e-14
+        assert abs(ours[pid] - float(g)) <= bound, (pid, ours[pid], g)
+
+
+def test_inference_uses_the_population_statistics_as_pytorch_in_eval_mode(tmp_path):
+    """forward(params, X, training=False) normalizes with params['mean1'], params['var1'] (the
+    running statistics), as nn.BatchNorm1d in eval mode; training=True with the batch's."""
+    torch = require_torch()
+    spec = load_spec(EXAMPLE)
+    module = _module(tmp_path, spec)
+    params = module.initial_params()
+    params["mean1"], params["var1"] = np.array([0.4, 0.5]), np.array([0.02, 0.03])
+    X, _ = _arrays(spec)
+    t = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    bn = torch.nn.BatchNorm1d(2, eps=1e-5, dtype=torch.float64)
+    with torch.no_grad():
+        bn.weight.copy_(t([1.2, 0.8]))
+        bn.bias.copy_(t([0.1, -0.1]))
+        bn.running_mean.copy_(t([0.4, 0.5]))
+        bn.running_var.copy_(t([0.02, 0.03]))
+    for training in (False, True):
+        bn.train(training)
+        with torch.no_grad():
+            hidden = torch.sigmoid(bn(t(X) @ t(params["W1"]).T + 0.25))
+            expected = torch.sigmoid(hidden @ t(params["W2"]).T + 0.35).numpy()
+        assert np.allclose(module.forward(params, X, training=training), expected, rtol=0, atol=1e-14)
+
+
+def test_train_keeps_pytorchs_running_statistics():
+    """One SGD step over the example's batch: the running mean becomes 0.9·0 + 0.1·μ_B and the
+    running variance 0.9·1 + 0.1·σ²_B with 1/(m − 1), PyTorch's momentum convention, computed
+    here by hand from z = W·x + b; γ and β are trained (update_biases: false freezes b only)."""
+    spec = load_spec(EXAMPLE)
+    X, Y = (np.array(a, dtype=np.float64) for a in _arrays(spec))
+    result = train(spec, Dataset("batch", X, Y), TrainConfig(epochs=1, batch_size=3, seed=0))
+    Z = X @ np.array([[0.1, 0.3], [0.2, 0.4]]).T + 0.25
+    assert np.allclose(result.params["mean1"], 0.1 * Z.mean(axis=0), rtol=0, atol=1e-15)
+    assert np.allclose(result.params["var1"], 0.9 + 0.1 * Z.var(axis=0, ddof=1), rtol=0, atol=1e-15)
+    d = solve(spec).derivations[0]
+    assert abs(result.params["gamma1"][0] - float(d.chain("gamma1_1").new)) < 1e-12
+    assert result.params["b1"] == 0.25
+    written = trained_spec(spec, result.params)["layers"][0]["batch_norm"]
+    assert written["gamma"][0] == float(result.params["gamma1"][0])
