@@ -28,7 +28,7 @@ from .derive.derivation import Chain, Path, Solution
 from .derive.ledger import path_ids
 
 __all__ = [
-    "Notation", "Network", "LabelSmoothing", "Forward", "Dropout", "Residual", "Error", "Deltas", "Question", "Reused", "Factor",
+    "Notation", "Network", "LabelSmoothing", "Forward", "Dropout", "Residual", "BatchNorm", "BatchNormBackward", "Error", "Deltas", "Question", "Reused", "Factor",
     "Together", "PartialSum", "Rule", "SumOverOutputs", "Update", "IterationTable", "Recap", "Step", "lesson_plan", "path_id",
     "find_path", "GraphPoint", "GraphForward", "GraphSeed", "GraphBackward", "GraphBranches",
     "GraphGradients", "GraphConvention", "GraphStep", "graph_plan",
@@ -96,6 +96,32 @@ class Residual:
     example: int | None
     outputs: tuple[str, ...]
     sums: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchNorm:
+    """Batch normalization of one neuron over the batch (the layer's ``batch_norm``, deck 004's
+    algorithm 1): its weighted sums (one per example), the batch's mean μ_B and variance σ²_B,
+    then each example's x̂ = (z − μ_B)/√(σ²_B + ε) and y = γ·x̂ + β, what the activation takes."""
+
+    layer: int
+    neuron: int
+    sums: tuple[str, ...]
+    mean: str
+    variance: str
+    normalized: tuple[str, ...]
+    scaled: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchNormBackward:
+    """The backward pass through one neuron's batch normalization, before the chains of its
+    layer: ∂E/∂y and ∂E/∂x̂ of every example, then ∂E/∂σ²_B and ∂E/∂μ_B, which gather the whole
+    batch (each an adjoint of the ledger, ids dE/d<node>); every δ of the layer uses them."""
+
+    layer: int
+    neuron: int
+    adjoints: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -204,7 +230,7 @@ class Recap:
     steps: int
 
 
-Step = Union[Notation, Network, LabelSmoothing, Forward, Dropout, Residual, Error, Deltas, Question, Reused, Factor, Together,
+Step = Union[Notation, Network, LabelSmoothing, Forward, Dropout, Residual, BatchNorm, BatchNormBackward, Error, Deltas, Question, Reused, Factor, Together,
              PartialSum, Rule, SumOverOutputs, Update, IterationTable, Recap]
 
 
@@ -334,6 +360,14 @@ def _chain_steps(c: Chain, rules: dict[str, str], derived: set[str]) -> Iterable
     yield Update(c.param, c.id, ids.new(c.param), summed=len(parts) > 1)
 
 
+def _batch_norm_backward(spec, l: int) -> Iterable[Step]:
+    examples = range(1, spec.n_examples + 1)
+    for i in range(1, spec.layers[l - 1].units + 1):
+        adjoints = ([ids.bn(l, i, n) for n in examples] + [ids.xhat(l, i, n) for n in examples]
+                    + [ids.var(l, i), ids.mu(l, i)])
+        yield BatchNormBackward(l, i, tuple(ids.derivative("E", q) for q in adjoints))
+
+
 def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
     """The steps of the lecture for ``solution``; ``only``: the parameters whose chain rule
     is derived step by step (default: all; the iteration table still lists them all)."""
@@ -357,8 +391,18 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
     for node in model.nodes.values():
         if node.kind == "z":
             pending.append(node.id)
+        elif node.kind == "mean":
+            # one step per neuron, once the batch's weighted sums are known; its activations
+            # then take y = γ·x̂ + β
+            l, i, m = node.layer, node.index, spec.n_examples
+            sums = tuple(ids.z(l, i, n) for n in range(1, m + 1))
+            pending = [z for z in pending if z not in sums]
+            steps.append(BatchNorm(l, i, sums, node.id, ids.var(l, i),
+                                   tuple(ids.xhat(l, i, n) for n in range(1, m + 1)),
+                                   tuple(ids.bn(l, i, n) for n in range(1, m + 1))))
         elif node.kind == "a":
-            steps.append(Forward(ids.z(node.layer, node.index, node.example), node.id, tuple(pending)))
+            source = (ids.bn if spec.layers[node.layer - 1].batch_norm is not None else ids.z)
+            steps.append(Forward(source(node.layer, node.index, node.example), node.id, tuple(pending)))
             pending = []
         elif node.kind == "dropout":
             # one step per layer and example, right after that layer's forward pass
@@ -382,12 +426,18 @@ def lesson_plan(solution: Solution, only=None) -> tuple[Step, ...]:
         steps.append(Deltas(tuple(sorted(d.deltas, key=lambda z: (-nodes[z].layer, nodes[z].example or 0,
                                                                    nodes[z].index)))))
     wanted = None if only is None else set(only)
-    rules = {ids.derivative(node.id, ids.z(node.layer, node.index, node.example)):
+    rules = {ids.derivative(node.id, (ids.bn if spec.layers[node.layer - 1].batch_norm is not None else ids.z)(
+                 node.layer, node.index, node.example)):
              spec.layers[node.layer - 1].activation
              for node in model.nodes.values() if node.kind == "a"
              and spec.layers[node.layer - 1].activation in DERIVED}
     derived: set[str] = set()
+    normalized = {l for l, layer in enumerate(spec.layers, start=1) if layer.batch_norm is not None}
     for c in d.chains:
+        layer = model.nodes[c.param].layer
+        if layer in normalized and (wanted is None or c.param in wanted):
+            normalized.discard(layer)     # once, before the layer's first chain
+            steps.extend(_batch_norm_backward(spec, layer))
         if wanted is None or c.param in wanted:
             steps.extend(_chain_steps(c, rules, derived))
     for later in solution.derivations:

@@ -25,20 +25,39 @@ def _act(name, z, slope):
     raise ValueError(name)
 
 
+def _normalize(zs, gamma, beta, eps):
+    """Deck 004's batch normalization of one neuron's sums over the batch (biased variance)."""
+    m = len(zs)
+    mu = sum(zs) / m
+    var = sum((z - mu) ** 2 for z in zs) / m
+    return [gamma * (z - mu) / mpmath.sqrt(var + eps) + beta for z in zs]
+
+
 def error(spec, params: dict) -> mpmath.mpf:
-    """E of the spec at the given parameter values (dict id -> mpf)."""
+    """E of the spec at the given parameter values (dict id -> mpf). The batch goes layer by
+    layer (batch normalization needs every example's weighted sums)."""
     K = spec.layers[-1].units
     total = mpmath.mpf(0)
-    for n, (xs, ys) in enumerate(zip(spec.inputs, spec.targets)):
-        a = [mpmath.mpf(str(v)) for v in xs]
-        outputs = [a]                   # every layer's output (0: the inputs), for shortcuts
-        for l, layer in enumerate(spec.layers, start=1):
+    A = [[mpmath.mpf(str(v)) for v in xs] for xs in spec.inputs]
+    outputs = [A]                       # every layer's outputs (0: the inputs), for shortcuts
+    for l, layer in enumerate(spec.layers, start=1):
+        Z = []
+        for a in A:
             z = []
             for i in range(1, layer.units + 1):
                 s = sum(params[f"w{l}_{i}_{j}"] * a[j - 1] for j in range(1, len(a) + 1))
                 if layer.bias is not None:
                     s += params[f"b{l}"] if f"b{l}" in params else params[f"b{l}_{i}"]
                 z.append(s)
+            Z.append(z)
+        bn = getattr(layer, "batch_norm", None)
+        if bn is not None:
+            eps = mpmath.mpf(str(bn.epsilon))
+            columns = [_normalize([z[i - 1] for z in Z], params[f"gamma{l}_{i}"], params[f"beta{l}_{i}"], eps)
+                       for i in range(1, layer.units + 1)]
+            Z = [[col[n] for col in columns] for n in range(len(Z))]
+        new = []
+        for n, z in enumerate(Z):
             if layer.activation == "softmax":
                 m = max(z)
                 e = [mpmath.exp(v - m) for v in z]
@@ -52,13 +71,16 @@ def error(spec, params: dict) -> mpmath.mpf:
                 a = [v * m / (1 - p) for v, m in zip(a, drop.masks[n])]
             res = getattr(layer, "residual", None)
             if res is not None:         # a residual block: H(x) = F(x) + x, after the activation
-                x = outputs[res.source]
+                x = outputs[res.source][n]
                 if res.weights is None:
                     a = [v + s for v, s in zip(a, x)]
                 else:                   # a projection W_s
                     a = [v + sum(mpmath.mpf(str(w)) * s for w, s in zip(row, x))
                          for v, row in zip(a, res.weights)]
-            outputs.append(a)
+            new.append(a)
+        A = new
+        outputs.append(A)
+    for a, ys in zip(A, spec.targets):
         y = [mpmath.mpf(str(v)) for v in ys]
         for k in range(K):
             if spec.loss == "half_sse":
@@ -73,7 +95,7 @@ def error(spec, params: dict) -> mpmath.mpf:
         total /= len(spec.inputs)
     reg = spec.regularization
     for pid, v in params.items():
-        if pid.startswith("w") or reg.include_biases:
+        if pid.startswith("w") or (reg.include_biases and pid[0] == "b" and not pid.startswith("beta")):
             if reg.l2 is not None:
                 total += mpmath.mpf(str(reg.l2)) / 2 * v**2
             if reg.l1 is not None:
@@ -153,3 +175,32 @@ def hand_222(spec, decimals=None, mode="round", slip=None) -> dict:
     return {"a1_1": a1[0], "a2_1": a2[0], "E": E,
             "dE/dw2_1_1": g2, "new_w2_1_1": r(W2[0][0] - eta * g2),
             "dE/dw1_1_1": g1, "new_w1_1_1": r(W1[0][0] - eta * g1)}
+
+
+def assert_bad_spec_exits_2_in_one_line(main, spec_path, old: str, new: str, place: str, tmp_path, capsys) -> None:
+    """``solve`` on ``spec_path`` with ``old`` replaced by ``new`` exits 2 with one line naming
+    ``place``."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(spec_path.read_text().replace(old, new))
+    assert main(["solve", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and place in err
+
+
+ACTIVATIONS = ["sigmoid", "tanh", "softplus", "swish"]
+
+
+def random_layer(rng, fan_in: int, units: int) -> dict:
+    """A dense layer of the random specs: a smooth activation, weights in [−1, 1] and a bias per
+    neuron in [−0.5, 0.5], at two decimals."""
+    return {"units": units, "activation": rng.choice(ACTIVATIONS),
+            "weights": [[round(rng.uniform(-1, 1), 2) for _ in range(fan_in)] for _ in range(units)],
+            "bias": [round(rng.uniform(-0.5, 0.5), 2) for _ in range(units)]}
+
+
+def random_spec_data(rng, widths, examples: int, layers: list) -> dict:
+    """The rest of a random spec around its ``layers``: inputs in [−1, 1], targets in
+    [0.1, 0.9] (two decimals), half_sse, η = 0.5."""
+    return {"inputs": [[round(rng.uniform(-1, 1), 2) for _ in range(widths[0])] for _ in range(examples)],
+            "targets": [[round(rng.uniform(0.1, 0.9), 2) for _ in range(widths[-1])] for _ in range(examples)],
+            "layers": layers, "loss": "half_sse", "learning_rate": 0.5}

@@ -85,11 +85,8 @@ def test_different_widths_need_a_projection():
 
 
 def test_a_bad_shortcut_exits_2_in_one_line(tmp_path, capsys):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(RESIDUAL.read_text().replace("residual: {from: 1}", "residual: {from: 3}"))
-    assert main(["solve", str(bad)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "layers[1].residual.from" in err
+    reference.assert_bad_spec_exits_2_in_one_line(main, RESIDUAL, "residual: {from: 1}", "residual: {from: 3}",
+                                                  "layers[1].residual.from", tmp_path, capsys)
 
 
 # ----------------------------------------------------------------------------- the derivation
@@ -130,12 +127,9 @@ def _random_spec(seed: int):
     rng = random.Random(seed)
     widths = [rng.randint(1, 3)] + [rng.randint(1, 3) for _ in range(rng.randint(2, 3))] + [rng.randint(1, 3)]
     examples = rng.randint(1, 3)
-    acts = ["sigmoid", "tanh", "softplus", "swish"]
     layers = []
     for l, units in enumerate(widths[1:], start=1):
-        layer = {"units": units, "activation": rng.choice(acts),
-                 "weights": [[round(rng.uniform(-1, 1), 2) for _ in range(widths[l - 1])] for _ in range(units)],
-                 "bias": [round(rng.uniform(-0.5, 0.5), 2) for _ in range(units)]}
+        layer = reference.random_layer(rng, widths[l - 1], units)
         if l < len(widths) - 1 and rng.random() < 0.8:
             source = rng.randint(0, l - 1)
             layer["residual"] = {"from": source}
@@ -143,10 +137,7 @@ def _random_spec(seed: int):
                 layer["residual"]["weights"] = [[round(rng.uniform(-1, 1), 2) for _ in range(widths[source])]
                                                 for _ in range(units)]
         layers.append(layer)
-    return spec_from_dict({
-        "inputs": [[round(rng.uniform(-1, 1), 2) for _ in range(widths[0])] for _ in range(examples)],
-        "targets": [[round(rng.uniform(0.1, 0.9), 2) for _ in range(widths[-1])] for _ in range(examples)],
-        "layers": layers, "loss": "half_sse", "learning_rate": 0.5})
+    return spec_from_dict(reference.random_spec_data(rng, widths, examples, layers))
 
 
 SPECS = [load_spec(RESIDUAL)] + [_random_spec(seed) for seed in range(8)]

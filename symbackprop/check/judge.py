@@ -55,7 +55,7 @@ VERDICTS = ("correct", "rounding", "carried_forward", "wrong")
 
 #: Every diagnosis, in the order they are preferred when two explain a value equally well.
 DIAGNOSES = ("too_few_decimals", "sign", "eta", "missing_derivative", "sigma", "from_z", "half",
-             "dropout_scale", "bias", "one_path", "early", "wrong_source", "decimal")
+             "dropout_scale", "population_variance", "bias", "one_path", "early", "wrong_source", "decimal")
 
 
 
@@ -548,6 +548,19 @@ class _Judge:
                            each(lambda env: own(env) / scale))
                 elif parts[1] == ids.a(node.layer, node.index, node.example):
                     yield Diagnosis("dropout_scale", used=x, used_value=scale), each(lambda env: Decimal(m))
+        # Batch normalization with the population's (unbiased) variance, 1/(m − 1), instead of
+        # the batch's 1/m: in σ²_B itself, or in an x̂ whose σ²_B the student did not write.
+        node = model.nodes.get(x)
+        if node is not None and node.kind in ("variance", "normalized"):
+            m = self.spec.n_examples
+            unbiased = Decimal(m) / Decimal(m - 1)
+            vid = ids.var(node.layer, node.index)
+            if node.kind == "variance":
+                yield (Diagnosis("population_variance", used=x, used_value=Decimal(m - 1)),
+                       each(lambda env: own(env) * unbiased))
+            elif vid not in self.answers and way is not None:
+                yield (Diagnosis("population_variance", used=vid, used_value=Decimal(m - 1)),
+                       each(lambda env: evaluate(way, {**env, vid: env[vid] * unbiased})))
         # ½ missing in E_k.
         if kind == "error" and way is not None and way.as_coeff_Mul()[0] == sympy.Rational(1, 2):
             yield Diagnosis("half", used=x), each(lambda env: 2 * own(env))

@@ -7,6 +7,10 @@ are numbered from 1. In a batch, per-example quantities carry ``@n`` (n from 1):
     z1_2, a1_2            weighted sum, activation     (a{L}_k is the output yhat_k)
     r1_2                  the activation after dropout, a1_2·m/(1 − p) (a layer with dropout)
     h2_1                  a residual block's output, a2_1 + the shortcut's x (a layer with residual)
+    mu1_2, var1_2         batch normalization's μ_B and σ²_B of neuron 2 of layer 1 (over the batch)
+    xhat1_2@3, bn1_2@3    x̂ = (z − μ_B)/√(σ²_B + ε) and y = γ·x̂ + β of example 3 (a = g(y))
+    eps1                  batch normalization's ε in layer 1 (a given constant)
+    gamma1_2, beta1_2     batch normalization's γ and β of neuron 2 of layer 1 (parameters)
     w2_1_2                weight to neuron 1 of layer 2 from neuron 2 of layer 1
     b1 / b1_2             shared bias of layer 1 / bias of neuron 2 of layer 1
     E, E1, R              total error, error of output 1, regularization penalty
@@ -21,7 +25,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "x", "y", "z", "a", "r", "h", "w", "b", "error_term", "with_example", "split_example",
+    "x", "y", "z", "a", "r", "h", "w", "b", "mu", "var", "xhat", "bn", "eps", "gamma", "beta", "error_term", "with_example", "split_example",
     "derivative", "split_derivative", "new", "path", "split_path", "parse", "ID_RE",
 ]
 
@@ -61,6 +65,39 @@ def r(layer: int, i: int, example: int | None = None) -> str:
 def h(layer: int, i: int, example: int | None = None) -> str:
     """H = F(x) + x: neuron i of layer l's activation plus the shortcut (what the next layer uses)."""
     return with_example(f"h{layer}_{i}", example)
+
+
+def mu(layer: int, i: int) -> str:
+    """μ_B: the mean of z over the batch (batch normalization)."""
+    return f"mu{layer}_{i}"
+
+
+def var(layer: int, i: int) -> str:
+    """σ²_B: the biased variance of z over the batch (batch normalization)."""
+    return f"var{layer}_{i}"
+
+
+def xhat(layer: int, i: int, example: int | None = None) -> str:
+    """x̂ = (z − μ_B)/√(σ²_B + ε): one example's normalized weighted sum."""
+    return with_example(f"xhat{layer}_{i}", example)
+
+
+def bn(layer: int, i: int, example: int | None = None) -> str:
+    """y = γ·x̂ + β: batch normalization's output, what the activation takes."""
+    return with_example(f"bn{layer}_{i}", example)
+
+
+def eps(layer: int) -> str:
+    """ε of a layer's batch normalization (a given constant, as an input is)."""
+    return f"eps{layer}"
+
+
+def gamma(layer: int, i: int) -> str:
+    return f"gamma{layer}_{i}"
+
+
+def beta(layer: int, i: int) -> str:
+    return f"beta{layer}_{i}"
 
 
 def w(layer: int, i: int, j: int) -> str:
@@ -104,7 +141,7 @@ def step(param: str) -> str:
 
 
 ID_RE = re.compile(
-    r"(?P<kind>x|y|z|a|r|h|w|b|E|R)"
+    r"(?P<kind>xhat|gamma|beta|eps|mu|var|bn|x|y|z|a|r|h|w|b|E|R)"
     r"(?P<nums>(?:\d+(?:_\d+)*)?)"
     r"(?:@(?P<example>\d+))?"
 )

@@ -23,7 +23,7 @@ from sympy import Expr, Integer, Rational, Symbol
 
 from . import ids
 from .notation import Notation
-from .ops import ACTIVATIONS, DROPOUT, LOSSES, PENALTIES, softmax_derivative, softmax_forward
+from .ops import ACTIVATIONS, BATCH_NORM, DROPOUT, LOSSES, PENALTIES, softmax_derivative, softmax_forward
 from ..spec.reading import Spec
 
 __all__ = ["Node", "Edge", "Model", "build_model", "symbol", "rational"]
@@ -49,7 +49,8 @@ def rational(value: Decimal) -> Rational:
 @dataclass(frozen=True)
 class Node:
     id: str
-    kind: str                     # input, target, weight, bias, z, a, dropout (ã), residual (h), error, penalty
+    kind: str                     # input, target, weight, bias, gamma, beta, z, mean (μ_B), variance (σ²_B),
+                                  # normalized (x̂), scaled (y), a, dropout (ã), residual (h), error, penalty
     definition: Expr | None = None
     layer: int | None = None
     index: int | None = None      # neuron (z, a), output (error, target) or input number
@@ -123,6 +124,7 @@ class Model:
                 weights.sort(key=lambda p: self.notation.weight_number(*ids.parse(p)[1]))
             order += weights
             order += [p for p in group if self.nodes[p].kind == "bias"]
+            order += [p for p in group if self.nodes[p].kind in ("gamma", "beta")]
         return tuple(order)
 
     @property
@@ -130,8 +132,9 @@ class Model:
         return tuple(n.id for n in self.nodes.values() if n.kind == "z")
 
     def constants(self) -> dict[str, Decimal]:
-        """Inputs and targets."""
-        out = {}
+        """Inputs, targets and batch normalization's ε."""
+        out = {ids.eps(l): layer.batch_norm.epsilon for l, layer in enumerate(self.spec.layers, start=1)
+               if layer.batch_norm is not None}
         for n, (xs, ys) in enumerate(zip(self.spec.inputs, self.spec.targets), start=1):
             ex = n if self.spec.batch else None
             out.update({ids.x(j, ex): v for j, v in enumerate(xs, start=1)})
@@ -163,6 +166,10 @@ def parameter_values(spec: Spec) -> dict[str, Decimal]:
             out[ids.b(l)] = layer.bias
         elif layer.bias is not None:
             out.update({ids.b(l, i): v for i, v in enumerate(layer.bias, start=1)})
+        if layer.batch_norm is not None:
+            for i, (g, b) in enumerate(zip(layer.batch_norm.gamma, layer.batch_norm.beta), start=1):
+                out[ids.gamma(l, i)] = g
+                out[ids.beta(l, i)] = b
     return out
 
 
@@ -180,6 +187,9 @@ def build_model(spec: Spec) -> Model:
             nodes[ids.x(j, ex(n))] = Node(ids.x(j, ex(n)), "input", index=j, example=ex(n))
         for k in range(1, spec.layers[-1].units + 1):
             nodes[ids.y(k, ex(n))] = Node(ids.y(k, ex(n)), "target", index=k, example=ex(n))
+    for l, layer in enumerate(spec.layers, start=1):
+        if layer.batch_norm is not None:
+            nodes[ids.eps(l)] = Node(ids.eps(l), "epsilon", layer=l)
 
     for l, layer in enumerate(spec.layers, start=1):
         for i in range(1, layer.units + 1):
@@ -194,21 +204,49 @@ def build_model(spec: Spec) -> Model:
         if isinstance(layer.bias, Decimal):
             nodes[ids.b(l)] = Node(ids.b(l), "bias", layer=l)
             params.append(ids.b(l))
+        if layer.batch_norm is not None:
+            for i in range(1, layer.units + 1):
+                for kind, pid in (("gamma", ids.gamma(l, i)), ("beta", ids.beta(l, i))):
+                    nodes[pid] = Node(pid, kind, layer=l, index=i)
+                    params.append(pid)
 
     # Forward: z = Σ_j w_ij · a_j + b, then a = g(z), neuron by neuron as the lectures do
-    # (a softmax layer needs all of its z first).
-    for n in examples:
-        for l, layer in enumerate(spec.layers, start=1):
+    # (a softmax layer needs all of its z first). With batch normalization a layer needs the
+    # weighted sums of the whole batch before its statistics: the batch goes layer by layer.
+    def forward(l: int, layer, n: int, normalized: bool) -> None:
+        if not normalized:
             for i in range(1, layer.units + 1):
                 _weighted_sum(spec, l, i, ex(n), nodes, edges)
                 if layer.activation != "softmax":
                     _activation(layer, l, i, ex(n), nodes, edges)
-            if layer.activation == "softmax":
-                _softmax(layer, l, ex(n), nodes, edges)
-            if layer.dropout is not None:
-                _dropout(layer, l, ex(n), nodes, edges)
-            if layer.residual is not None:
-                _residual(spec, l, ex(n), nodes, edges)
+        else:
+            for i in range(1, layer.units + 1):
+                _normalize(layer, l, i, n, nodes, edges)
+                _activation(layer, l, i, ex(n), nodes, edges, ids.bn(l, i, ex(n)))
+        if layer.activation == "softmax":
+            _softmax(layer, l, ex(n), nodes, edges)
+        if layer.dropout is not None:
+            _dropout(layer, l, ex(n), nodes, edges)
+        if layer.residual is not None:
+            _residual(spec, l, ex(n), nodes, edges)
+
+    if any(layer.batch_norm is not None for layer in spec.layers):
+        for l, layer in enumerate(spec.layers, start=1):
+            if layer.batch_norm is None:
+                for n in examples:
+                    forward(l, layer, n, False)
+                continue
+            for n in examples:
+                for i in range(1, layer.units + 1):
+                    _weighted_sum(spec, l, i, ex(n), nodes, edges)
+            for i in range(1, layer.units + 1):
+                _batch_statistics(layer, l, i, spec.n_examples, nodes, edges)
+            for n in examples:
+                forward(l, layer, n, True)
+    else:
+        for n in examples:
+            for l, layer in enumerate(spec.layers, start=1):
+                forward(l, layer, n, False)
 
     # The error: one term per output (and per example), plus the penalty.
     loss = LOSSES[spec.loss]
@@ -232,7 +270,8 @@ def build_model(spec: Spec) -> Model:
 
     reg = spec.regularization
     if reg.active:
-        penalized = [p for p in params if nodes[p].kind == "weight" or reg.include_biases]
+        penalized = [p for p in params if nodes[p].kind == "weight"
+                     or (reg.include_biases and nodes[p].kind == "bias")]
         parts: list[Expr] = []
         for p in penalized:
             value, general, named = Integer(0), Integer(0), Integer(0)
@@ -291,10 +330,11 @@ def _weighted_sum(spec: Spec, l: int, i: int, example: int | None,
 
 
 def _activation(layer, l: int, i: int, example: int | None,
-                nodes: dict[str, Node], edges: list[Edge]) -> None:
+                nodes: dict[str, Node], edges: list[Edge], source: str | None = None) -> None:
+    """a = g(z), or a = g(y) after batch normalization (``source``: y's id)."""
     rule = ACTIVATIONS[layer.activation]
     slope = rational(layer.slope) if layer.slope is not None else Integer(0)
-    zid, aid = ids.z(l, i, example), ids.a(l, i, example)
+    zid, aid = source or ids.z(l, i, example), ids.a(l, i, example)
     zs = symbol(zid)
     nodes[aid] = Node(aid, "a", rule.forward(zs, slope), l, i, example)
     edges.append(Edge(aid, zid, rule.textbook(zs, slope), rule.named(symbol(aid), zs, slope)))
@@ -310,6 +350,43 @@ def _dropout(layer, l: int, example: int | None, nodes: dict[str, Node], edges: 
         nodes[rid] = Node(rid, "dropout", DROPOUT.forward(symbol(aid), m, p), l, i, example,
                           written=sympy.Mul(symbol(aid), scale, evaluate=False))
         edges.append(Edge(rid, aid, DROPOUT.derivative(m, p), DROPOUT.derivative(m, p)))
+
+
+def _batch_statistics(layer, l: int, i: int, m: int, nodes: dict[str, Node], edges: list[Edge]) -> None:
+    """μ_B and σ²_B of neuron i over the batch of m examples (numbered 1..m: a batch norm
+    spec always has a batch), with their edges to every example's z."""
+    zids = tuple(ids.z(l, i, n) for n in range(1, m + 1))
+    zs = tuple(symbol(z) for z in zids)
+    mid, vid = ids.mu(l, i), ids.var(l, i)
+    mu = symbol(mid)
+    nodes[mid] = Node(mid, "mean", BATCH_NORM.mean(zs), l, i, written=BATCH_NORM.mean_written(zs))
+    for z in zids:
+        edges.append(Edge(mid, z, BATCH_NORM.d_mean_d_z(m), BATCH_NORM.d_mean_d_z(m)))
+    nodes[vid] = Node(vid, "variance", BATCH_NORM.variance(zs, mu), l, i,
+                      written=BATCH_NORM.variance_written(zs, mu))
+    for z, zs_ in zip(zids, zs):
+        d = BATCH_NORM.d_variance_d_z(zs_, mu, m)
+        edges.append(Edge(vid, z, d, d))
+    general, named = BATCH_NORM.d_variance_d_mean(zs, mu)
+    edges.append(Edge(vid, mid, general, named))
+
+
+def _normalize(layer, l: int, i: int, n: int, nodes: dict[str, Node], edges: list[Edge]) -> None:
+    """x̂ and y of neuron i for example n: x̂ = (z − μ_B)/√(σ²_B + ε), y = γ·x̂ + β."""
+    eps = symbol(ids.eps(l))
+    zid, mid, vid = ids.z(l, i, n), ids.mu(l, i), ids.var(l, i)
+    xid, yid, gid, bid = ids.xhat(l, i, n), ids.bn(l, i, n), ids.gamma(l, i), ids.beta(l, i)
+    z, mu, var = symbol(zid), symbol(mid), symbol(vid)
+    nodes[xid] = Node(xid, "normalized", BATCH_NORM.normalized(z, mu, var, eps), l, i, n,
+                      written=BATCH_NORM.normalized_written(z, mu, var, eps))
+    for parent, d in ((zid, BATCH_NORM.d_normalized_d_z(var, eps)),
+                      (mid, BATCH_NORM.d_normalized_d_mean(var, eps)),
+                      (vid, BATCH_NORM.d_normalized_d_variance(z, mu, var, eps))):
+        edges.append(Edge(xid, parent, d, d))
+    x, g, b = symbol(xid), symbol(gid), symbol(bid)
+    nodes[yid] = Node(yid, "scaled", BATCH_NORM.scaled(x, g, b), l, i, n,
+                      written=BATCH_NORM.scaled_written(x, g, b))
+    edges += [Edge(yid, xid, g, g), Edge(yid, gid, x, x), Edge(yid, bid, Integer(1), Integer(1))]
 
 
 def output_id(spec: Spec, l: int, i: int, example: int | None = None) -> str:

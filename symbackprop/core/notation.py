@@ -15,7 +15,7 @@ from ..spec.reading import Spec
 __all__ = ["Notation", "PlainNames", "IndexNames"]
 
 _TEXT_COMMANDS = {
-    r"\hat{y}": "ŷ", r"\hat{Y}": "Ŷ", r"\bar{x}": "x̄", r"\tilde{a}": "ã", r"\tilde{n}": "ñ",
+    r"\hat{y}": "ŷ", r"\hat{Y}": "Ŷ", r"\hat{x}": "x̂", r"\bar{x}": "x̄", r"\tilde{a}": "ã", r"\tilde{n}": "ñ",
     r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\eta": "η",
     r"\theta": "θ", r"\lambda": "λ", r"\mu": "μ", r"\sigma": "σ", r"\omega": "ω",
     r"\Delta": "Δ", r"\Sigma": "Σ",
@@ -32,6 +32,17 @@ def latex_to_text(label: str) -> str:
     text = re.sub(r"_\{([^{}]*)\}", r"\1", text)
     text = re.sub(r"_(\w)", r"\1", text)
     return text.replace("{", "").replace("}", "").replace(" ", "")
+
+
+#: Batch normalization's quantities as deck 004 names them (μ_B, σ²_B, x̂, y = γ ⊙ x̂ + β), with
+#: the layer and example as superscript and the neuron as subscript (layered notation). The
+#: output y carries its layer, [l], unlike a target y_k, which has none.
+_BATCH_NORM_LATEX = {
+    "mu": r"\mu^{{{sup}}}_{{B,{sub}}}", "var": r"(\sigma^{{{sup}}}_{{B,{sub}}})^{{2}}",
+    "xhat": r"\hat{{x}}^{{{sup}}}_{{{sub}}}", "bn": r"y^{{{sup}}}_{{{sub}}}",
+    "gamma": r"\gamma^{{{sup}}}_{{{sub}}}", "beta": r"\beta^{{{sup}}}_{{{sub}}}",
+}
+_BATCH_NORM_TEXT = {"mu": "μB", "var": "σ²B", "xhat": "x̂", "bn": "y", "gamma": "γ", "beta": "β"}
 
 
 class Notation:
@@ -103,6 +114,10 @@ class Notation:
             return rf"\tilde{{a}}^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
         if kind == "h":             # a residual block's output, H = F(x) + x
             return f"h^{{[{nums[0]}]{ex}}}_{{{nums[1]}}}"
+        if kind == "eps":
+            return r"\epsilon"
+        if kind in _BATCH_NORM_LATEX:       # batch normalization: μ_B, σ²_B, x̂, y, γ, β
+            return _BATCH_NORM_LATEX[kind].format(sup=f"[{nums[0]}]{ex}", sub=nums[1])
         if kind == "w":
             return f"w^{{[{nums[0]}]}}_{{{nums[1]},{nums[2]}}}"
         if kind == "b":
@@ -128,6 +143,11 @@ class Notation:
             return rf"\tilde{{n}}_{{{self._hidden_offset[nums[0]] + nums[1]}}}" + ex
         if kind == "h":             # a residual block's output (a hidden neuron)
             return f"h_{{{self._hidden_offset[nums[0]] + nums[1]}}}" + ex
+        if kind == "eps":
+            return r"\epsilon"
+        if kind in _BATCH_NORM_LATEX:       # batch normalization of a hidden neuron n_k
+            neuron = f"n_{{{self._hidden_offset[nums[0]] + nums[1]}}}"
+            return _BATCH_NORM_LATEX[kind].format(sup="", sub=neuron).replace("^{}", "") + ex
         if kind == "w":
             return f"w_{{{self.weight_number(*nums)}}}"
         if kind == "b":
@@ -155,6 +175,10 @@ class Notation:
         if parsed is None:
             return qid
         kind, nums, _ = parsed
+        if kind == "eps":
+            return "ε"
+        if self.kind == "numbered" and kind in _BATCH_NORM_TEXT:
+            return f"{_BATCH_NORM_TEXT[kind]}_n{self._hidden_offset[nums[0]] + nums[1]}{suffix}"
         if self.kind == "numbered":
             return latex_to_text(self._numbered_latex(kind, nums, None)).replace(
                 "sumŷ", "sum_ŷ").replace("sumn", "sum_n").replace("Etotal", "E_total") + suffix
@@ -164,6 +188,8 @@ class Notation:
             return f"ã[{nums[0]}]_{nums[1]}{suffix}"
         if kind == "h":
             return f"h[{nums[0]}]_{nums[1]}{suffix}"
+        if kind in _BATCH_NORM_TEXT:
+            return f"{_BATCH_NORM_TEXT[kind]}[{nums[0]}]_{nums[1]}{suffix}"
         if kind == "w":
             return f"w[{nums[0]}]_{nums[1]},{nums[2]}"
         if kind == "b":

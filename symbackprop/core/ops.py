@@ -39,7 +39,7 @@ __all__ = [
     "Function", "Activation", "Loss", "Penalty",
     "FUNCTIONS", "ACTIVATIONS", "LOSSES", "PENALTIES", "GATE_FUNCTIONS", "kink",
     "ACTIVATION_NAMES", "LOSS_NAMES", "DERIVED", "DERIVATION_NOTES", "softmax_forward", "softmax_derivative", "function_of",
-    "smooth_labels", "is_one_hot", "Dropout", "DROPOUT",
+    "smooth_labels", "is_one_hot", "Dropout", "DROPOUT", "BatchNormalization", "BATCH_NORM",
 ]
 
 
@@ -508,3 +508,92 @@ class Dropout:
 
 DROPOUT = Dropout("dropout", "ã", r"\tilde{a}", {"es": "dropout (apagado aleatorio)", "en": "dropout"},
                   "{a} * {m} / (1.0 - {p})")
+
+
+# ----------------------------------------------------------------------------- batch normalization
+
+@dataclass(frozen=True)
+class BatchNormalization:
+    """Deck 004's batch normalization (algorithm 1), as PyTorch's ``nn.BatchNorm1d`` in
+    training mode: over a batch of m weighted sums z of one neuron,
+
+        μ_B = (1/m) Σ_i z_i,   σ²_B = (1/m) Σ_i (z_i − μ_B)²   (biased: 1/m, not 1/(m − 1)),
+        x̂_i = (z_i − μ_B)/√(σ²_B + ε),   y_i = γ·x̂_i + β,
+
+    and the activation takes y. Every quantity depends on the others through these equations
+    alone, so the chain rule runs through μ_B and σ²_B along every example of the batch; the
+    local derivatives are those of the defining equations (Ioffe and Szegedy's backward pass):
+
+        ∂μ_B/∂z_i = 1/m,   ∂σ²_B/∂z_i = 2(z_i − μ_B)/m,
+        ∂σ²_B/∂μ_B = −(2/m) Σ_i (z_i − μ_B) = 0 (the deviations from the mean add up to 0),
+        ∂x̂_i/∂z_i = 1/√(σ²_B + ε),   ∂x̂_i/∂μ_B = −1/√(σ²_B + ε),
+        ∂x̂_i/∂σ²_B = −(z_i − μ_B)/2 · (σ²_B + ε)^(−3/2),
+        ∂y_i/∂x̂_i = γ,   ∂y_i/∂γ = x̂_i,   ∂y_i/∂β = 1.
+
+    The methods take and give SymPy expressions (m an int, ε an exact Rational)."""
+
+    name: str
+    words: Mapping[str, str]
+
+    @staticmethod
+    def mean(zs: tuple[Expr, ...]) -> Expr:
+        return Rational(1, len(zs)) * sympy.Add(*zs)
+
+    @staticmethod
+    def variance(zs: tuple[Expr, ...], mu: Expr) -> Expr:
+        return Rational(1, len(zs)) * sympy.Add(*[(z - mu) ** 2 for z in zs])
+
+    @staticmethod
+    def normalized(z: Expr, mu: Expr, var: Expr, eps: Expr) -> Expr:
+        return (z - mu) / sympy.sqrt(var + eps)
+
+    @staticmethod
+    def scaled(xhat: Expr, gamma: Expr, beta: Expr) -> Expr:
+        return gamma * xhat + beta
+
+    # written as the deck writes them (unevaluated, in its order)
+    @staticmethod
+    def mean_written(zs: tuple[Expr, ...]) -> Expr:
+        return _mul(Rational(1, len(zs)), _add(*zs))
+
+    @staticmethod
+    def variance_written(zs: tuple[Expr, ...], mu: Expr) -> Expr:
+        return _mul(Rational(1, len(zs)), _add(*[_pow(_sub(z, mu), 2) for z in zs]))
+
+    @staticmethod
+    def normalized_written(z: Expr, mu: Expr, var: Expr, eps: Expr) -> Expr:
+        return _mul(_sub(z, mu), _pow(sympy.sqrt(_add(var, eps), evaluate=False), -1))
+
+    @staticmethod
+    def scaled_written(xhat: Expr, gamma: Expr, beta: Expr) -> Expr:
+        return _add(_mul(gamma, xhat), beta)
+
+    # local derivatives: (general, named); general is differentiated from the equations
+    @staticmethod
+    def d_mean_d_z(m: int) -> Expr:
+        return Rational(1, m)
+
+    @staticmethod
+    def d_variance_d_z(z: Expr, mu: Expr, m: int) -> Expr:
+        return _mul(Rational(2, m), _sub(z, mu))
+
+    @staticmethod
+    def d_variance_d_mean(zs: tuple[Expr, ...], mu: Expr) -> tuple[Expr, Expr]:
+        """−(2/m) Σ (z_i − μ_B), which is 0: the named form says so (its value is exactly 0,
+        not the rounding of a sum of deviations)."""
+        return _mul(Rational(-2, len(zs)), _add(*[_sub(z, mu) for z in zs])), Integer(0)
+
+    @staticmethod
+    def d_normalized_d_z(var: Expr, eps: Expr) -> Expr:
+        return _pow(sympy.sqrt(_add(var, eps), evaluate=False), -1)
+
+    @staticmethod
+    def d_normalized_d_mean(var: Expr, eps: Expr) -> Expr:
+        return _mul(Integer(-1), _pow(sympy.sqrt(_add(var, eps), evaluate=False), -1))
+
+    @staticmethod
+    def d_normalized_d_variance(z: Expr, mu: Expr, var: Expr, eps: Expr) -> Expr:
+        return _mul(Rational(-1, 2), _sub(z, mu), _pow(_add(var, eps), Rational(-3, 2)))
+
+
+BATCH_NORM = BatchNormalization("batch_norm", {"es": "normalización por lotes", "en": "batch normalization"})

@@ -355,7 +355,16 @@ def _delta_forms(model: Model, zid: str) -> tuple[Expr, Expr]:
     terms = set(model.terms)
     general: list[Expr] = []
     named: list[Expr] = []
-    for e1 in model.edges_from.get(zid, ()):
+    users = model.edges_from.get(zid, ())
+    if any(model.nodes[e.child].kind in _BATCH_NORM_KINDS for e in users):
+        # through batch normalization: z_i reaches E through its own x̂_i, μ_B and σ²_B (and
+        # so through every example of the batch), δ = Σ_u ∂E/∂u · ∂u/∂z over those three
+        # (Ioffe and Szegedy's backward pass); each ∂E/∂u is in the ledger
+        for e1 in users:
+            general.append(sympy.Mul(delta_symbol(e1.child), e1.general, evaluate=False))
+            named.append(sympy.Mul(delta_symbol(e1.child), e1.named, evaluate=False))
+        return _sum(general), _sum(named)
+    for e1 in users:
         g_up: list[Expr] = []
         n_up: list[Expr] = []
         for e2 in model.edges_from.get(e1.child, ()):
@@ -379,6 +388,10 @@ def _delta_forms(model: Model, zid: str) -> tuple[Expr, Expr]:
         general.append(sympy.Mul(_sum(g_up), *sympy.Mul.make_args(e1.general), evaluate=False))
         named.append(sympy.Mul(_sum(n_up), *sympy.Mul.make_args(e1.named), evaluate=False))
     return _sum(general), _sum(named)
+
+
+#: The quantities of batch normalization between a weighted sum and its activation.
+_BATCH_NORM_KINDS = frozenset({"mean", "variance", "normalized", "scaled"})
 
 
 def _through(model: Model, node: str) -> list[tuple[tuple[Edge, ...], Expr]]:
@@ -516,6 +529,12 @@ def derive(model: Model, params: Mapping[str, Decimal], *, step: int = 1,
         for param in model.walk_order:
             chains.append(chain(param))
 
+    # Every local derivative of batch normalization is a factor of the derivation, whatever the
+    # chains enumerate: the backward pass through μ_B and σ²_B is shown with them.
+    for e in model.edges:
+        if (model.nodes[e.child].kind in _BATCH_NORM_KINDS or model.nodes[e.parent].kind in _BATCH_NORM_KINDS) \
+                and e.id not in factors:
+            edge_factor(e.id)
     # Every δ is part of the derivation (the vectorized view uses them all).
     for zid in model.delta_nodes:
         if zid in num.adjoint and zid not in deltas:

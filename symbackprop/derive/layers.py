@@ -117,6 +117,7 @@ def layer_view(spec: Spec, params: dict[str, Decimal] | None = None) -> LayerVie
     spec.require_derivable()
     spec.refuse("dropout", "the layer view")
     spec.refuse("residual", "the layer view")
+    spec.refuse("batch_norm", "the layer view")
     widest = max([spec.n_inputs] + [l.units for l in spec.layers])
     if widest > WIDTH_LIMIT:
         raise SpecError(spec.source, "layers", f"the layer view writes every Jacobian (width × width) and "

@@ -6,8 +6,9 @@ its values live.
     d.ledger.values()            # {id: exact value} of every quantity a student writes down
     d.ledger.values(hand=True)   # the same, as computed with hand rounding (when asked for)
 
-Kinds, in the order a lecture meets them: ``input``, ``target``, ``weight``, ``bias``, ``z``,
-``a``, ``error`` (E_k), ``penalty`` (R), ``total`` (E), ``adjoint`` (∂E/∂a, ∂E/∂z), ``factor``
+Kinds, in the order a lecture meets them: ``input``, ``target``, ``weight``, ``bias``, ``gamma``
+and ``beta`` (batch normalization's γ, β), ``z``, ``mean`` (μ_B), ``variance`` (σ²_B),
+``normalized`` (x̂), ``scaled`` (y = γ·x̂ + β), ``a``, ``error`` (E_k), ``penalty`` (R), ``total`` (E), ``adjoint`` (∂E/∂a, ∂E/∂z), ``factor``
 (a local derivative), ``delta`` (δ = ∂E/∂z as defined from the next layer), ``path`` (the
 product of one path's factors), ``partial`` (∂E_k/∂p: the sum of the paths from one error
 term), ``gradient`` (∂E/∂p), ``step`` (η·∂E/∂p, what the update takes away: the board's
@@ -36,7 +37,8 @@ __all__ = ["Quantity", "Ledger", "path_id", "WRITTEN"]
 
 #: The kinds a student writes down, in a sheet and in the JSON document's ``values`` (a path's
 #: product stands in its chain instead).
-WRITTEN = ("input", "target", "weight", "bias", "z", "a", "dropout", "residual", "error", "penalty", "total", "adjoint",
+WRITTEN = ("input", "target", "weight", "bias", "gamma", "beta", "z", "mean", "variance", "normalized", "scaled",
+           "a", "dropout", "residual", "error", "penalty", "total", "adjoint",
            "factor", "delta", "partial", "gradient", "update")
 
 
@@ -294,7 +296,8 @@ def build_ledger(model: Model, values: Mapping[str, Decimal], adjoints: Mapping[
             put(qid, node.kind, deps_of(definition) if definition is not None else (), value,
                 hv(hand_values, qid), definition=definition, written=node.written)
     for node_id, node in model.nodes.items():
-        if node.kind not in ("z", "a", "dropout", "residual") or node_id not in adjoints:
+        if node.kind not in ("z", "mean", "variance", "normalized", "scaled", "a", "dropout", "residual") \
+                or node_id not in adjoints:
             continue
         qid = ids.derivative("E", node_id)
         if node_id in deltas:

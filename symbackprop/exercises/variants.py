@@ -58,7 +58,7 @@ def _candidate(spec: Spec, rng: random.Random, vary: tuple[str, ...], places: in
             bias = (_draw(rng, lo, hi, places) if isinstance(bias, Decimal)
                     else tuple(_draw(rng, lo, hi, places) for _ in bias))
         layers.append(Layer(layer.units, layer.activation, weights, bias, layer.slope, layer.dropout,
-                            layer.residual))
+                            layer.residual, layer.batch_norm))
     inputs = spec.inputs
     if "inputs" in vary:
         inputs = tuple(tuple(_draw(rng, lo, hi, places) for _ in row) for row in spec.inputs)

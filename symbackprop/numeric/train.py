@@ -17,6 +17,11 @@ mini-batch, each entry kept with probability 1 − p (:func:`step_masks`, from t
 the step: the same seed gives the same run); the spec's own mask is the worked example's and is
 not used here. The losses in the history are measured in eval mode (``training=False``: no
 dropout), as a validation loss is.
+
+Batch normalization (a layer's ``batch_norm``): each step normalizes over its mini-batch (a
+mini-batch of one example is skipped) and moves the running statistics as PyTorch does,
+running = 0.9·running + 0.1·batch (momentum 0.1; the variance's unbiased, 1/(m − 1)), from
+mean 0 and variance 1 (deck 004's algorithm 2, step 3); the reported losses use them (eval mode).
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ import numpy as np
 
 from ..core.ops import is_one_hot, smooth_labels
 from ..errors import SymbackpropError
+from .batch_norm import update_running
 from .codegen import Network
 from ..spec.reading import Regularization, Spec, spec_to_dict
 from ..io.textfiles import csv_rows, read_text
@@ -228,13 +234,15 @@ def _train(spec: Spec, data: Dataset, config: TrainConfig, progress, observe) ->
     spec = _with_penalties(spec, config)
     net = Network(spec)
     dropout = any(layer.dropout is not None for layer in spec.layers)
-    # the losses reported are measured in eval mode: without dropout
-    evaluate = ((lambda P, X_, Y_: net.loss_and_gradients(P, X_, Y_, training=False)) if dropout
+    normalized = any(layer.batch_norm is not None for layer in spec.layers)
+    # the losses reported are measured in eval mode: without dropout, with batch normalization's
+    # running statistics
+    evaluate = ((lambda P, X_, Y_: net.loss_and_gradients(P, X_, Y_, training=False)) if dropout or normalized
                 else net.loss_and_gradients)
     dtype = np.float32 if config.dtype == "float32" else np.float64
     params = {k: v.astype(dtype) for k, v in net.initial_params().items()}
     if not spec.update_biases:
-        frozen = {k for k in params if k.startswith("b")}
+        frozen = {k for k in params if k.startswith("b") and not k.startswith("beta")}
     else:
         frozen = set()
     rng = np.random.default_rng(config.seed)
@@ -255,12 +263,15 @@ def _train(spec: Spec, data: Dataset, config: TrainConfig, progress, observe) ->
         norms: dict[int, float] = {}
         for start in range(0, len(shuffled), config.batch_size):
             idx = shuffled[start:start + config.batch_size]
+            if normalized and len(idx) < 2:
+                continue        # batch statistics need 2 examples (nn.BatchNorm1d refuses 1 too)
             t += 1
-            if dropout:
-                loss, grads = net.loss_and_gradients(params, X[idx], Y[idx],
-                                                     masks=step_masks(spec, config.seed, t, len(idx), dtype))
-            else:
-                loss, grads = net.loss_and_gradients(params, X[idx], Y[idx])
+            extra = {"masks": step_masks(spec, config.seed, t, len(idx), dtype)} if dropout else {}
+            stats: dict = {}
+            if normalized:
+                extra["stats"] = stats
+            loss, grads = net.loss_and_gradients(params, X[idx], Y[idx], **extra)
+            update_running(params, stats)
             _check_finite(loss, grads, t, lr)
             for k, g in grads.items():
                 if k in frozen:
@@ -340,5 +351,9 @@ def trained_spec(spec: Spec, params: dict[str, np.ndarray]) -> dict:
         b = params.get(f"b{l}")
         if b is not None:
             bias = number(b) if b.ndim == 0 else tuple(number(v) for v in b)
-        layers.append(replace(layer, weights=weights, bias=bias))
+        bn = layer.batch_norm
+        if bn is not None:
+            bn = replace(bn, gamma=tuple(number(v) for v in params[f"gamma{l}"]),
+                         beta=tuple(number(v) for v in params[f"beta{l}"]))
+        layers.append(replace(layer, weights=weights, bias=bias, batch_norm=bn))
     return spec_to_dict(replace(spec, layers=tuple(layers)))

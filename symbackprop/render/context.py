@@ -46,6 +46,11 @@ def M(latex: str) -> dict[str, str]:
     return {"math": latex}
 
 
+def I(latex: str) -> dict[str, Any]:
+    """An equation of a list: on the slides a chunk of its own (a frame too full goes on)."""
+    return {"math": latex, "item": True}
+
+
 class LatexLessonPrinter(LessonPrinter):
     """Each step becomes a list of the templates' step dicts (one per frame; none for a step
     the slides do not show). The printer remembers what the drawings need: the parameters
@@ -280,14 +285,7 @@ class LatexLessonPrinter(LessonPrinter):
         section = self.section("tex_forward")
         node = self.model.nodes[step.a]
         z = self.model.nodes[step.z]
-        symbolic = " + ".join(f"{self.name(w)}\\,{self.name(s)}" for w, s in z.terms)
-        numeric = " + ".join(f"{self.given(self.values[w])} \\cdot {self.slot_or_given(s, factor=True)}"
-                             for w, s in z.terms)
-        if z.bias:
-            symbolic += f" + {self.name(z.bias)}"
-            numeric += f" + {self.paren(self.given(self.values[z.bias]))}"
-        lines = [f"{self.name(z.id)} = {symbolic}",
-                 f"{self.name(z.id)} = {numeric} = {self.slot(self.values[z.id])}"]
+        lines = self._sum_lines(z) if z.kind == "z" else []
         a_line = f"{self.name(node.id)} = {self.names.doprint(node.definition)}"
         activation = self.spec.layers[node.layer - 1].activation
         closed = DERIVED[activation](symbol(z.id))[0][1] if activation in DERIVED else None
@@ -298,12 +296,84 @@ class LatexLessonPrinter(LessonPrinter):
         if numbers:
             a_line += f" = {numbers}"
         lines.append(a_line + f" = {self.slot(self.values[node.id])}")
-        blocks = [T(self.t("tex_weighted_sum")), M(lines[0]), M(lines[1]),
-                  T(self.t("tex_apply")), M(lines[2])]
+        blocks = ([T(self.t("tex_weighted_sum")), M(lines[0]), M(lines[1])] if z.kind == "z" else []) + [
+                  T(self.t("tex_apply")), M(lines[-1])]
         return [self.step("forward", self.t("tex_forward"),
                           heading=self.t("tex_compute", name=self.m(self.name(node.id))),
                           blocks=blocks, section=section,
                           marks=(set(), {f"n{node.layer}_{node.index}"}))]
+
+    def _sum_lines(self, z) -> list[str]:
+        """A weighted sum with its names, then with its numbers."""
+        symbolic = " + ".join(f"{self.name(w)}\\,{self.name(s)}" for w, s in z.terms)
+        numeric = " + ".join(f"{self.given(self.values[w])} \\cdot {self.slot_or_given(s, factor=True)}"
+                             for w, s in z.terms)
+        if z.bias:
+            symbolic += f" + {self.name(z.bias)}"
+            numeric += f" + {self.paren(self.given(self.values[z.bias]))}"
+        return [f"{self.name(z.id)} = {symbolic}",
+                f"{self.name(z.id)} = {numeric} = {self.slot(self.values[z.id])}"]
+
+    def _print_BatchNorm(self, step: L.BatchNorm) -> list[dict[str, Any]]:
+        """Two frames per neuron: the batch's sums and statistics, then each example's x̂ and y."""
+        bn = self.spec.layers[step.layer - 1].batch_norm
+        marks = (set(), {f"n{step.layer}_{step.neuron}"})
+
+        def lines(q: str) -> list[dict[str, Any]]:
+            written = self.model.nodes[q].written
+            line = f"{self.name(q)} = {self.names.doprint(written)}"
+            numbers = self.with_numbers(written)
+            if numbers:
+                line += f" = {numbers}"
+            return [I(line + f" = {self.slot(self.values[q])}")]
+
+        blocks = [T(self.t("tex_batch_norm_intro", l=step.layer, i=step.neuron, m=len(step.sums),
+                           rule=self.m(r"\mu_B = \frac{1}{m}\sum_{i=1}^{m} z^{(i)},\quad "
+                                       r"\sigma_B^2 = \frac{1}{m}\sum_{i=1}^{m} (z^{(i)} - \mu_B)^2")))]
+        blocks += [I(line) for z in step.sums for line in self._sum_lines(self.model.nodes[z])[1:]]
+        blocks += lines(step.mean) + lines(step.variance)
+        first = self.step("batch_norm", self.t("tex_batch_norm"), blocks=blocks,
+                          section=self.section("tex_forward"), marks=marks)
+        blocks = [T(self.t("tex_batch_norm_scale", rule=self.m(
+            r"\hat{x}^{(i)} = \frac{z^{(i)} - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}},\quad "
+            r"y^{(i)} = \gamma \odot \hat{x}^{(i)} + \beta"), eps=self.m(rf"\epsilon = {self.given(bn.epsilon)}")))]
+        for q in (*step.normalized, *step.scaled):
+            blocks += lines(q)
+        blocks.append(T(self.t("tex_batch_norm_chain", rule=self.m(
+            r"\partial\mu_B/\partial z^{(i)} = 1/m,\ \partial\sigma_B^2/\partial z^{(i)} = 2(z^{(i)} - \mu_B)/m,\ "
+            r"\partial\sigma_B^2/\partial\mu_B = 0"))))
+        return [first, self.step("batch_norm", self.t("tex_batch_norm"), blocks=blocks, section=None, marks=marks)]
+
+    def normalized(self, qid: str) -> bool:
+        node = self.model.nodes.get(qid)
+        return node is not None and node.layer is not None and self.spec.layers[node.layer - 1].batch_norm is not None
+
+    def adjoint_numbers(self) -> NetworkLatexPrinter:
+        """A printer of numbers that knows the adjoints ∂E/∂node too (made when first asked)."""
+        if getattr(self, "_adjoint_numbers", None) is None:
+            adjoints = self.d.hand_adjoints if self.hand else self.d.adjoints
+            self._adjoint_numbers = NetworkLatexPrinter(self.notation, {
+                **self.values, **{ids.derivative("E", n): v for n, v in adjoints.items()}}, self.spec.decimals)
+        return self._adjoint_numbers
+
+    def _print_BatchNormBackward(self, step: L.BatchNormBackward) -> list[dict[str, Any]]:
+        """Three frames: ∂E/∂y of each example, ∂E/∂x̂ of each; then ∂E/∂σ²_B and ∂E/∂μ_B."""
+        m = self.spec.n_examples
+        frames = []
+        for part, key in ((step.adjoints[:m], "tex_batch_norm_back_examples"),
+                          (step.adjoints[m:2 * m], "tex_batch_norm_back_examples"),
+                          (step.adjoints[2 * m:], "tex_batch_norm_back_batch")):
+            blocks = [T(self.t(key, l=step.layer, i=step.neuron))]
+            for q in part:
+                formula, values = self.adjoint_chain(q)
+                line = f"{self.name(q)} = {self.names.doprint(formula)}"
+                if self.with_numbers(formula):
+                    line += f" = {NetworkLatexPrinter(self.notation, values, self.spec.decimals).doprint(formula)}"
+                blocks.append(I(line + f" = {self.slot(self.value(q))}"))
+            frames.append(self.step("batch_norm", self.t("tex_backward"), heading=self.t("tex_batch_norm_back"),
+                                    blocks=blocks, section=self.section("tex_backward"),
+                                    marks=(set(), {f"n{step.layer}_{step.neuron}"})))
+        return frames
 
     def _print_Dropout(self, step: L.Dropout) -> list[dict[str, Any]]:
         drop = self.spec.layers[step.layer - 1].dropout
@@ -578,6 +648,9 @@ class LatexLessonPrinter(LessonPrinter):
         general, named = self.names.doprint(f.general), self.names.doprint(f.named)
         result = f"{symbol} = " + (f"{general} = " if general != named and not f.is_delta else "") + named
         numbers = self.with_numbers(f.named)
+        if numbers and f.is_delta and self.normalized(f.den):
+            # δ through batch normalization: ∂E/∂x̂, ∂E/∂μ_B, ∂E/∂σ²_B have numbers (their frames)
+            numbers = self.adjoint_numbers().doprint(f.named)
         if numbers and numbers != named:
             result += f" = {numbers}"
         if not f.named.is_Number:

@@ -71,6 +71,11 @@ def solution_document(solution: Solution) -> dict[str, Any]:
                                      if layer.residual.weights is not None else {})}
                          for l, layer in enumerate(spec.layers, start=1) if layer.residual is not None}}
            if any(layer.residual is not None for layer in spec.layers) else {}),
+        # batch normalization per layer (numbered from 1): ε; γ and β are parameters, and μ_B,
+        # σ²_B, each x̂ and y are in ``values``
+        **({"batch_norm": {str(l): {"epsilon": layer.batch_norm.epsilon}
+                           for l, layer in enumerate(spec.layers, start=1) if layer.batch_norm is not None}}
+           if any(layer.batch_norm is not None for layer in spec.layers) else {}),
         "rounding": d.rounding,
         "paths": solution.paths,
         "path_limit": solution.path_limit,

@@ -54,6 +54,22 @@ class LessonPrinter:
     def print_plan(self, plan) -> list:
         return [self.doprint(step) for step in plan]
 
+    def adjoint_chain(self, qid: str):
+        """∂E/∂q as the sum over the quantities that use q of ∂E/∂(user)·∂(user)/∂q (the
+        branches sum), unevaluated, and the values of its names (the step's column)."""
+        import sympy
+        from ..core.model import symbol
+        d, hand = self.d, self.d.rounding == "hand"
+        adjoints = d.hand_adjoints if hand else d.adjoints
+        node = ids.split_derivative(qid)[1]
+        terms, values = [], {}
+        for e in self.model.edges_from.get(node, ()):
+            up = ids.derivative("E", e.child)
+            f = d.factors[e.id]
+            values[up], values[e.id] = adjoints[e.child], (f.hand if hand else f.value)
+            terms.append(sympy.Mul(symbol(up), symbol(e.id), evaluate=False))
+        return (terms[0] if len(terms) == 1 else sympy.Add(*terms, evaluate=False)), values
+
     def shortcut(self, factor) -> bool:
         """Whether a factor is a residual block's shortcut, ∂h/∂x (not ∂h/∂a, the path through F)."""
         nodes = self.model.nodes

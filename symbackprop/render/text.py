@@ -113,10 +113,7 @@ class TextLessonPrinter(LessonPrinter):
                 self._example = node.example
                 out.append(f"  [{say(self.lang, 'example', n=node.example)}]")
             if node.kind == "z":
-                # the weighted sum as the lectures write it: w·x + … + b, then with its numbers
-                out.append(f"  {self.name(node.id)} = {self.printer.doprint(node.written)}")
-                out.append(f"  {' ' * len(self.name(node.id))} = {self.numbers(d).doprint(node.written)}"
-                           f" = {self.num(self.value(d, node.id))}")
+                out += self._sum_lines(node)
         a = self.model.nodes[step.a]
         formula = self.printer.doprint(a.definition)
         activation = self.spec.layers[a.layer - 1].activation
@@ -127,6 +124,40 @@ class TextLessonPrinter(LessonPrinter):
         else:
             numbers = self.numbers(d).doprint(a.definition)
         out.append(f"  {self.name(a.id)} = {formula} = {numbers} = {self.num(self.value(d, a.id))}")
+        return out
+
+    def _sum_lines(self, node) -> list[str]:
+        """A weighted sum as the lectures write it: w·x + … + b, then with its numbers."""
+        d = self.d
+        return [f"  {self.name(node.id)} = {self.printer.doprint(node.written)}",
+                f"  {' ' * len(self.name(node.id))} = {self.numbers(d).doprint(node.written)}"
+                f" = {self.num(self.value(d, node.id))}"]
+
+    def _print_BatchNorm(self, step: L.BatchNorm) -> list[str]:
+        d, lang = self.d, self.lang
+        bn = self.spec.layers[step.layer - 1].batch_norm
+        out = self.section("forward")
+        out.append("  " + say(lang, "batch_norm_head", l=step.layer, i=step.neuron, m=len(step.sums),
+                              eps=self.num(bn.epsilon)))
+        for z in step.sums:
+            out += self._sum_lines(self.model.nodes[z])
+        for q in (step.mean, step.variance, *step.normalized, *step.scaled):
+            written = self.model.nodes[q].written
+            out.append(f"  {self.name(q)} = {self.printer.doprint(written)}")
+            out.append(f"  {' ' * len(self.name(q))} = {self.numbers(d).doprint(written)} = "
+                       f"{self.num(self.value(d, q))}")
+        out.append("  " + say(lang, "batch_norm_chain"))
+        return out
+
+    def _print_BatchNormBackward(self, step: L.BatchNormBackward) -> list[str]:
+        d, lang = self.d, self.lang
+        out = self.section("backward")
+        out.append("  " + say(lang, "batch_norm_backward", l=step.layer, i=step.neuron))
+        for q in step.adjoints:
+            formula, values = self.adjoint_chain(q)
+            numbers = NetworkTextPrinter(self.notation, values, self.spec.decimals)
+            out.append(f"  {self.name(q)} = {self.printer.doprint(formula)}")
+            out.append(f"  {' ' * len(self.name(q))} = {numbers.doprint(formula)} = {self.num(self.value(d, q))}")
         return out
 
     def _print_Dropout(self, step: L.Dropout) -> list[str]:

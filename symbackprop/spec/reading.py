@@ -27,7 +27,7 @@ from ..core.ops import ACTIVATION_NAMES, LOSS_NAMES, ACTIVATIONS as _RULES, is_o
 from ..io.yamlload import load_yaml
 
 __all__ = [
-    "Spec", "Layer", "Dropout", "Residual", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
+    "Spec", "Layer", "Dropout", "Residual", "BatchNorm", "Regularization", "load_spec", "spec_from_dict", "spec_from_text",
     "ACTIVATIONS", "LOSSES", "LIMITS", "spec_to_dict", "TITLE_PAGE_KEYS", "with_title_page",
 ]
 
@@ -61,9 +61,10 @@ TITLE_PAGE_KEYS = ("author", "course", "institution", "date")
 TOP_KEYS = ("title", *TITLE_PAGE_KEYS, "language", "notation", "decimals", "inputs", "targets", "layers",
             "loss", "reduction", "regularization", "learning_rate", "labels",
             "update_biases", "steps", "label_smoothing")
-LAYER_KEYS = ("units", "activation", "slope", "weights", "bias", "dropout", "residual")
+LAYER_KEYS = ("units", "activation", "slope", "weights", "bias", "dropout", "residual", "batch_norm")
 DROPOUT_KEYS = ("rate", "mask", "seed")
 RESIDUAL_KEYS = ("from", "weights")
+BATCH_NORM_KEYS = ("gamma", "beta", "epsilon")
 INIT_KEYS = ("init", "seed", "range", "decimals", "shared")
 WEIGHT_INITS = ("xavier", "he", "uniform", "zeros")
 BIAS_INITS = ("zeros", "uniform")
@@ -115,6 +116,18 @@ class Residual:
 
 
 @dataclass(frozen=True)
+class BatchNorm:
+    """Batch normalization of the layer's weighted sums before its activation (deck 004's
+    algorithm 1; PyTorch's ``nn.BatchNorm1d`` in training mode, affine): over the batch,
+    μ_B = (1/m) Σ z, σ²_B = (1/m) Σ (z − μ_B)² (the biased variance), x̂ = (z − μ_B)/√(σ²_B + ε),
+    y = γ ⊙ x̂ + β, and a = g(y). γ and β (one per unit) are trainable parameters."""
+
+    gamma: tuple[Decimal, ...]
+    beta: tuple[Decimal, ...]
+    epsilon: Decimal = Decimal("0.00001")
+
+
+@dataclass(frozen=True)
 class Layer:
     units: int
     activation: str
@@ -123,6 +136,7 @@ class Layer:
     slope: Decimal | None = None                # leaky_relu's slope for z < 0
     dropout: Dropout | None = None              # inverted dropout on the layer's outputs
     residual: Residual | None = None            # a shortcut from an earlier layer's output
+    batch_norm: BatchNorm | None = None         # batch normalization of z before the activation
 
     @property
     def shared_bias(self) -> bool:
@@ -197,7 +211,8 @@ class Spec:
     @property
     def n_parameters(self) -> int:
         return sum(l.units * len(l.weights[0]) + (0 if l.bias is None else
-                   (1 if isinstance(l.bias, Decimal) else l.units)) for l in self.layers)
+                   (1 if isinstance(l.bias, Decimal) else l.units))
+                   + (2 * l.units if l.batch_norm is not None else 0) for l in self.layers)
 
     def require_derivable(self) -> None:
         """Refuse, before any work, a spec too large for the exact derivation."""
@@ -210,11 +225,12 @@ class Spec:
 
     #: a layer option that some parts do not handle yet: its words and the parts that do
     _NOT_YET = {"dropout": ("dropout", "solve's network view and check do"),
-                "residual": ("residual blocks", "solve's network view, export and train do")}
+                "residual": ("residual blocks", "solve's network view, export and train do"),
+                "batch_norm": ("batch normalization", "solve's network view, check, export and train do")}
 
     def refuse(self, option: str, what: str) -> None:
         """Refuse, in one line naming the layer, a part that does not handle the layer option
-        ``option`` ("dropout", "residual") yet, rather than give numbers without it."""
+        ``option`` ("dropout", "residual", "batch_norm") yet, rather than give numbers without it."""
         words, who = self._NOT_YET[option]
         for index, layer in enumerate(self.layers):
             if getattr(layer, option) is not None:
@@ -552,8 +568,33 @@ class _Reader:
                 self.fail(f"{where}.residual", "a layer with dropout cannot also end a residual block "
                                                "(put the shortcut on another layer)")
             residual = self.residual(d["residual"], f"{where}.residual", index, units, widths)
+        batch_norm = None
+        if "batch_norm" in d:
+            if is_last:
+                self.fail(f"{where}.batch_norm", "batch normalization applies to hidden layers only "
+                                                 "(the output layer's weighted sums give ŷ directly)")
+            batch_norm = self.batch_norm(d["batch_norm"], f"{where}.batch_norm", units, examples)
         return Layer(units=units, activation=activation, weights=weights, bias=bias, slope=slope,
-                     dropout=dropout, residual=residual)
+                     dropout=dropout, residual=residual, batch_norm=batch_norm)
+
+    def batch_norm(self, raw: Any, where: str, units: int, examples: int) -> BatchNorm:
+        """{gamma: [...], beta: [...], epsilon: 1e-5}: γ and β one per unit, ε > 0 (default
+        1e-5, PyTorch's); the statistics are the batch's, so it needs two examples or more."""
+        d = self.mapping(raw, where, BATCH_NORM_KEYS, "batch normalization such as "
+                                                      "{gamma: [1, 1], beta: [0, 0], epsilon: 1e-5}")
+        if examples < 2:
+            self.fail(where, "batch normalization needs a batch of at least 2 examples (inputs and "
+                             f"targets as lists of lists), found {examples} example")
+        params = []
+        for key, default in (("gamma", "1"), ("beta", "0")):
+            if key not in d:
+                self.fail(f"{where}.{key}", f"missing; expected {units} numbers (one per unit, "
+                                            f"{key} = {default} leaves the normalized value unscaled)")
+            params.append(self.vector(d[key], f"{where}.{key}", units, "one value per unit of the layer"))
+        epsilon = Decimal("0.00001")
+        if "epsilon" in d:
+            epsilon = self.number(d["epsilon"], f"{where}.epsilon", positive=True)
+        return BatchNorm(params[0], params[1], epsilon)
 
     def residual(self, raw: Any, where: str, index: int, units: int, widths: tuple[int, ...]) -> Residual:
         """{from: l} (an identity shortcut from layer l's output: 0 = the inputs) or
@@ -796,6 +837,10 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
             entry["residual"] = {"from": layer.residual.source} | (
                 {} if layer.residual.weights is None else
                 {"weights": [[num(v) for v in row] for row in layer.residual.weights]})
+        if layer.batch_norm is not None:
+            bn = layer.batch_norm
+            entry["batch_norm"] = {"gamma": [num(v) for v in bn.gamma], "beta": [num(v) for v in bn.beta],
+                                   "epsilon": num(bn.epsilon)}
         if isinstance(layer.bias, Decimal):
             entry["bias"] = num(layer.bias)
         elif layer.bias is not None:

@@ -24,7 +24,7 @@ ROOT = HERE.parent.parent
 SPECS = HERE / "specs"
 OUT = HERE / "out"
 
-EXAMPLES = ("lecture_2_2_2", "lecture_2_2_2_dropout", "lecture_2_2_2_numbered", "lecture_2_2_2_smoothing", "net_3_3_3_2", "residual_2_2_2_2", "vector_3_2",
+EXAMPLES = ("batchnorm_2_2_2", "lecture_2_2_2", "lecture_2_2_2_dropout", "lecture_2_2_2_numbered", "lecture_2_2_2_smoothing", "net_3_3_3_2", "residual_2_2_2_2", "vector_3_2",
             "xor_2_2_2")
 RANDOM = tuple(f"random_{i:02d}" for i in range(12))
 STYLES = ("slides", "article", "exercise", "answers", "exercise-slides")
