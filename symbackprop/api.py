@@ -17,6 +17,7 @@ from .errors import RenderError, SymbackpropError
 from .io.files import safe_name, write_atomic  # noqa: F401 - safe_name is part of the API
 from .io.jsonio import dumps
 from .render.document import solution_document
+from .render.graph_layout import GRAPH_NODE_LIMIT
 from .render.latex import build_pdf
 from .render.report import render_graph_tex, render_layers_tex, render_tex
 from .render.text import walkthrough
@@ -50,7 +51,7 @@ def as_json(solution: Solution) -> str:
 #: Documented limits of the LaTeX/PDF reports: a report derives each parameter over several
 #: frames (about seven), so it covers at most ``derived`` parameters (choose them with
 #: ``only``), and draws the whole network, so the network has at most ``parameters``.
-REPORT_LIMITS = {"derived": 60, "parameters": 400, "graph_nodes": 40, "layer_width": 8}
+REPORT_LIMITS = {"derived": 60, "parameters": 400, "graph_nodes": GRAPH_NODE_LIMIT, "layer_width": 8}
 
 
 def report_parameters(solution: Solution, only: str | None = None, source: str | None = None) -> tuple[str, ...]:

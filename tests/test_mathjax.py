@@ -20,6 +20,7 @@ import zipfile
 import pytest
 
 from symbackprop import load_spec
+from symbackprop.errors import SymbackpropError
 from symbackprop.exercises.blackboard import blackboard_txt
 from symbackprop.exercises.lms import LAYOUTS, moodle_xml, questions
 from symbackprop.exercises.qti import qti_zip
@@ -87,11 +88,20 @@ def test_every_exported_question_renders(lecture_spec):
     items = questions(make_variants(lecture_spec, 30, seed=1), None, "es")
     fragments += exported_texts(items, lecture_spec.title)
     fragments += exported_texts(questions(make_variants(lecture_spec, 3, seed=1), None, "en"), "2-2-2")
+    unreadable = []
     for spec_file in sorted((ROOT / "examples").glob("*.yaml")):
         if spec_file == LECTURE:
             continue
         spec = load_spec(spec_file)
-        fragments += exported_texts(questions(make_variants(spec, 3, seed=2), None, spec.language), spec_file.stem)
+        try:
+            drawn = make_variants(spec, 3, seed=2)
+        except SymbackpropError:
+            unreadable.append(spec_file.stem)
+            continue
+        fragments += exported_texts(questions(drawn, None, spec.language), spec_file.stem)
+    # deep_sigmoid's gradients vanish (its point): no variant shows every asked value at 5
+    # decimals, and `variants` says so in one line; it is no exercise sheet
+    assert unreadable == ["deep_sigmoid"]
     result = render(fragments)
     assert result["problems"] == []
     assert len(items) == 30 * 7

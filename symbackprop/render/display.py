@@ -257,10 +257,10 @@ def _graph_html(g: Graph, lang: str) -> str | None:
     prefer HTML to Markdown) and, under it, f and its gradients in plain Unicode: HTML is not
     typeset everywhere (VS Code does not). None (the Markdown table is shown) for a graph
     larger than the reports draw: its layout would take minutes."""
-    from ..api import REPORT_LIMITS
     from ..core.notation import PlainNames
+    from .graph_layout import GRAPH_NODE_LIMIT
     from .graph_svg import graph_svg, value_text
-    if len(g.nodes) > REPORT_LIMITS["graph_nodes"]:
+    if len(g.nodes) > GRAPH_NODE_LIMIT:
         return None
     names = PlainNames()
     f = names.unicode(g.output)

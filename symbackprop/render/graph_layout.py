@@ -115,6 +115,10 @@ def _layout(g: Graph, gaps: dict[int, float] | None = None, out_gap: float = 2.0
 #: Up to this many variables every order of them is tried (5! = 120 layouts)
 ORDERS_UPTO = 5
 
+#: The largest graph (nodes) that is drawn: the reports' limit (``api.REPORT_LIMITS``) and the
+#: notebook's (a larger one's layout would take minutes).
+GRAPH_NODE_LIMIT = 40
+
 
 def _depths(g: Graph, late: bool = False) -> dict[str, int]:
     """Every node's column: a variable's is 0, a gate's one more than its inputs' deepest; a
